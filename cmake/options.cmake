@@ -1,0 +1,20 @@
+# Options default from "am I the top-level project": a consumer that
+# add_subdirectory()s us builds nothing but the INTERFACE target.
+include(GNUInstallDirs)
+
+option(IRQMATRIX_BUILD_TESTS "Build the test suite" ${PROJECT_IS_TOP_LEVEL})
+option(IRQMATRIX_BUILD_TOOL "Build the irqmatrix command-line tool" ${PROJECT_IS_TOP_LEVEL})
+option(IRQMATRIX_BUILD_EXAMPLES "Build the examples" ${PROJECT_IS_TOP_LEVEL})
+option(IRQMATRIX_BUILD_BENCHMARKS "Build the Google Benchmark programs" OFF)
+option(IRQMATRIX_WERROR "Treat warnings as errors in our own targets" OFF)
+option(IRQMATRIX_SYSTEM_HEADERS "Consumers see our headers as SYSTEM headers" ON)
+set(IRQMATRIX_DEBUG_LEVEL "" CACHE STRING
+    "IRQMATRIX_DEBUG_LEVEL for our own targets (0-3; empty: the header's default, 1)")
+set(IRQMATRIX_GOLDEN_DIR "${PROJECT_SOURCE_DIR}/../shared/golden" CACHE PATH
+    "Directory of the golden kernel traces the tests replay")
+
+if(IRQMATRIX_SYSTEM_HEADERS AND NOT PROJECT_IS_TOP_LEVEL)
+    set(IRQMATRIX_WARNING_GUARD SYSTEM)
+else()
+    set(IRQMATRIX_WARNING_GUARD "")
+endif()

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+// CPU sets: a non-owning view (what the matrix operations take, like the
+// kernel's `const struct cpumask *`), an owning set, and the Linux cpulist
+// syntax ("0-3,8,10-11", "none" for the empty set) shared by the trace format
+// and the debugfs dump.
+#pragma once
+
+#include <bit>
+#include <charconv>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "result.hpp"
+
+IRQMATRIX_BEGIN_NAMESPACE
+
+/// Largest CPU count a matrix accepts (the kernel's CONFIG_NR_CPUS tops out at
+/// 8192 on x86; simulators get headroom, malformed input gets a bound).
+inline constexpr unsigned max_cpus = 65536;
+
+/// Returned by searches that find no CPU.
+inline constexpr unsigned no_cpu = ~0u;
+
+/// A read-only view of a CPU mask held as 64-bit words (bit c of word c / 64
+/// is CPU c). Holds no memory; the words must outlive the view.
+class cpu_span {
+public:
+    constexpr cpu_span() noexcept = default;
+    constexpr cpu_span(const std::uint64_t* words, std::size_t word_count) noexcept
+        : words_(words), word_count_(word_count) {}
+    constexpr cpu_span(std::span<const std::uint64_t> words) noexcept
+        : words_(words.data()), word_count_(words.size()) {}
+
+    constexpr std::size_t word_count() const noexcept { return word_count_; }
+    constexpr std::uint64_t word(std::size_t i) const noexcept {
+        return i < word_count_ ? words_[i] : 0;
+    }
+    constexpr bool test(unsigned cpu) const noexcept { return (word(cpu / 64) >> (cpu % 64)) & 1u; }
+
+    /// The lowest CPU >= from in the set, or no_cpu.
+    constexpr unsigned next(unsigned from) const noexcept {
+        std::size_t i = from / 64;
+        if (i >= word_count_) return no_cpu;
+        std::uint64_t w = words_[i] & (~std::uint64_t{0} << (from % 64));
+        for (;;) {
+            if (w) return static_cast<unsigned>(i * 64) + static_cast<unsigned>(std::countr_zero(w));
+            if (++i >= word_count_) return no_cpu;
+            w = words_[i];
+        }
+    }
+    constexpr unsigned first() const noexcept { return next(0); }
+    constexpr bool empty() const noexcept { return first() == no_cpu; }
+    constexpr unsigned count() const noexcept {
+        unsigned n = 0;
+        for (std::size_t i = 0; i < word_count_; ++i)
+            n += static_cast<unsigned>(std::popcount(words_[i]));
+        return n;
+    }
+    /// True if no CPU >= nr_cpus is in the set.
+    constexpr bool fits(unsigned nr_cpus) const noexcept { return next(nr_cpus) == no_cpu; }
+
+    /// Calls f(cpu) for every CPU of the set, ascending.
+    template <class F>
+    constexpr void for_each(F&& f) const {
+        for (std::size_t i = 0; i < word_count_; ++i)
+            for (std::uint64_t w = words_[i]; w; w &= w - 1)
+                f(static_cast<unsigned>(i * 64) + static_cast<unsigned>(std::countr_zero(w)));
+    }
+
+private:
+    const std::uint64_t* words_ = nullptr;
+    std::size_t word_count_ = 0;
+};
+
+/// An owning CPU set for up to `size()` CPUs. Building one allocates; the
+/// matrix operations take its cpu_span view and allocate nothing.
+class cpu_set {
+public:
+    cpu_set() = default;
+    explicit cpu_set(unsigned nr_cpus) : words_((nr_cpus + 63) / 64, 0), size_(nr_cpus) {}
+
+    /// CPUs [first, last] of a set sized nr_cpus.
+    static cpu_set range(unsigned nr_cpus, unsigned first, unsigned last) {
+        cpu_set s(nr_cpus);
+        for (unsigned c = first; c <= last && c < nr_cpus; ++c) s.set(c);
+        return s;
+    }
+    static cpu_set all(unsigned nr_cpus) {
+        return nr_cpus ? range(nr_cpus, 0, nr_cpus - 1) : cpu_set(0);
+    }
+    static cpu_set single(unsigned nr_cpus, unsigned cpu) { return range(nr_cpus, cpu, cpu); }
+
+    unsigned size() const noexcept { return size_; }
+    void set(unsigned cpu) noexcept { words_[cpu / 64] |= std::uint64_t{1} << (cpu % 64); }
+    void reset(unsigned cpu) noexcept { words_[cpu / 64] &= ~(std::uint64_t{1} << (cpu % 64)); }
+    bool test(unsigned cpu) const noexcept { return view().test(cpu); }
+    unsigned count() const noexcept { return view().count(); }
+    bool empty() const noexcept { return view().empty(); }
+
+    cpu_span view() const noexcept { return cpu_span(words_.data(), words_.size()); }
+    operator cpu_span() const noexcept { return view(); }
+    std::span<const std::uint64_t> words() const noexcept { return words_; }
+
+    friend bool operator==(const cpu_set&, const cpu_set&) = default;
+
+private:
+    std::vector<std::uint64_t> words_;
+    unsigned size_ = 0;
+};
+
+/// Appends the kernel's "%*pbl" range list of the ascending positions that
+/// `next(from)` yields (a value >= end stops it): "33-35,48"; nothing for none.
+template <class Next>
+void append_range_list(std::string& out, unsigned end, Next next) {
+    bool first = true;
+    for (unsigned lo = next(0u); lo < end;) {
+        unsigned hi = lo;
+        unsigned n;
+        while ((n = next(hi + 1)) < end && n == hi + 1) hi = n;
+        if (!first) out += ',';
+        first = false;
+        out += std::to_string(lo);
+        if (hi != lo) {
+            out += '-';
+            out += std::to_string(hi);
+        }
+        lo = n;
+    }
+}
+
+/// The cpulist text of a set: "0-3,8", or "none" when it is empty.
+inline std::string format_cpulist(cpu_span cpus) {
+    std::string out;
+    append_range_list(out, no_cpu, [cpus](unsigned from) { return cpus.next(from); });
+    return out.empty() ? std::string("none") : out;
+}
+
+/// Parses one unsigned number, decimal or hexadecimal with a 0x prefix, that
+/// must fill `text` completely and fit in 32 bits.
+inline result<unsigned> parse_number(std::string_view text) noexcept {
+    int base = 10;
+    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+        text.remove_prefix(2);
+        base = 16;
+    }
+    if (text.empty()) return fail(errc::invalid);
+    unsigned value = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+    if (ec != std::errc{} || ptr != text.data() + text.size()) return fail(errc::invalid);
+    return value;
+}
+
+/// Parses a cpulist ("0-3,8,10-11" or "none") into a set of nr_cpus CPUs.
+/// errc::invalid if it does not parse, names a CPU >= nr_cpus or has a
+/// reversed range.
+inline result<cpu_set> parse_cpulist(std::string_view text, unsigned nr_cpus) {
+    cpu_set set(nr_cpus);
+    if (text == "none") return set;
+    if (text.empty()) return fail(errc::invalid);
+    while (true) {
+        const std::size_t comma = text.find(',');
+        const std::string_view item = text.substr(0, comma);
+        const std::size_t dash = item.find('-');
+        const auto lo = parse_number(item.substr(0, dash));
+        const auto hi = dash == std::string_view::npos ? lo : parse_number(item.substr(dash + 1));
+        if (!lo || !hi || *lo > *hi || *hi >= nr_cpus) return fail(errc::invalid);
+        for (unsigned c = *lo; c <= *hi; ++c) set.set(c);
+        if (comma == std::string_view::npos) break;
+        text.remove_prefix(comma + 1);
+    }
+    return set;
+}
+
+IRQMATRIX_END_NAMESPACE

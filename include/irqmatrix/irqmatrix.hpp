@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+// Umbrella header: the whole C++ library.
+//
+// Dependency direction (each header includes only those to its left):
+//   version, config -> result -> bitmap -> cpuset -> placement -> matrix -> dump -> trace
+#pragma once
+
+#include "bitmap.hpp"
+#include "config.hpp"
+#include "cpuset.hpp"
+#include "dump.hpp"
+#include "matrix.hpp"
+#include "placement.hpp"
+#include "result.hpp"
+#include "trace.hpp"
+#include "version.hpp"

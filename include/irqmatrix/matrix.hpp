@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: MIT
+// The per-CPU interrupt vector matrix: the Linux kernel's irq_matrix
+// (kernel/irq/matrix.c) with its exact accounting, tie-breaks and quirks,
+// extended with aligned power-of-two blocks for multi-MSI.
+//
+// Theory of operation
+// -------------------
+// Layout (one engine, basic_matrix<Capacity, Placement>):
+//
+//   geometry   bits, alloc_start, alloc_end, nr_cpus       (runtime; bits <= Capacity)
+//   global     online_maps, global_available, global_reserved, total_allocated,
+//              systembits_inalloc, system_map
+//   per CPU    cpumap { available, allocated, managed, managed_allocated,
+//                       initialized, online, alloc_map, managed_map }
+//
+// A vector is *free* on a CPU when it lies in the window [alloc_start,
+// alloc_end) and is in none of alloc_map, managed_map and system_map. Every
+// search works on that free map (or on managed_map & ~alloc_map for managed
+// allocations), a few 64-bit words, with word-parallel aligned-block search.
+//
+// Accounting is the kernel's, quirks included (the spec's Q1..Q9): available
+// is set once, at a CPU's first online, and then moved by +-1 per operation;
+// it is not recomputed, so some legal sequences make it drift from the number
+// of free vectors (a managed reservation made while the CPU is offline, an
+// assign onto a system bit, ...). The engine keeps a *quirk ledger*: for each
+// counter that the kernel lets drift, the exact amount it has drifted, moved
+// only on the quirk paths. verify() then recomputes every counter from the
+// bitmaps and checks
+//
+//   allocated             == |alloc_map|
+//   managed               == |managed_map|
+//   managed_allocated     == |alloc_map & managed_map|       + its ledger
+//   available             == |free map|                      + its ledger  (once initialized)
+//   global_available      == sum of available over online CPUs + its ledger
+//   total_allocated       == sum of allocated                  + its ledger
+//   systembits_inalloc    == |system_map in window|            + duplicate calls
+//   online_maps           == number of online CPUs
+//
+// plus the structural rules (allocated and managed bits only inside the
+// window, no bit above the logical width, online implies initialized). The
+// ledger doubles as a report: drift() says how far a CPU's kernel counters
+// are from the truth, which is what a real dump's inconsistencies look like.
+//
+// Tie-breaks (placement.hpp): regular allocation takes the CPU with the most
+// available vectors, ties to the lowest; managed allocation the one with the
+// fewest managed-allocated vectors, ties to the highest. Vectors and blocks
+// are taken lowest base first.
+//
+// Differences from the kernel (docs/differences.md has the full list):
+//  * where the kernel would WARN and return, or BUG, the operation is refused
+//    with an errc and changes nothing; a freed vector must be allocated as
+//    stated, including the managed flag; remove_managed is refused whole when
+//    a CPU has nothing removable;
+//  * assign_system refuses bit == bits (the kernel's `>` check lets it write
+//    one bit past its bitmap);
+//  * the one refusal that is not state-neutral is the kernel's own: a
+//    reserve_managed that fails with ENOSPC undoes the CPUs it already did by
+//    releasing each one's *lowest* unallocated managed vector, so counters
+//    come back exactly but which vector is reserved may shift (quirk Q7). The
+//    block operations are all-or-nothing.
+//
+// Complexity: CPU choice scans the mask (O(CPUs in mask)), as the kernel's
+// does; a vector or block search is O(Capacity / 64) word operations.
+//
+// Thread safety: none inside, like the kernel's (whose callers hold
+// vector_lock). Serialise all calls on one matrix.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bitmap.hpp"
+#include "config.hpp"
+#include "cpuset.hpp"
+#include "placement.hpp"
+#include "result.hpp"
+
+IRQMATRIX_BEGIN_NAMESPACE
+
+/// Per-CPU state, the kernel's struct cpumap plus the quirk ledger.
+template <unsigned Capacity>
+struct cpumap {
+    std::uint32_t available = 0;          ///< vectors this CPU can still hand to non-managed users
+    std::uint32_t allocated = 0;          ///< bits set in alloc_map (managed and not)
+    std::uint32_t managed = 0;            ///< managed reservations held (bits in managed_map)
+    std::uint32_t managed_allocated = 0;  ///< managed reservations actually allocated
+    /// Quirk ledger: available - |free map|, and managed_allocated -
+    /// |alloc_map & managed_map|, modulo 2^32 (0 unless a quirk path ran).
+    std::uint32_t available_drift = 0;
+    std::uint32_t managed_allocated_drift = 0;
+    bool initialized = false;  ///< has been online once; available is never recomputed after
+    bool online = false;       ///< the matrix's own notion of online
+    bitmap<Capacity> alloc_map;
+    bitmap<Capacity> managed_map;
+
+    friend bool operator==(const cpumap&, const cpumap&) noexcept = default;
+};
+
+/// The global counters (what the first debugfs lines and `stats` show).
+struct matrix_stats {
+    unsigned online_maps = 0;
+    unsigned global_available = 0;
+    unsigned global_reserved = 0;
+    unsigned total_allocated = 0;
+    unsigned systembits_inalloc = 0;  ///< assign_system calls whose bit fell in the window
+    friend bool operator==(const matrix_stats&, const matrix_stats&) noexcept = default;
+};
+
+/// One CPU's counters (what a debugfs row and the trace's `cpu` show).
+struct cpu_stats {
+    bool online = false;
+    unsigned available = 0;
+    unsigned allocated = 0;
+    unsigned managed = 0;
+    unsigned managed_allocated = 0;
+    friend bool operator==(const cpu_stats&, const cpu_stats&) noexcept = default;
+};
+
+/// How far the kernel's counters have drifted from the bitmaps' truth, as
+/// signed amounts (see the quirk ledger above).
+struct drift_report {
+    int available = 0;          ///< per CPU: available - free vectors
+    int managed_allocated = 0;  ///< per CPU: managed_allocated - allocated managed bits
+    friend bool operator==(const drift_report&, const drift_report&) noexcept = default;
+};
+
+template <unsigned Capacity = 256, class Placement = kernel_placement>
+class basic_matrix {
+    static_assert(Capacity >= 64 && Capacity % 64 == 0 && Capacity <= 2048,
+                  "irqmatrix: the matrix capacity must be a multiple of 64 from 64 to 2048 "
+                  "(x86 uses 256, RISC-V IMSIC up to 2048)");
+
+public:
+    using bitmap_type = bitmap<Capacity>;
+    using cpumap_type = cpumap<Capacity>;
+    using placement_policy = Placement;
+    static constexpr unsigned capacity = Capacity;
+
+    /// irq_alloc_matrix(): a matrix of `bits` vectors per CPU with the
+    /// allocation window [alloc_start, alloc_end), for nr_cpus possible CPUs,
+    /// all offline. errc::invalid unless 1 <= bits <= Capacity,
+    /// alloc_start <= alloc_end <= bits and 1 <= nr_cpus <= max_cpus (the
+    /// kernel validates nothing here). Allocates; nothing else does.
+    static result<basic_matrix> create(unsigned bits, unsigned alloc_start, unsigned alloc_end,
+                                       unsigned nr_cpus) {
+        if (bits < 1 || bits > Capacity || alloc_start > alloc_end || alloc_end > bits ||
+            nr_cpus < 1 || nr_cpus > max_cpus)
+            return fail(errc::invalid);
+        return basic_matrix(bits, alloc_start, alloc_end, nr_cpus);
+    }
+
+    // ---- geometry -------------------------------------------------------
+
+    unsigned bits() const noexcept { return bits_; }
+    unsigned alloc_start() const noexcept { return alloc_start_; }
+    unsigned alloc_end() const noexcept { return alloc_end_; }
+    unsigned alloc_size() const noexcept { return alloc_end_ - alloc_start_; }
+    unsigned nr_cpus() const noexcept { return static_cast<unsigned>(cpus_.size()); }
+
+    // ---- the kernel's operations ----------------------------------------
+    // Each mirrors one irq_matrix_* function; "this CPU" is an argument.
+
+    /// irq_matrix_online(). The first time, available = window size - managed
+    /// - systembits_inalloc; later onlinings keep the value it had (Q1).
+    /// errc::invalid: cpu out of range; errc::busy: already online.
+    status online(unsigned cpu) noexcept { return checked(online_impl(cpu)); }
+
+    /// irq_matrix_offline(): the CPU's available leaves global_available;
+    /// its allocations stay. errc::invalid: out of range; errc::busy: offline.
+    status offline(unsigned cpu) noexcept { return checked(offline_impl(cpu)); }
+
+    /// irq_matrix_assign_system(): mark `bit` a system vector on every CPU.
+    /// With `replace`, `bit` must be allocated on `cpu` and is released there
+    /// (allocated and total_allocated fall; available is not given back).
+    /// errc::invalid: cpu or bit out of range; errc::busy: two or more CPUs
+    /// online, one online without replace, or replace of a bit not allocated
+    /// on cpu.
+    status assign_system(unsigned cpu, unsigned bit, bool replace) noexcept {
+        return checked(assign_system_impl(cpu, bit, replace));
+    }
+
+    /// irq_matrix_reserve_managed(): reserve the lowest free vector on every
+    /// CPU of the mask, online or not. An empty mask does nothing.
+    /// errc::invalid: CPU out of range; errc::no_space: some CPU has no free
+    /// vector (undone as the kernel undoes it: see the file comment, Q7).
+    status reserve_managed(cpu_span mask) noexcept { return checked(reserve_managed_impl(mask)); }
+
+    /// irq_matrix_remove_managed(): release the lowest reserved, unallocated
+    /// managed vector on every CPU of the mask. An empty mask does nothing.
+    /// errc::invalid: CPU out of range; errc::busy: some CPU has nothing
+    /// removable (refused whole, where the kernel warns and skips that CPU).
+    status remove_managed(cpu_span mask) noexcept {
+        if (!mask.fits(nr_cpus())) return checked(fail(errc::invalid));
+        if (mask.empty()) return checked(status{});
+        return checked(remove_managed_impl(mask, 0));
+    }
+
+    /// irq_matrix_alloc_managed(): allocate a reserved managed vector on the
+    /// online CPU of the mask with the fewest managed-allocated vectors (ties:
+    /// highest CPU). errc::invalid: empty mask or CPU out of range;
+    /// errc::no_space: no online CPU, or that CPU has no reserved vector free.
+    result<placement> alloc_managed(cpu_span mask) noexcept {
+        return checked(alloc_managed_impl(mask, 0, /*single=*/true));
+    }
+
+    /// irq_matrix_assign(): mark a preallocated vector allocated on `cpu`.
+    /// Like the kernel it does not look at system or managed bits (Q8) and
+    /// charges available even on an offline CPU. errc::invalid: cpu out of
+    /// range or bit outside the window; errc::busy: already allocated.
+    status assign(unsigned cpu, unsigned bit) noexcept { return checked(assign_impl(cpu, bit)); }
+
+    /// irq_matrix_reserve(): one more global reservation (bookkeeping only;
+    /// the kernel warns when it reaches global_available, and so do we not).
+    void reserve() noexcept {
+        ++global_reserved_;
+        (void)checked(status{});
+    }
+
+    /// irq_matrix_remove_reserved(). errc::busy: no reservation outstanding.
+    status remove_reserved() noexcept {
+        if (global_reserved_ == 0) return checked(fail(errc::busy));
+        --global_reserved_;
+        return checked(status{});
+    }
+
+    /// irq_matrix_alloc(): one vector on the online CPU of the mask with the
+    /// most available vectors (ties: lowest CPU), its lowest free vector.
+    /// `reserved` consumes a global reservation. errc::invalid: empty mask or
+    /// CPU out of range; errc::busy: reserved with none outstanding;
+    /// errc::no_space: no CPU qualifies, or the chosen one is full (Q3).
+    result<placement> alloc(cpu_span mask, bool reserved) noexcept {
+        return checked(alloc_impl(mask, 0, reserved, /*single=*/true));
+    }
+
+    /// irq_matrix_free(): release a vector on any CPU, online or not. A
+    /// managed vector stays reserved. total_allocated only falls while the
+    /// CPU is online (Q2). errc::invalid: cpu out of range or bit outside
+    /// the window; errc::not_found: not allocated, or `managed` does not
+    /// match whether the vector is managed-reserved.
+    status free(unsigned cpu, unsigned bit, bool managed) noexcept {
+        return checked(free_block_impl(cpu, bit, 0, managed));
+    }
+
+    /// irq_matrix_available(): global_available, or with `cpudown` that less
+    /// `cpu`'s available (unsigned, as the kernel computes it).
+    result<unsigned> available(unsigned cpu, bool cpudown) const noexcept {
+        if (cpu >= nr_cpus()) return fail(errc::invalid);
+        return cpudown ? global_available_ - cpus_[cpu].available : global_available_;
+    }
+
+    /// irq_matrix_reserved(): the outstanding global reservations.
+    unsigned reserved() const noexcept { return global_reserved_; }
+
+    /// irq_matrix_allocated(): the non-managed vectors allocated on `cpu`
+    /// (allocated - managed_allocated, as since Linux 6.7).
+    result<unsigned> allocated(unsigned cpu) const noexcept {
+        if (cpu >= nr_cpus()) return fail(errc::invalid);
+        return cpus_[cpu].allocated - cpus_[cpu].managed_allocated;
+    }
+
+    // ---- aligned power-of-two blocks (multi-MSI) -------------------------
+    // A block of order k is 2^k consecutive vectors on one CPU, the first a
+    // multiple of 2^k, inside the window; 0 <= k <= max_order (32 vectors).
+
+    /// An aligned block of 2^order free vectors: among the online CPUs of the
+    /// mask that have one, the CPU with the most available vectors (ties:
+    /// lowest), its lowest such base. Accounting as 2^order allocs.
+    /// errc::invalid: empty mask, CPU or order out of range; errc::busy:
+    /// reserved with fewer than 2^order global reservations; errc::no_space.
+    result<placement> alloc_block(cpu_span mask, unsigned order, bool reserved) noexcept {
+        return checked(alloc_impl(mask, order, reserved, /*single=*/false));
+    }
+
+    /// Frees the block [base, base + 2^order) on `cpu`, each vector as free()
+    /// frees it. errc::invalid: cpu or order out of range, base unaligned or
+    /// block outside the window; errc::not_found: some vector is not
+    /// allocated, or is (not) managed-reserved against `managed`.
+    status free_block(unsigned cpu, unsigned base, unsigned order, bool managed) noexcept {
+        return checked(free_block_impl(cpu, base, order, managed));
+    }
+
+    /// On every CPU of the mask, online or not, the lowest free aligned
+    /// block of the order becomes managed-reserved. All or nothing.
+    /// errc::invalid: empty mask, CPU or order out of range;
+    /// errc::no_space: some CPU has no such block.
+    status reserve_managed_block(cpu_span mask, unsigned order) noexcept {
+        if (auto v = validate_mask(mask, order); !v) return checked(v);
+        return checked(reserve_managed_all(mask, order));
+    }
+
+    /// On every CPU of the mask, releases the lowest aligned block of the
+    /// order whose vectors are all managed-reserved and unallocated. All or
+    /// nothing. errc::invalid as above; errc::busy: some CPU has none.
+    status remove_managed_block(cpu_span mask, unsigned order) noexcept {
+        if (auto v = validate_mask(mask, order); !v) return checked(v);
+        return checked(remove_managed_impl(mask, order));
+    }
+
+    /// Allocates a managed-reserved, unallocated aligned block: among the
+    /// online CPUs of the mask that hold one, the CPU with the fewest
+    /// managed-allocated vectors (ties: highest), its lowest such base.
+    /// errc::invalid as above; errc::no_space: none.
+    result<placement> alloc_managed_block(cpu_span mask, unsigned order) noexcept {
+        return checked(alloc_managed_impl(mask, order, /*single=*/false));
+    }
+
+    // ---- queries ---------------------------------------------------------
+
+    matrix_stats stats() const noexcept {
+        return {online_maps_, global_available_, global_reserved_, total_allocated_,
+                systembits_inalloc_};
+    }
+
+    /// One CPU's counters. errc::invalid: out of range.
+    result<cpu_stats> cpu(unsigned c) const noexcept {
+        if (c >= nr_cpus()) return fail(errc::invalid);
+        const auto& cm = cpus_[c];
+        return cpu_stats{cm.online, cm.available, cm.allocated, cm.managed, cm.managed_allocated};
+    }
+
+    /// How far a CPU's counters have drifted from its bitmaps (kernel quirks).
+    /// Requires c < nr_cpus().
+    drift_report drift(unsigned c) const noexcept {
+        IRQMATRIX_ASSERT(c < nr_cpus(), "drift(): cpu out of range");
+        return {static_cast<int>(cpus_[c].available_drift),
+                static_cast<int>(cpus_[c].managed_allocated_drift)};
+    }
+
+    /// The raw per-CPU state (counters and the allocated and managed bitmaps).
+    /// Requires c < nr_cpus().
+    const cpumap_type& cpu_map(unsigned c) const noexcept {
+        IRQMATRIX_ASSERT(c < nr_cpus(), "cpu_map(): cpu out of range");
+        return cpus_[c];
+    }
+
+    /// The system vectors (the same on every CPU).
+    const bitmap_type& system_map() const noexcept { return system_map_; }
+
+    /// The free vectors of a CPU: inside the window and not allocated, not
+    /// managed-reserved, not system. Requires c < nr_cpus().
+    bitmap_type free_map(unsigned c) const noexcept {
+        const auto& cm = cpu_map(c);
+        bitmap_type f = window_;
+        f.and_not(cm.alloc_map);
+        f.and_not(cm.managed_map);
+        f.and_not(system_map_);
+        return f;
+    }
+
+    /// The managed-reserved vectors of a CPU that are not allocated.
+    bitmap_type managed_free_map(unsigned c) const noexcept {
+        const auto& cm = cpu_map(c);
+        bitmap_type f = cm.managed_map;
+        f.and_not(cm.alloc_map);
+        return f;
+    }
+
+    /// The largest order (0..max_order) of a free aligned block on the CPU,
+    /// or -1 if it has no free vector. Requires c < nr_cpus().
+    int largest_free_order(unsigned c) const noexcept {
+        const bitmap_type f = free_map(c);
+        for (int k = static_cast<int>(max_order); k >= 0; --k)
+            if (f.find_aligned_run(static_cast<unsigned>(k)) < Capacity) return k;
+        return -1;
+    }
+
+    /// Recomputes every counter and structural rule from the bitmaps (see
+    /// the file comment). Returns an empty string when the state is
+    /// consistent, otherwise the first violated rule in words.
+    std::string verify() const {
+        auto cpu_say = [](unsigned c, const char* what, std::uint32_t have, std::uint32_t want) {
+            return "cpu " + std::to_string(c) + ": " + what + " is " + std::to_string(have) +
+                   ", the bitmaps say " + std::to_string(want);
+        };
+        const bitmap_type tail = bitmap_type::range(bits_, Capacity);
+        if ((system_map_ & tail).any()) return "system_map has bits above the logical width";
+        std::uint32_t sum_available = 0, sum_allocated = 0, online = 0;
+        for (unsigned c = 0; c < nr_cpus(); ++c) {
+            const auto& cm = cpus_[c];
+            bitmap_type outside = cm.alloc_map | cm.managed_map;
+            outside.and_not(window_);
+            if (outside.any())
+                return "cpu " + std::to_string(c) +
+                       ": an allocated or managed bit lies outside the window";
+            if (cm.allocated != cm.alloc_map.count())
+                return cpu_say(c, "allocated", cm.allocated, cm.alloc_map.count());
+            if (cm.managed != cm.managed_map.count())
+                return cpu_say(c, "managed", cm.managed, cm.managed_map.count());
+            const std::uint32_t mac = (cm.alloc_map & cm.managed_map).count();
+            if (cm.managed_allocated != mac + cm.managed_allocated_drift)
+                return cpu_say(c, "managed_allocated less its quirk drift",
+                               cm.managed_allocated - cm.managed_allocated_drift, mac);
+            if (cm.online && !cm.initialized) return cpu_say(c, "online but never initialized", 1, 0);
+            if (cm.initialized) {
+                const std::uint32_t free = free_map(c).count();
+                if (cm.available != free + cm.available_drift)
+                    return cpu_say(c, "available less its quirk drift",
+                                   cm.available - cm.available_drift, free);
+            } else if (cm.available_drift != 0) {
+                return cpu_say(c, "drift before the first online", cm.available_drift, 0);
+            }
+            if (cm.online) {
+                ++online;
+                sum_available += cm.available;
+            }
+            sum_allocated += cm.allocated;
+        }
+        if (online_maps_ != online) return cpu_say(0, "online_maps (global)", online_maps_, online);
+        if (global_available_ != sum_available + global_available_drift_)
+            return cpu_say(0, "global_available less its quirk drift (global)",
+                           global_available_ - global_available_drift_, sum_available);
+        if (total_allocated_ != sum_allocated + total_allocated_drift_)
+            return cpu_say(0, "total_allocated less its quirk drift (global)",
+                           total_allocated_ - total_allocated_drift_, sum_allocated);
+        const std::uint32_t sys_in_window = (system_map_ & window_).count();
+        if (systembits_inalloc_ != sys_in_window + system_duplicates_)
+            return cpu_say(0, "systembits_inalloc less duplicate calls (global)",
+                           systembits_inalloc_ - system_duplicates_, sys_in_window);
+        return {};
+    }
+
+    /// Global drift: global_available and total_allocated less what the
+    /// per-CPU counters add up to (kernel quirks Q2 and assign-while-offline).
+    drift_report global_drift() const noexcept {
+        return {static_cast<int>(global_available_drift_), static_cast<int>(total_allocated_drift_)};
+    }
+
+    friend bool operator==(const basic_matrix&, const basic_matrix&) noexcept = default;
+
+private:
+    basic_matrix(unsigned bits, unsigned alloc_start, unsigned alloc_end, unsigned nr_cpus)
+        : bits_(bits),
+          alloc_start_(alloc_start),
+          alloc_end_(alloc_end),
+          window_(bitmap_type::range(alloc_start, alloc_end)),
+          cpus_(nr_cpus) {}
+
+    static constexpr unsigned block_size(unsigned order) noexcept { return 1u << order; }
+
+    // At debug level 3 every mutation, refused or not, ends with verify().
+    template <class R>
+    R checked(R r) const noexcept {
+#if IRQMATRIX_DEBUG_LEVEL >= 3
+        const std::string violation = verify();
+        IRQMATRIX_ASSERT(violation.empty(), violation.c_str());
+#endif
+        return r;
+    }
+
+    // The argument checks shared by the mask operations that need a CPU.
+    status validate_mask(cpu_span mask, unsigned order) const noexcept {
+        if (order > max_order || !mask.fits(nr_cpus()) || mask.empty()) return fail(errc::invalid);
+        return {};
+    }
+
+    status online_impl(unsigned cpu) noexcept {
+        if (cpu >= nr_cpus()) return fail(errc::invalid);
+        auto& cm = cpus_[cpu];
+        if (cm.online) return fail(errc::busy);
+        if (!cm.initialized) {
+            // The kernel assumes nothing is allocated yet and every system
+            // bit was counted once; the ledger starts with whatever that
+            // assumption gets wrong (assign before online, duplicates).
+            cm.available = alloc_size() - (cm.managed + systembits_inalloc_);
+            cm.available_drift = cm.available - free_map(cpu).count();
+            cm.initialized = true;
+        }
+        global_available_ += cm.available;
+        cm.online = true;
+        ++online_maps_;
+        return {};
+    }
+
+    status offline_impl(unsigned cpu) noexcept {
+        if (cpu >= nr_cpus()) return fail(errc::invalid);
+        auto& cm = cpus_[cpu];
+        if (!cm.online) return fail(errc::busy);
+        global_available_ -= cm.available;
+        cm.online = false;
+        --online_maps_;
+        return {};
+    }
+
+    status assign_system_impl(unsigned cpu, unsigned bit, bool replace) noexcept {
+        if (cpu >= nr_cpus() || bit >= bits_) return fail(errc::invalid);
+        if (online_maps_ > 1 || (online_maps_ == 1 && !replace)) return fail(errc::busy);
+        auto& local = cpus_[cpu];
+        if (replace && !local.alloc_map.test(bit)) return fail(errc::busy);
+        const bool in_window = bit >= alloc_start_ && bit < alloc_end_;
+        if (in_window) {
+            // A CPU that was already initialized keeps its available count, so
+            // where the bit was free it now counts one vector too many.
+            for (auto& cm : cpus_)
+                if (cm.initialized && !cm.alloc_map.test(bit) && !cm.managed_map.test(bit) &&
+                    !system_map_.test(bit))
+                    ++cm.available_drift;
+            if (system_map_.test(bit)) ++system_duplicates_;  // Q6: a call counter
+            ++systembits_inalloc_;
+        }
+        system_map_.set(bit);
+        if (replace) {
+            local.alloc_map.reset(bit);
+            --local.allocated;
+            --total_allocated_;
+            if (local.managed_map.test(bit)) ++local.managed_allocated_drift;
+        }
+        return {};
+    }
+
+    status reserve_managed_impl(cpu_span mask) noexcept {
+        if (!mask.fits(nr_cpus())) return fail(errc::invalid);
+        unsigned full = no_cpu;
+        mask.for_each([&](unsigned c) {
+            if (full == no_cpu && free_map(c).find_aligned_run(0) >= Capacity) full = c;
+        });
+        if (full == no_cpu) return reserve_managed_all(mask, 0);
+        // Q7: the kernel reserved the lowest free vector p on each CPU before
+        // the full one, then undid each by releasing the lowest unallocated
+        // managed vector q <= p. The counters come back; where q < p the
+        // reservation has moved from q to p.
+        mask.for_each([&](unsigned c) {
+            if (c >= full) return;
+            auto& cm = cpus_[c];
+            const unsigned p = free_map(c).find_aligned_run(0);
+            const unsigned q = managed_free_map(c).find_aligned_run(0);
+            if (q < p) {
+                cm.managed_map.reset(q);
+                cm.managed_map.set(p);
+            }
+        });
+        return fail(errc::no_space);
+    }
+
+    // Reserve the lowest free aligned block of the order on every CPU of the
+    // mask, or nothing if some CPU has none.
+    status reserve_managed_all(cpu_span mask, unsigned order) noexcept {
+        bool room = true;
+        mask.for_each([&](unsigned c) { room = room && free_map(c).find_aligned_run(order) < Capacity; });
+        if (!room) return fail(errc::no_space);
+        const unsigned n = block_size(order);
+        mask.for_each([&](unsigned c) {
+            auto& cm = cpus_[c];
+            cm.managed_map.set_range(free_map(c).find_aligned_run(order), n);
+            cm.managed += n;
+            if (cm.online) {
+                cm.available -= n;
+                global_available_ -= n;
+            } else if (cm.initialized) {
+                cm.available_drift += n;  // Q1: reserved while offline, not charged
+            }
+        });
+        return {};
+    }
+
+    status remove_managed_impl(cpu_span mask, unsigned order) noexcept {
+        bool removable = true;
+        mask.for_each([&](unsigned c) {
+            removable = removable && managed_free_map(c).find_aligned_run(order) < Capacity;
+        });
+        if (!removable) return fail(errc::busy);
+        const unsigned n = block_size(order);
+        mask.for_each([&](unsigned c) {
+            auto& cm = cpus_[c];
+            cm.managed_map.reset_range(managed_free_map(c).find_aligned_run(order), n);
+            cm.managed -= n;
+            if (cm.online) {
+                cm.available += n;
+                global_available_ += n;
+            } else if (cm.initialized) {
+                cm.available_drift -= n;  // Q1: released while offline, not credited
+            }
+        });
+        return {};
+    }
+
+    result<placement> alloc_impl(cpu_span mask, unsigned order, bool reserved,
+                                 bool single) noexcept {
+        if (auto v = validate_mask(mask, order); !v) return fail(v.error());
+        const unsigned n = block_size(order);
+        if (reserved && global_reserved_ < n) return fail(errc::busy);
+        const placement p = single ? Placement::pick_single(*this, mask)
+                                   : Placement::pick_block(*this, mask, order);
+        if (!p) return fail(errc::no_space);
+        IRQMATRIX_ASSERT(free_map(p.cpu).all_set(p.base, n), "placement returned a non-free block");
+        auto& cm = cpus_[p.cpu];
+        cm.alloc_map.set_range(p.base, n);
+        cm.allocated += n;
+        cm.available -= n;
+        total_allocated_ += n;
+        global_available_ -= n;
+        if (reserved) global_reserved_ -= n;
+        return p;
+    }
+
+    result<placement> alloc_managed_impl(cpu_span mask, unsigned order, bool single) noexcept {
+        if (auto v = validate_mask(mask, order); !v) return fail(v.error());
+        const placement p = single ? Placement::pick_managed_single(*this, mask)
+                                   : Placement::pick_managed_block(*this, mask, order);
+        if (!p) return fail(errc::no_space);
+        const unsigned n = block_size(order);
+        IRQMATRIX_ASSERT(managed_free_map(p.cpu).all_set(p.base, n),
+                         "placement returned a block that is not reserved and free");
+        auto& cm = cpus_[p.cpu];
+        cm.alloc_map.set_range(p.base, n);
+        cm.allocated += n;
+        cm.managed_allocated += n;
+        total_allocated_ += n;
+        return p;
+    }
+
+    status assign_impl(unsigned cpu, unsigned bit) noexcept {
+        if (cpu >= nr_cpus() || bit < alloc_start_ || bit >= alloc_end_) return fail(errc::invalid);
+        auto& cm = cpus_[cpu];
+        if (cm.alloc_map.test(bit)) return fail(errc::busy);
+        // Q8: system and managed bits are not checked. Taking one charges
+        // available for a vector that was not free.
+        if (cm.initialized && (system_map_.test(bit) || cm.managed_map.test(bit)))
+            --cm.available_drift;
+        if (cm.managed_map.test(bit)) --cm.managed_allocated_drift;
+        if (!cm.online) --global_available_drift_;  // charged although not online
+        cm.alloc_map.set(bit);
+        ++cm.allocated;
+        ++total_allocated_;
+        --cm.available;
+        --global_available_;
+        return {};
+    }
+
+    status free_block_impl(unsigned cpu, unsigned base, unsigned order, bool managed) noexcept {
+        if (cpu >= nr_cpus() || order > max_order) return fail(errc::invalid);
+        const unsigned n = block_size(order);
+        if (base % n != 0 || base < alloc_start_ || base >= alloc_end_ || alloc_end_ - base < n)
+            return fail(errc::invalid);
+        auto& cm = cpus_[cpu];
+        if (!cm.alloc_map.all_set(base, n)) return fail(errc::not_found);
+        if (managed ? !cm.managed_map.all_set(base, n) : !cm.managed_map.none_set(base, n))
+            return fail(errc::not_found);
+        for (unsigned bit = base; bit < base + n; ++bit) {
+            cm.alloc_map.reset(bit);
+            --cm.allocated;
+            if (cm.online)
+                --total_allocated_;
+            else
+                ++total_allocated_drift_;  // Q2: freed while offline
+            if (managed) {
+                --cm.managed_allocated;  // the reservation stays until remove_managed
+            } else {
+                ++cm.available;
+                if (cm.online) ++global_available_;
+                // A vector assigned onto a system bit comes back as available
+                // although it is not free.
+                if (cm.initialized && system_map_.test(bit)) ++cm.available_drift;
+            }
+        }
+        return {};
+    }
+
+    unsigned bits_;
+    unsigned alloc_start_;
+    unsigned alloc_end_;
+    std::uint32_t online_maps_ = 0;
+    std::uint32_t global_available_ = 0;
+    std::uint32_t global_reserved_ = 0;
+    std::uint32_t total_allocated_ = 0;
+    std::uint32_t systembits_inalloc_ = 0;
+    // Quirk ledger, global part (see the file comment).
+    std::uint32_t global_available_drift_ = 0;
+    std::uint32_t total_allocated_drift_ = 0;
+    std::uint32_t system_duplicates_ = 0;
+    bitmap_type system_map_;
+    bitmap_type window_;  // [alloc_start, alloc_end), fixed at creation
+    std::vector<cpumap_type> cpus_;
+};
+
+/// The x86-sized matrix with the kernel's placement: what a trace means.
+using matrix = basic_matrix<256>;
+
+IRQMATRIX_END_NAMESPACE

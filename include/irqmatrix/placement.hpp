@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+// Placement: which CPU and which vector (or aligned block) an allocation takes.
+//
+// The placement protocol. A placement policy P is a type with these static,
+// noexcept, non-allocating functions, each given a read-only matrix view `m`
+// and a CPU mask already validated by the matrix (no CPU >= m.nr_cpus()):
+//
+//   placement P::pick_single(m, mask)                    // irq_matrix_alloc
+//   placement P::pick_block(m, mask, order)              // alloc_block
+//   placement P::pick_managed_single(m, mask)            // irq_matrix_alloc_managed
+//   placement P::pick_managed_block(m, mask, order)      // alloc_managed_block
+//
+// Postconditions: either the result is empty (cpu == no_cpu: the caller
+// refuses with ENOSPC and changes nothing), or `cpu` is an online CPU of
+// `mask` and [base, base + 2^order) is an aligned block inside the allocation
+// window that is wholly free on that CPU (pick_single, pick_block) or wholly
+// managed-reserved and unallocated (the managed picks). The view offers
+// m.nr_cpus(), m.cpu_map(c) (online, available, managed_allocated, ...),
+// m.free_map(c) and m.managed_free_map(c) (bitmaps of the allocation window).
+//
+// kernel_placement is the default and what a trace means: the kernel's own
+// rules for single vectors, generalised to blocks as the trace spec states.
+#pragma once
+
+#include "bitmap.hpp"
+#include "cpuset.hpp"
+
+IRQMATRIX_BEGIN_NAMESPACE
+
+/// Where an allocation goes: a CPU and the first vector of the block.
+struct placement {
+    unsigned cpu = no_cpu;
+    unsigned base = 0;
+    constexpr explicit operator bool() const noexcept { return cpu != no_cpu; }
+    friend constexpr bool operator==(const placement&, const placement&) noexcept = default;
+};
+
+struct kernel_placement {
+    /// irq_matrix_alloc: the online CPU of the mask with the most available
+    /// vectors (ties: the lowest CPU, since only a strictly greater count
+    /// replaces the running best, which starts at 0, so a CPU with none
+    /// available is never chosen); then its lowest free vector. The CPU is
+    /// chosen from the counter alone: if its bitmap has no free vector the
+    /// allocation fails rather than trying another CPU (kernel quirk Q3).
+    template <class M>
+    static placement pick_single(const M& m, cpu_span mask) noexcept {
+        unsigned best = no_cpu;
+        unsigned best_available = 0;
+        mask.for_each([&](unsigned cpu) {
+            const auto& cm = m.cpu_map(cpu);
+            if (cm.online && cm.available > best_available) {
+                best = cpu;
+                best_available = cm.available;
+            }
+        });
+        if (best == no_cpu) return {};
+        const unsigned base = m.free_map(best).find_aligned_run(0);
+        if (base >= m.alloc_end()) return {};
+        return {best, base};
+    }
+
+    /// alloc_block: among the online CPUs of the mask that have a free aligned
+    /// block of the order, the one with the most available vectors (ties: the
+    /// lowest CPU); on it, the lowest such base.
+    template <class M>
+    static placement pick_block(const M& m, cpu_span mask, unsigned order) noexcept {
+        placement best;
+        unsigned best_available = 0;
+        mask.for_each([&](unsigned cpu) {
+            const auto& cm = m.cpu_map(cpu);
+            if (!cm.online || (best && cm.available <= best_available)) return;
+            const unsigned base = m.free_map(cpu).find_aligned_run(order);
+            if (base >= m.alloc_end()) return;
+            best = {cpu, base};
+            best_available = cm.available;
+        });
+        return best;
+    }
+
+    /// irq_matrix_alloc_managed: the online CPU of the mask with the fewest
+    /// managed-allocated vectors. Ties go to the highest CPU: the kernel's scan
+    /// skips a CPU only when its count is strictly greater than the best so
+    /// far, so an equal count replaces it. On it, the lowest reserved and
+    /// unallocated vector; none there means failure, again with no fallback.
+    template <class M>
+    static placement pick_managed_single(const M& m, cpu_span mask) noexcept {
+        unsigned best = no_cpu;
+        unsigned best_count = ~0u;
+        mask.for_each([&](unsigned cpu) {
+            const auto& cm = m.cpu_map(cpu);
+            if (cm.online && cm.managed_allocated <= best_count) {
+                best = cpu;
+                best_count = cm.managed_allocated;
+            }
+        });
+        if (best == no_cpu) return {};
+        const unsigned base = m.managed_free_map(best).find_aligned_run(0);
+        if (base >= m.alloc_end()) return {};
+        return {best, base};
+    }
+
+    /// alloc_managed_block: among the online CPUs of the mask holding a
+    /// managed-reserved, unallocated aligned block of the order, the one with
+    /// the fewest managed-allocated vectors (ties: the highest CPU, as above);
+    /// on it, the lowest such base.
+    template <class M>
+    static placement pick_managed_block(const M& m, cpu_span mask, unsigned order) noexcept {
+        placement best;
+        unsigned best_count = ~0u;
+        mask.for_each([&](unsigned cpu) {
+            const auto& cm = m.cpu_map(cpu);
+            if (!cm.online || cm.managed_allocated > best_count) return;
+            const unsigned base = m.managed_free_map(cpu).find_aligned_run(order);
+            if (base >= m.alloc_end()) return;
+            best = {cpu, base};
+            best_count = cm.managed_allocated;
+        });
+        return best;
+    }
+};
+
+IRQMATRIX_END_NAMESPACE

@@ -1,0 +1,39 @@
+# Sourced by the scripts: make sure the Debian packages a script needs are
+# there. As root it installs what is missing; otherwise it prints the exact
+# command and stops.
+#   irqmatrix_need COMMAND:PACKAGE ...   a command that must be on PATH
+#   irqmatrix_need_catch2                Catch2 v3 if installed, else Debian's v2
+irqmatrix_missing=()
+
+irqmatrix_need() {
+    local spec cmd pkg
+    for spec in "$@"; do
+        cmd=${spec%%:*}
+        pkg=${spec#*:}
+        command -v "$cmd" >/dev/null 2>&1 || irqmatrix_missing+=("$pkg")
+    done
+}
+
+irqmatrix_need_catch2() {
+    local d
+    for d in /usr/lib/cmake/Catch2 /usr/local/lib/cmake/Catch2 /usr/lib/*/cmake/Catch2 \
+             /usr/local/lib/*/cmake/Catch2 /usr/share/cmake/Catch2 /usr/local/share/cmake/Catch2; do
+        [ -f "$d/Catch2Config.cmake" ] && return 0
+    done
+    irqmatrix_missing+=(catch2)
+}
+
+irqmatrix_install_missing() {
+    [ ${#irqmatrix_missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "irqmatrix: installing missing Debian packages: ${irqmatrix_missing[*]}" >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            "${irqmatrix_missing[@]}" >&2
+    else
+        echo "irqmatrix: missing Debian packages: ${irqmatrix_missing[*]}" >&2
+        echo "Install them with:" >&2
+        echo "  sudo apt-get install -y ${irqmatrix_missing[*]}" >&2
+        exit 1
+    fi
+}

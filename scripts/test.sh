@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds irqmatrix and runs the whole test suite three ways: g++ and clang++
+# with -Werror at debug level 3 (verify() after every mutation), then g++ with
+# AddressSanitizer and UndefinedBehaviorSanitizer. Installs missing Debian
+# packages when run as root; otherwise prints the command to install them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/setup-deps.sh
+irqmatrix_need cmake:cmake make:make g++:g++ clang++:clang
+irqmatrix_need_catch2
+irqmatrix_install_missing
+
+for workflow in ci-gcc ci-clang ci-asan; do
+    echo "==== irqmatrix: cmake --workflow --preset $workflow"
+    cmake --workflow --preset "$workflow"
+done
+echo "==== irqmatrix: all test workflows passed (g++, clang++, ASan+UBSan)"

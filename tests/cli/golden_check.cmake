@@ -1,0 +1,15 @@
+# Runs `irqmatrix replay --check` on every golden trace. Fails, rather than
+# passing vacuously, when the golden directory is missing or empty.
+if(NOT IS_DIRECTORY "${GOLDEN_DIR}")
+    message(FATAL_ERROR "golden trace directory ${GOLDEN_DIR} does not exist")
+endif()
+file(GLOB traces "${GOLDEN_DIR}/*.trace")
+if(NOT traces)
+    message(FATAL_ERROR "no *.trace files in ${GOLDEN_DIR}")
+endif()
+execute_process(COMMAND "${TOOL}" replay --check ${traces} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "irqmatrix replay --check failed (exit ${rc})")
+endif()
+list(LENGTH traces n)
+message(STATUS "${n} golden traces passed irqmatrix replay --check")
