@@ -16,23 +16,37 @@
 #define IRQMATRIX_DEBUG_LEVEL 1
 #endif
 
-// IRQMATRIX_ASSERT(cond, msg) guards internal invariants, never user input
-// (user input is refused with an errc). Define it before including any
-// irqmatrix header to route failures into your own test framework.
-#ifndef IRQMATRIX_ASSERT
+// IRQMATRIX_ASSERT(cond, msg) guards internal invariants and documented
+// preconditions of the query accessors, never user input (user input is
+// refused with an errc). Active from level 1; IRQMATRIX_ASSERT_EXPENSIVE from
+// level 2. Define IRQMATRIX_ASSERT before including any irqmatrix header to
+// route failures into your own test framework.
 namespace irqmatrix::detail {
 [[noreturn]] inline void assert_fail(const char* file, int line, const char* cond,
                                      const char* msg) noexcept {
     std::fprintf(stderr,
                  "%s:%d: irqmatrix internal invariant broken: %s (%s)\n"
-                 "  This is a library bug; rebuild with IRQMATRIX_DEBUG_LEVEL=3 (the debug-full\n"
-                 "  preset) to catch the first bad operation, and report it with the trace.\n",
+                 "  This is a library bug or a broken precondition; rebuild with\n"
+                 "  IRQMATRIX_DEBUG_LEVEL=3 (the dev preset's tests) to catch the first bad\n"
+                 "  operation, and report it with the trace that leads there.\n",
                  file, line, msg, cond);
     std::abort();
 }
 }  // namespace irqmatrix::detail
+
+#ifndef IRQMATRIX_ASSERT
+#if IRQMATRIX_DEBUG_LEVEL >= 1
 #define IRQMATRIX_ASSERT(cond, msg)                                                   \
     do {                                                                              \
         if (!(cond)) ::irqmatrix::detail::assert_fail(__FILE__, __LINE__, #cond, msg); \
     } while (0)
+#else
+#define IRQMATRIX_ASSERT(cond, msg) ((void)0)
+#endif
+#endif
+
+#if IRQMATRIX_DEBUG_LEVEL >= 2
+#define IRQMATRIX_ASSERT_EXPENSIVE(cond, msg) IRQMATRIX_ASSERT(cond, msg)
+#else
+#define IRQMATRIX_ASSERT_EXPENSIVE(cond, msg) ((void)0)
 #endif

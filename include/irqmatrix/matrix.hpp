@@ -46,7 +46,7 @@
 // fewest managed-allocated vectors, ties to the highest. Vectors and blocks
 // are taken lowest base first.
 //
-// Differences from the kernel (docs/differences.md has the full list):
+// Differences from the kernel (the README lists them for users):
 //  * where the kernel would WARN and return, or BUG, the operation is refused
 //    with an errc and changes nothing; a freed vector must be allocated as
 //    stated, including the managed flag; remove_managed is refused whole when
@@ -582,7 +582,8 @@ private:
         const placement p = single ? Placement::pick_single(*this, mask)
                                    : Placement::pick_block(*this, mask, order);
         if (!p) return fail(errc::no_space);
-        IRQMATRIX_ASSERT(free_map(p.cpu).all_set(p.base, n), "placement returned a non-free block");
+        IRQMATRIX_ASSERT_EXPENSIVE(free_map(p.cpu).all_set(p.base, n),
+                                   "placement returned a non-free block");
         auto& cm = cpus_[p.cpu];
         cm.alloc_map.set_range(p.base, n);
         cm.allocated += n;
@@ -599,8 +600,8 @@ private:
                                    : Placement::pick_managed_block(*this, mask, order);
         if (!p) return fail(errc::no_space);
         const unsigned n = block_size(order);
-        IRQMATRIX_ASSERT(managed_free_map(p.cpu).all_set(p.base, n),
-                         "placement returned a block that is not reserved and free");
+        IRQMATRIX_ASSERT_EXPENSIVE(managed_free_map(p.cpu).all_set(p.base, n),
+                                   "placement returned a block that is not reserved and free");
         auto& cm = cpus_[p.cpu];
         cm.alloc_map.set_range(p.base, n);
         cm.allocated += n;
