@@ -264,8 +264,9 @@ public:
     // multiple of 2^k, inside the window; 0 <= k <= max_order (32 vectors).
 
     /// An aligned block of 2^order free vectors: among the online CPUs of the
-    /// mask that have one, the CPU with the most available vectors (ties:
-    /// lowest), its lowest such base. Accounting as 2^order allocs.
+    /// mask that have one and whose available counter is at least 2^order,
+    /// the CPU with the most available vectors (ties: lowest), its lowest
+    /// such base. Accounting as 2^order allocs.
     /// errc::invalid: empty mask, CPU or order out of range; errc::busy:
     /// reserved with fewer than 2^order global reservations; errc::no_space.
     result<placement> alloc_block(cpu_span mask, unsigned order, bool reserved) noexcept {

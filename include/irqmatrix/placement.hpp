@@ -61,14 +61,20 @@ struct kernel_placement {
 
     /// alloc_block: among the online CPUs of the mask that have a free aligned
     /// block of the order, the one with the most available vectors (ties: the
-    /// lowest CPU); on it, the lowest such base.
+    /// lowest CPU); on it, the lowest such base. Generalising the kernel's
+    /// rule that a CPU with no available vector is never chosen, a CPU whose
+    /// counter says fewer than 2^order are available is not a candidate even
+    /// if its bitmap has room (possible only after counter drift, Q1/Q8):
+    /// taking it would wrap the counter.
     template <class M>
     static placement pick_block(const M& m, cpu_span mask, unsigned order) noexcept {
         placement best;
         unsigned best_available = 0;
         mask.for_each([&](unsigned cpu) {
             const auto& cm = m.cpu_map(cpu);
-            if (!cm.online || (best && cm.available <= best_available)) return;
+            if (!cm.online || cm.available < (1u << order) ||
+                (best && cm.available <= best_available))
+                return;
             const unsigned base = m.free_map(cpu).find_aligned_run(order);
             if (base >= m.alloc_end()) return;
             best = {cpu, base};
