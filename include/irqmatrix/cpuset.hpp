@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bitmap.hpp"
 #include "result.hpp"
 
 IRQMATRIX_BEGIN_NAMESPACE
@@ -86,7 +87,14 @@ public:
     /// CPUs [first, last] of a set sized nr_cpus.
     static cpu_set range(unsigned nr_cpus, unsigned first, unsigned last) {
         cpu_set s(nr_cpus);
-        for (unsigned c = first; c <= last && c < nr_cpus; ++c) s.set(c);
+        // Word by word, bounded by the vector's size (no per-CPU loop).
+        for (std::size_t i = 0; i < s.words_.size(); ++i) {
+            const unsigned lo = static_cast<unsigned>(i * 64);
+            const unsigned from = first > lo ? first : lo;
+            unsigned to = last < lo + 63 ? last : lo + 63;
+            if (to >= nr_cpus) to = nr_cpus - 1;
+            if (from <= to) s.words_[i] |= run_mask(from - lo, to - from + 1);
+        }
         return s;
     }
     static cpu_set all(unsigned nr_cpus) {
@@ -95,8 +103,16 @@ public:
     static cpu_set single(unsigned nr_cpus, unsigned cpu) { return range(nr_cpus, cpu, cpu); }
 
     unsigned size() const noexcept { return size_; }
-    void set(unsigned cpu) noexcept { words_[cpu / 64] |= std::uint64_t{1} << (cpu % 64); }
-    void reset(unsigned cpu) noexcept { words_[cpu / 64] &= ~(std::uint64_t{1} << (cpu % 64)); }
+    /// Requires cpu < size() (asserted; at debug level 0 a CPU beyond the
+    /// storage is ignored rather than written out of bounds).
+    void set(unsigned cpu) noexcept {
+        IRQMATRIX_ASSERT(cpu < size_, "cpu_set::set(): cpu out of range");
+        if (cpu / 64 < words_.size()) words_[cpu / 64] |= std::uint64_t{1} << (cpu % 64);
+    }
+    void reset(unsigned cpu) noexcept {
+        IRQMATRIX_ASSERT(cpu < size_, "cpu_set::reset(): cpu out of range");
+        if (cpu / 64 < words_.size()) words_[cpu / 64] &= ~(std::uint64_t{1} << (cpu % 64));
+    }
     bool test(unsigned cpu) const noexcept { return view().test(cpu); }
     unsigned count() const noexcept { return view().count(); }
     bool empty() const noexcept { return view().empty(); }
