@@ -48,9 +48,15 @@
 //
 // Differences from the kernel (the README lists them for users):
 //  * where the kernel would WARN and return, or BUG, the operation is refused
-//    with an errc and changes nothing; a freed vector must be allocated as
-//    stated, including the managed flag; remove_managed is refused whole when
-//    a CPU has nothing removable;
+//    with an errc and changes nothing; so are some calls the kernel lets
+//    through silently and that corrupt its counters: offline of an offline
+//    CPU, remove_reserved with none outstanding, a RESERVED allocation with
+//    too few reservations, a CPU list naming a CPU that does not exist. A
+//    freed vector must be allocated as stated, including the managed flag;
+//    remove_managed is refused whole when a CPU has nothing removable;
+//  * alloc_block of order K skips a CPU whose available counter is below 2^K
+//    (the kernel never picks a CPU with none; after drift the bitmap may
+//    still have room, and taking it would wrap the counter);
 //  * assign_system refuses bit == bits (the kernel's `>` check lets it write
 //    one bit past its bitmap);
 //  * the one refusal that is not state-neutral is the kernel's own: a
@@ -210,8 +216,9 @@ public:
     /// range or bit outside the window; errc::busy: already allocated.
     status assign(unsigned cpu, unsigned bit) noexcept { return checked(assign_impl(cpu, bit)); }
 
-    /// irq_matrix_reserve(): one more global reservation (bookkeeping only;
-    /// the kernel warns when it reaches global_available, and so do we not).
+    /// irq_matrix_reserve(): one more global reservation (bookkeeping only).
+    /// The kernel also logs a warning when the reservations reach
+    /// global_available; the library has no log and never refuses.
     void reserve() noexcept {
         ++global_reserved_;
         (void)checked(status{});
@@ -439,6 +446,13 @@ private:
 
     static constexpr unsigned block_size(unsigned order) noexcept { return 1u << order; }
 
+    // How many of the vectors [base, base + n) are system vectors.
+    unsigned count_system(unsigned base, unsigned n) const noexcept {
+        unsigned k = 0;
+        for (unsigned bit = base; bit < base + n; ++bit) k += system_map_.test(bit) ? 1u : 0u;
+        return k;
+    }
+
     // At debug level 3 every mutation, refused or not, ends with verify().
     template <class R>
     R checked(R r) const noexcept {
@@ -528,6 +542,9 @@ private:
             if (q < p) {
                 cm.managed_map.reset(q);
                 cm.managed_map.set(p);
+                // p is no longer free; q is free again unless it has become
+                // a system vector meanwhile.
+                if (cm.initialized && system_map_.test(q)) ++cm.available_drift;
             }
         });
         return fail(errc::no_space);
@@ -563,13 +580,18 @@ private:
         const unsigned n = block_size(order);
         mask.for_each([&](unsigned c) {
             auto& cm = cpus_[c];
-            cm.managed_map.reset_range(managed_free_map(c).find_aligned_run(order), n);
+            const unsigned base = managed_free_map(c).find_aligned_run(order);
+            // A managed vector that assign_system has since made a system
+            // vector is credited to available but does not become free.
+            const unsigned now_free = n - count_system(base, n);
+            cm.managed_map.reset_range(base, n);
             cm.managed -= n;
             if (cm.online) {
                 cm.available += n;
                 global_available_ += n;
+                if (cm.initialized) cm.available_drift += n - now_free;
             } else if (cm.initialized) {
-                cm.available_drift -= n;  // Q1: released while offline, not credited
+                cm.available_drift -= now_free;  // Q1: released while offline, not credited
             }
         });
         return {};

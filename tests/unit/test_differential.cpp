@@ -1,0 +1,1095 @@
+// SPDX-License-Identifier: MIT
+// Differential property test: long seeded random sequences of every kernel
+// and block operation, valid and invalid, applied to the library
+// (irqmatrix::basic_matrix) and to the naive reference model
+// (tests/model/naive_matrix.hpp, itself checked against the real kernel by
+// test_model_golden.cpp). After every step the results, the global and
+// per-CPU counters, the bitmaps and verify() must agree, and a refused
+// operation must leave the library exactly as it was (a single-vector
+// reserve_managed refused for lack of room only keeps its counters: the
+// kernel's rollback may move reservations, quirk Q7).
+//
+// The seeds are fixed, so a run is reproducible. On a mismatch the failing
+// sequence is shrunk and printed as a trace (shared/spec/trace-format.md)
+// that the replay tool accepts; if a library assertion aborts the process
+// (verify() runs after every mutation at debug level 3), a SIGABRT handler
+// shrinks and prints the sequence first, replaying candidates in child
+// processes (POSIX only). For exploration, IRQMATRIX_DIFF_SEED=N runs
+// other seeds and IRQMATRIX_DIFF_SCALE=K runs K times as many operations;
+// IRQMATRIX_DIFF_VERBOSE=1 prints what each geometry covered.
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <irqmatrix/matrix.hpp>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <csignal>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#define IRQMATRIX_DIFF_POSIX 1
+#else
+#define IRQMATRIX_DIFF_POSIX 0
+#endif
+
+#include "model/naive_matrix.hpp"
+#include "support/catch.hpp"
+
+namespace {
+
+using irqmatrix_model::naive_matrix;
+
+// ---- operations as data ---------------------------------------------------
+
+enum class kind : unsigned {
+    online,
+    offline,
+    assign_system,
+    reserve_managed,
+    remove_managed,
+    alloc_managed,
+    assign,
+    reserve,
+    remove_reserved,
+    alloc,
+    free,
+    available,
+    reserved,
+    allocated,
+    alloc_block,
+    free_block,
+    reserve_managed_block,
+    remove_managed_block,
+    alloc_managed_block,
+    count
+};
+constexpr unsigned kind_count = static_cast<unsigned>(kind::count);
+
+constexpr const char* kind_names[kind_count] = {
+    "online",          "offline",     "assign_system",         "reserve_managed",
+    "remove_managed",  "alloc_managed", "assign",              "reserve",
+    "remove_reserved", "alloc",       "free",                  "available",
+    "reserved",        "allocated",   "alloc_block",           "free_block",
+    "reserve_managed_block", "remove_managed_block", "alloc_managed_block"};
+
+struct op {
+    kind k = kind::reserve;
+    unsigned cpu = 0;
+    unsigned bit = 0;  // bit, or base of a block
+    unsigned order = 0;
+    bool flag = false;  // replace / reserved / managed / cpudown
+    std::vector<unsigned> cpus;
+};
+
+bool mutates(kind k) { return k != kind::available && k != kind::reserved && k != kind::allocated; }
+
+std::string list_text(const std::vector<unsigned>& cpus) {
+    if (cpus.empty()) return "none";
+    std::string s;
+    for (unsigned c : cpus) s += (s.empty() ? "" : ",") + std::to_string(c);
+    return s;
+}
+
+// The operation as a trace line.
+std::string describe(const op& o) {
+    const std::string f = o.flag ? "1" : "0";
+    const std::string name = kind_names[static_cast<unsigned>(o.k)];
+    switch (o.k) {
+    case kind::online:
+    case kind::offline:
+    case kind::allocated: return name + " " + std::to_string(o.cpu);
+    case kind::assign_system:
+    case kind::free: return name + " " + std::to_string(o.cpu) + " " + std::to_string(o.bit) + " " + f;
+    case kind::reserve_managed:
+    case kind::remove_managed:
+    case kind::alloc_managed: return name + " " + list_text(o.cpus);
+    case kind::assign: return name + " " + std::to_string(o.cpu) + " " + std::to_string(o.bit);
+    case kind::reserve:
+    case kind::remove_reserved:
+    case kind::reserved: return name;
+    case kind::alloc: return name + " " + list_text(o.cpus) + " " + f;
+    case kind::available: return name + " " + std::to_string(o.cpu) + " " + f;
+    case kind::alloc_block: return name + " " + list_text(o.cpus) + " " + std::to_string(o.order) + " " + f;
+    case kind::free_block:
+        return name + " " + std::to_string(o.cpu) + " " + std::to_string(o.bit) + " " +
+               std::to_string(o.order) + " " + f;
+    case kind::reserve_managed_block:
+    case kind::remove_managed_block:
+    case kind::alloc_managed_block: return name + " " + list_text(o.cpus) + " " + std::to_string(o.order);
+    case kind::count: break;
+    }
+    return "?";
+}
+
+// ---- the geometries ----------------------------------------------------------
+
+struct geometry {
+    const char* name;
+    unsigned bits, start, end, nr_cpus;
+    unsigned operations;  // per run (all epochs together)
+    unsigned epoch;       // operations before both matrices are created afresh
+    std::uint64_t seed;
+};
+
+unsigned env_unsigned(const char* name, unsigned fallback) {
+    const char* v = std::getenv(name);
+    if (!v || !*v) return fallback;
+    return static_cast<unsigned>(std::strtoul(v, nullptr, 0));
+}
+
+// ---- one operation on each side ----------------------------------------------
+
+// A result: err 0 or a negative errno; a = value or CPU, b = base.
+struct outcome {
+    int err = 0;
+    long long a = 0;
+    unsigned b = 0;
+    friend bool operator==(const outcome&, const outcome&) = default;
+};
+
+std::string text(const outcome& r) {
+    if (r.err != 0) return std::to_string(r.err);
+    return std::to_string(r.a) + " " + std::to_string(r.b);
+}
+
+outcome of_status(const irqmatrix::status& s) {
+    return {s ? 0 : irqmatrix::to_errno(s.error()), 0, 0};
+}
+outcome of_placement(const irqmatrix::result<irqmatrix::placement>& r) {
+    if (!r) return {irqmatrix::to_errno(r.error()), 0, 0};
+    return {0, r->cpu, r->base};
+}
+outcome of_value(const irqmatrix::result<unsigned>& r) {
+    if (!r) return {irqmatrix::to_errno(r.error()), 0, 0};
+    return {0, *r, 0};
+}
+outcome of_int(int e) { return {e, 0, 0}; }
+outcome of_pick(const irqmatrix_model::pick& p) {
+    if (p.err != 0) return {p.err, 0, 0};
+    return {0, p.cpu, p.base};
+}
+outcome of_long(long long v) {
+    if (v < 0) return {static_cast<int>(v), 0, 0};
+    return {0, v, 0};
+}
+
+template <unsigned Cap>
+outcome run_library(irqmatrix::basic_matrix<Cap>& m, const op& o) {
+    // The mask may name CPUs beyond the matrix: the words cover them all.
+    unsigned top = 0;
+    for (unsigned c : o.cpus) top = c > top ? c : top;
+    std::vector<std::uint64_t> words(top / 64 + 1, 0);
+    for (unsigned c : o.cpus) words[c / 64] |= std::uint64_t{1} << (c % 64);
+    const irqmatrix::cpu_span mask(words.data(), words.size());
+    switch (o.k) {
+    case kind::online: return of_status(m.online(o.cpu));
+    case kind::offline: return of_status(m.offline(o.cpu));
+    case kind::assign_system: return of_status(m.assign_system(o.cpu, o.bit, o.flag));
+    case kind::reserve_managed: return of_status(m.reserve_managed(mask));
+    case kind::remove_managed: return of_status(m.remove_managed(mask));
+    case kind::alloc_managed: return of_placement(m.alloc_managed(mask));
+    case kind::assign: return of_status(m.assign(o.cpu, o.bit));
+    case kind::reserve: m.reserve(); return {};
+    case kind::remove_reserved: return of_status(m.remove_reserved());
+    case kind::alloc: return of_placement(m.alloc(mask, o.flag));
+    case kind::free: return of_status(m.free(o.cpu, o.bit, o.flag));
+    case kind::available: return of_value(m.available(o.cpu, o.flag));
+    case kind::reserved: return {0, m.reserved(), 0};
+    case kind::allocated: return of_value(m.allocated(o.cpu));
+    case kind::alloc_block: return of_placement(m.alloc_block(mask, o.order, o.flag));
+    case kind::free_block: return of_status(m.free_block(o.cpu, o.bit, o.order, o.flag));
+    case kind::reserve_managed_block: return of_status(m.reserve_managed_block(mask, o.order));
+    case kind::remove_managed_block: return of_status(m.remove_managed_block(mask, o.order));
+    case kind::alloc_managed_block: return of_placement(m.alloc_managed_block(mask, o.order));
+    case kind::count: break;
+    }
+    return {-1, 0, 0};
+}
+
+outcome run_model(naive_matrix& m, const op& o) {
+    switch (o.k) {
+    case kind::online: return of_int(m.online(o.cpu));
+    case kind::offline: return of_int(m.offline(o.cpu));
+    case kind::assign_system: return of_int(m.assign_system(o.cpu, o.bit, o.flag));
+    case kind::reserve_managed: return of_int(m.reserve_managed(o.cpus));
+    case kind::remove_managed: return of_int(m.remove_managed(o.cpus));
+    case kind::alloc_managed: return of_pick(m.alloc_managed(o.cpus));
+    case kind::assign: return of_int(m.assign(o.cpu, o.bit));
+    case kind::reserve: m.reserve(); return {};
+    case kind::remove_reserved: return of_int(m.remove_reserved());
+    case kind::alloc: return of_pick(m.alloc(o.cpus, o.flag));
+    case kind::free: return of_int(m.free(o.cpu, o.bit, o.flag));
+    case kind::available: return of_long(m.available(o.cpu, o.flag));
+    case kind::reserved: return {0, m.reserved(), 0};
+    case kind::allocated: return of_long(m.allocated(o.cpu));
+    case kind::alloc_block: return of_pick(m.alloc_block(o.cpus, o.order, o.flag));
+    case kind::free_block: return of_int(m.free_block(o.cpu, o.bit, o.order, o.flag));
+    case kind::reserve_managed_block: return of_int(m.reserve_managed_block(o.cpus, o.order));
+    case kind::remove_managed_block: return of_int(m.remove_managed_block(o.cpus, o.order));
+    case kind::alloc_managed_block: return of_pick(m.alloc_managed_block(o.cpus, o.order));
+    case kind::count: break;
+    }
+    return {-1, 0, 0};
+}
+
+// ---- state comparison ---------------------------------------------------------
+
+// Compares a word at a time; the model's bits are read with one pass of an
+// iterator (std::vector<bool> indexing is slow in a Debug build).
+template <class Bitmap>
+std::string bitmap_diff(const char* what, unsigned cpu, const Bitmap& lib, const std::vector<bool>& model) {
+    auto it = model.begin();
+    const auto end = model.end();
+    for (unsigned w = 0; w < Bitmap::word_count; ++w) {
+        std::uint64_t want = 0;
+        for (unsigned j = 0; j < 64 && it != end; ++j, ++it)
+            if (*it) want |= std::uint64_t{1} << j;
+        if (lib.word(w) == want) continue;
+        const std::uint64_t diff = lib.word(w) ^ want;
+        unsigned j = 0;
+        while (((diff >> j) & 1u) == 0) ++j;
+        const bool in_lib = ((lib.word(w) >> j) & 1u) != 0;
+        return std::string(what) + (cpu == ~0u ? "" : " of cpu " + std::to_string(cpu)) + ": bit " +
+               std::to_string(w * 64 + j) + " is " + (in_lib ? "set" : "clear") +
+               " in the library, " + (in_lib ? "clear" : "set") + " in the model";
+    }
+    return {};
+}
+
+std::string counter_diff(const char* what, unsigned cpu, std::uint32_t lib, std::uint32_t model) {
+    if (lib == model) return {};
+    return std::string(what) + (cpu == ~0u ? "" : " of cpu " + std::to_string(cpu)) +
+           ": library " + std::to_string(lib) + ", model " + std::to_string(model);
+}
+
+// Everything observable must agree; returns the first difference, or "".
+template <unsigned Cap>
+std::string state_diff(const irqmatrix::basic_matrix<Cap>& lib, const naive_matrix& model) {
+    std::string d;
+    const auto s = lib.stats();
+    const unsigned g = ~0u;
+    if (!(d = counter_diff("online_maps", g, s.online_maps, model.online_maps())).empty()) return d;
+    if (!(d = counter_diff("global_available", g, s.global_available, model.global_available())).empty()) return d;
+    if (!(d = counter_diff("global_reserved", g, s.global_reserved, model.global_reserved())).empty()) return d;
+    if (!(d = counter_diff("total_allocated", g, s.total_allocated, model.total_allocated())).empty()) return d;
+    if (!(d = counter_diff("systembits_inalloc", g, s.systembits_inalloc, model.systembits_inalloc())).empty()) return d;
+    if (lib.nr_cpus() != model.nr_cpus()) return "nr_cpus differs";
+    for (unsigned c = 0; c < lib.nr_cpus(); ++c) {
+        const auto& l = lib.cpu_map(c);
+        const auto& m = model.cpu(c);
+        if (!(d = counter_diff("online", c, l.online, m.online)).empty()) return d;
+        if (!(d = counter_diff("initialized", c, l.initialized, m.initialized)).empty()) return d;
+        if (!(d = counter_diff("available", c, l.available, m.available)).empty()) return d;
+        if (!(d = counter_diff("allocated", c, l.allocated, m.allocated)).empty()) return d;
+        if (!(d = counter_diff("managed", c, l.managed, m.managed)).empty()) return d;
+        if (!(d = counter_diff("managed_allocated", c, l.managed_allocated, m.managed_allocated)).empty()) return d;
+        // The public per-CPU query must say the same as the raw map.
+        const auto q = lib.cpu(c);
+        if (!q || q->online != l.online || q->available != l.available || q->allocated != l.allocated ||
+            q->managed != l.managed || q->managed_allocated != l.managed_allocated)
+            return "cpu(" + std::to_string(c) + ") disagrees with cpu_map()";
+        if (!(d = bitmap_diff("alloc_map", c, l.alloc_map, m.alloc_map)).empty()) return d;
+        if (!(d = bitmap_diff("managed_map", c, l.managed_map, m.managed_map)).empty()) return d;
+    }
+    if (!(d = bitmap_diff("system_map", g, lib.system_map(), model.system_map())).empty()) return d;
+    const std::string violation = lib.verify();
+    if (!violation.empty()) return "verify(): " + violation;
+    return {};
+}
+
+template <unsigned Cap>
+bool same_counters(const irqmatrix::basic_matrix<Cap>& a, const irqmatrix::basic_matrix<Cap>& b) {
+    if (!(a.stats() == b.stats())) return false;
+    for (unsigned c = 0; c < a.nr_cpus(); ++c) {
+        const auto x = a.cpu(c);
+        const auto y = b.cpu(c);
+        if (!(*x == *y) || a.cpu_map(c).initialized != b.cpu_map(c).initialized) return false;
+    }
+    return true;
+}
+
+// What happened in one step, for coverage and for the Q7 check.
+struct step_report {
+    std::string mismatch;  // "" when library and model agree
+    outcome result;
+    bool moved = false;  // a refused operation changed the library's bitmaps (Q7 only)
+};
+
+// Applies one operation to both sides and compares everything.
+template <unsigned Cap>
+step_report step(irqmatrix::basic_matrix<Cap>& lib, naive_matrix& model, const op& o) {
+    step_report rep;
+    const bool mut = mutates(o.k);
+    std::optional<irqmatrix::basic_matrix<Cap>> before;
+    if (mut) before.emplace(lib);
+    const outcome got = run_library(lib, o);
+    const outcome want = run_model(model, o);
+    rep.result = got;
+    if (!(got == want)) {
+        rep.mismatch = "result: library " + text(got) + ", model " + text(want);
+        return rep;
+    }
+    if (mut && got.err != 0 && !(lib == *before)) {
+        if (o.k == kind::reserve_managed && got.err == irqmatrix_model::err_no_space) {
+            if (!same_counters(lib, *before)) {
+                rep.mismatch = "refused reserve_managed (-28) changed counters";
+                return rep;
+            }
+            rep.moved = true;
+        } else {
+            rep.mismatch = "refused operation (" + text(got) + ") changed the library";
+            return rep;
+        }
+    }
+    rep.mismatch = state_diff(lib, model);
+    return rep;
+}
+
+// ---- the generator --------------------------------------------------------------
+
+// Produces operations biased towards meaningful ones (frees of what is
+// allocated, masks of online CPUs, ...), with phases that fill the matrix and
+// phases that drain it, plus a steady share of invalid input.
+class generator {
+public:
+    generator(const geometry& g, std::uint64_t seed) : g_(g), rng_(seed) {}
+
+    void new_epoch() {
+        boot_left_ = 20 + below(30);
+        blocks_.clear();
+        mode_ = balanced;
+        mode_left_ = 300;
+    }
+
+    op next(const naive_matrix& m) {
+        if (boot_left_ > 0) {
+            --boot_left_;
+            return make(m, boot_kind(m));
+        }
+        // A phase ends after a random number of operations, or early when
+        // filling has (nearly) filled the matrix or draining emptied it.
+        const double occ = occupancy(m);
+        if (mode_left_ == 0 || (mode_ == fill && occ >= 0.9) || (mode_ == drain && occ <= 0.1)) {
+            const unsigned r = below(10);
+            if (mode_ == fill)
+                mode_ = r < 7 ? drain : balanced;
+            else if (mode_ == drain)
+                mode_ = r < 7 ? fill : balanced;
+            else
+                mode_ = r < 5 ? fill : drain;
+            mode_left_ = 200 + below(g_.end - g_.start > 256 ? 8000 : 2000);
+        }
+        --mode_left_;
+        return make(m, pick_kind(m));
+    }
+
+    // Remembers a block that was just allocated, so that it can be freed.
+    void allocated_block(unsigned cpu, unsigned base, unsigned order, bool managed) {
+        if (blocks_.size() >= 256) blocks_.erase(blocks_.begin());
+        blocks_.push_back({cpu, base, order, managed});
+    }
+
+    // Allocated plus reserved-but-unallocated vectors, as a share of all
+    // CPUs' windows.
+    double occupancy(const naive_matrix& m) const {
+        const double capacity = static_cast<double>(g_.nr_cpus) * (g_.end - g_.start);
+        if (capacity <= 0) return 0;
+        double used = 0;
+        for (unsigned c = 0; c < m.nr_cpus(); ++c) {
+            const auto& cs = m.cpu(c);
+            used += cs.allocated;
+            if (cs.managed > cs.managed_allocated) used += cs.managed - cs.managed_allocated;
+        }
+        return used / capacity;
+    }
+
+private:
+    enum phase { balanced, fill, drain };
+    struct block {
+        unsigned cpu, base, order;
+        bool managed;
+    };
+
+    std::uint64_t raw() { return rng_(); }
+    unsigned below(unsigned n) { return n == 0 ? 0 : static_cast<unsigned>(raw() % n); }
+    bool chance(unsigned percent) { return below(100) < percent; }
+
+    unsigned online_count(const naive_matrix& m) const { return m.online_maps(); }
+
+    std::vector<unsigned> cpus_where(const naive_matrix& m, bool online) const {
+        std::vector<unsigned> out;
+        for (unsigned c = 0; c < m.nr_cpus(); ++c)
+            if (m.cpu(c).online == online) out.push_back(c);
+        return out;
+    }
+
+    unsigned any_cpu() { return below(g_.nr_cpus); }
+    unsigned bad_cpu() { return g_.nr_cpus + below(3); }
+    unsigned cpu_arg() { return chance(3) ? bad_cpu() : any_cpu(); }
+    unsigned online_cpu(const naive_matrix& m) {
+        const auto on = cpus_where(m, true);
+        return on.empty() ? any_cpu() : on[below(static_cast<unsigned>(on.size()))];
+    }
+
+    unsigned order_arg() {
+        if (chance(2)) return 6 + below(3);  // out of range
+        // A large window only fills (and drains) in reasonable time with
+        // large blocks.
+        if (g_.end - g_.start >= 512 && mode_ != balanced && chance(70)) return 2 + below(4);
+        const unsigned r = below(100);
+        const unsigned big = g_.end - g_.start >= 128 ? 1 : 0;
+        if (r < 35) return 0;
+        if (r < 60) return 1;
+        if (r < 78) return 2;
+        if (r < 88) return 3;
+        if (r < 95) return 3 + big;
+        return 4 + big;
+    }
+
+    // A CPU list: mostly online CPUs; sometimes all CPUs, empty, unsorted,
+    // with duplicates or with a CPU out of range.
+    std::vector<unsigned> list_arg(const naive_matrix& m) {
+        std::vector<unsigned> l;
+        const unsigned r = below(100);
+        if (r < 3) return l;
+        if (r < 13) {
+            for (unsigned c = 0; c < g_.nr_cpus; ++c) l.push_back(c);
+        } else if (r < 50) {
+            l.push_back(online_cpu(m));
+        } else {
+            for (unsigned c = 0; c < g_.nr_cpus; ++c)
+                if (chance(m.cpu(c).online ? 60 : 15)) l.push_back(c);
+            if (l.empty()) l.push_back(online_cpu(m));
+        }
+        if (chance(8) && l.size() > 1) std::swap(l.front(), l.back());
+        if (chance(5)) l.push_back(l[below(static_cast<unsigned>(l.size()))]);
+        if (chance(3)) l.push_back(bad_cpu());
+        return l;
+    }
+
+    unsigned window_bit() { return g_.start + below(g_.end - g_.start); }
+
+    // A bit anywhere, including outside the window and just past the width.
+    unsigned wild_bit() { return below(g_.bits + 2); }
+
+    // The k-th set bit of a map, k random; ~0u if none is set.
+    unsigned random_set_bit(const std::vector<bool>& map, unsigned count_hint) {
+        if (count_hint == 0) return ~0u;
+        unsigned k = below(count_hint);
+        for (unsigned i = 0; i < map.size(); ++i)
+            if (map[i] && k-- == 0) return i;
+        return ~0u;
+    }
+
+    // An allocated bit somewhere: {cpu, bit} or {~0u, ~0u}.
+    std::pair<unsigned, unsigned> allocated_bit(const naive_matrix& m) {
+        std::vector<unsigned> with;
+        for (unsigned c = 0; c < m.nr_cpus(); ++c)
+            if (m.cpu(c).allocated > 0) with.push_back(c);
+        if (with.empty()) return {~0u, ~0u};
+        const unsigned c = with[below(static_cast<unsigned>(with.size()))];
+        return {c, random_set_bit(m.cpu(c).alloc_map, m.cpu(c).allocated)};
+    }
+
+    // A free bit of the CPU inside the window, or a random window bit.
+    unsigned free_bit(const naive_matrix& m, unsigned c) {
+        std::vector<unsigned> free;
+        const auto& cs = m.cpu(c);
+        for (unsigned b = g_.start; b < g_.end; ++b)
+            if (!cs.alloc_map[b] && !cs.managed_map[b] && !m.system_map()[b]) free.push_back(b);
+        if (free.empty()) return window_bit();
+        return free[below(static_cast<unsigned>(free.size()))];
+    }
+
+    bool removable(const naive_matrix& m, unsigned c) const {
+        const auto& cs = m.cpu(c);
+        for (unsigned b = 0; b < g_.bits; ++b)
+            if (cs.managed_map[b] && !cs.alloc_map[b]) return true;
+        return false;
+    }
+
+    kind boot_kind(const naive_matrix& m) {
+        const unsigned r = below(100);
+        if (r < 40) return kind::assign_system;
+        if (r < 55) return online_count(m) == g_.nr_cpus ? kind::alloc : kind::online;
+        if (r < 70) return kind::assign;
+        if (r < 78) return kind::reserve_managed;
+        if (r < 90) return kind::alloc;
+        return kind::free;
+    }
+
+    kind pick_kind(const naive_matrix& m) {
+        const unsigned on = online_count(m);
+        // Weights per kind for the balanced, fill and drain phases.
+        static constexpr unsigned w[kind_count][3] = {
+            {3, 2, 3},    // online
+            {2, 2, 2},    // offline
+            {1, 1, 1},    // assign_system
+            {4, 6, 1},    // reserve_managed
+            {3, 1, 6},    // remove_managed
+            {4, 6, 1},    // alloc_managed
+            {2, 3, 1},    // assign
+            {2, 2, 2},    // reserve
+            {1, 1, 1},    // remove_reserved
+            {8, 14, 2},   // alloc
+            {8, 3, 16},   // free
+            {2, 1, 1},    // available
+            {1, 1, 1},    // reserved
+            {2, 1, 1},    // allocated
+            {5, 9, 1},    // alloc_block
+            {5, 2, 10},   // free_block
+            {2, 3, 1},    // reserve_managed_block
+            {2, 1, 4},    // remove_managed_block
+            {2, 3, 1},    // alloc_managed_block
+        };
+        unsigned weights[kind_count];
+        unsigned total = 0;
+        for (unsigned i = 0; i < kind_count; ++i) {
+            weights[i] = w[i][mode_];
+            total += weights[i];
+        }
+        // Keep CPUs mostly online, and let assign_system succeed at times.
+        const unsigned on_i = static_cast<unsigned>(kind::online);
+        const unsigned off_i = static_cast<unsigned>(kind::offline);
+        if (on == g_.nr_cpus) {  // nothing to online: an occasional double online only
+            total -= weights[on_i] - 1;
+            weights[on_i] = 1;
+        }
+        if (on <= 1) {  // keep at least one CPU online most of the time
+            total -= weights[off_i] - 1;
+            weights[off_i] = 1;
+        }
+        if (on == 0) {
+            weights[on_i] += 30;
+            total += 30;
+        }
+        if (on <= 1) {
+            weights[static_cast<unsigned>(kind::assign_system)] += 3;
+            total += 3;
+        }
+        unsigned r = below(total);
+        for (unsigned i = 0; i < kind_count; ++i) {
+            if (r < weights[i]) return static_cast<kind>(i);
+            r -= weights[i];
+        }
+        return kind::reserve;
+    }
+
+    op make(const naive_matrix& m, kind k) {
+        op o;
+        o.k = k;
+        switch (k) {
+        case kind::online: {
+            const auto off = cpus_where(m, false);
+            o.cpu = off.empty() || chance(10) ? cpu_arg() : off[below(static_cast<unsigned>(off.size()))];
+            break;
+        }
+        case kind::offline: {
+            const auto on = cpus_where(m, true);
+            o.cpu = on.empty() || chance(10) ? cpu_arg() : on[below(static_cast<unsigned>(on.size()))];
+            break;
+        }
+        case kind::assign_system: {
+            o.cpu = online_count(m) == 1 ? online_cpu(m) : any_cpu();
+            if (chance(3)) o.cpu = bad_cpu();
+            const auto [c, b] = allocated_bit(m);
+            if (c != ~0u && chance(40)) {
+                o.flag = true;
+                if (!chance(10)) {
+                    o.cpu = c;
+                    o.bit = b;
+                } else {
+                    o.bit = wild_bit();
+                }
+            } else {
+                o.flag = chance(5);
+                const unsigned r = below(100);
+                if (r < 45) o.bit = window_bit();
+                else if (r < 90) o.bit = wild_bit();
+                else o.bit = g_.bits;  // the kernel's off-by-one (Q9), refused here
+            }
+            break;
+        }
+        case kind::reserve_managed:
+        case kind::alloc_managed:
+        case kind::alloc:
+            o.cpus = list_arg(m);
+            if (k == kind::reserve_managed && chance(10)) {
+                // Offline CPUs too (managed reservations before the first online, Q1).
+                o.cpus.push_back(any_cpu());
+            }
+            o.flag = k == kind::alloc && m.global_reserved() > 0 ? chance(50) : chance(5);
+            break;
+        case kind::remove_managed:
+        case kind::remove_managed_block: {
+            std::vector<unsigned> can;
+            for (unsigned c = 0; c < m.nr_cpus(); ++c)
+                if (removable(m, c)) can.push_back(c);
+            if (!can.empty() && chance(75)) {
+                for (unsigned c : can)
+                    if (chance(50)) o.cpus.push_back(c);
+                if (o.cpus.empty()) o.cpus.push_back(can[below(static_cast<unsigned>(can.size()))]);
+            } else {
+                o.cpus = list_arg(m);
+            }
+            o.order = k == kind::remove_managed_block ? order_arg() : 0;
+            break;
+        }
+        case kind::assign: {
+            o.cpu = chance(70) ? online_cpu(m) : cpu_arg();
+            const unsigned r = below(100);
+            if (o.cpu >= g_.nr_cpus || r < 10) o.bit = window_bit();  // may hit system/managed bits (Q8)
+            else if (r < 14) o.bit = wild_bit();
+            else if (r < 18) {
+                const auto& cs = m.cpu(o.cpu);
+                const unsigned b = random_set_bit(cs.alloc_map, cs.allocated);
+                o.bit = b == ~0u ? window_bit() : b;
+            } else {
+                o.bit = free_bit(m, o.cpu);
+            }
+            break;
+        }
+        case kind::reserve:
+        case kind::remove_reserved:
+        case kind::reserved: break;
+        case kind::free: {
+            const auto [c, b] = allocated_bit(m);
+            if (c == ~0u || chance(6)) {
+                o.cpu = cpu_arg();
+                o.bit = chance(50) ? wild_bit() : window_bit();
+                o.flag = chance(50);
+            } else {
+                o.cpu = c;
+                o.bit = b;
+                o.flag = m.cpu(c).managed_map[b];
+                if (chance(4)) o.flag = !o.flag;
+            }
+            break;
+        }
+        case kind::available:
+            o.cpu = cpu_arg();
+            o.flag = chance(50);
+            break;
+        case kind::allocated: o.cpu = cpu_arg(); break;
+        case kind::alloc_block:
+            o.cpus = list_arg(m);
+            o.order = order_arg();
+            o.flag = m.global_reserved() >= (1u << (o.order & 7)) ? chance(50) : chance(3);
+            break;
+        case kind::free_block: {
+            if (!blocks_.empty() && chance(65)) {
+                const unsigned i = below(static_cast<unsigned>(blocks_.size()));
+                const block b = blocks_[i];
+                blocks_.erase(blocks_.begin() + i);
+                o.cpu = b.cpu;
+                o.bit = b.base;
+                o.order = b.order;
+                o.flag = b.managed;
+                const unsigned r = below(100);
+                if (r < 3 && o.order > 0) o.bit += 1u << (o.order - 1);  // unaligned
+                else if (r < 6) o.flag = !o.flag;
+                else if (r < 8) o.order += 1;
+                else if (r < 9) o.order = 6;
+                else if (r < 10) o.cpu = bad_cpu();
+            } else {
+                const auto [c, b] = allocated_bit(m);
+                if (c == ~0u || chance(5)) {
+                    o.cpu = cpu_arg();
+                    o.bit = wild_bit();
+                    o.order = order_arg();
+                    o.flag = chance(50);
+                } else {
+                    o.cpu = c;
+                    o.order = below(3);
+                    o.bit = b & ~((1u << o.order) - 1);
+                    o.flag = m.cpu(c).managed_map[b];
+                }
+            }
+            break;
+        }
+        case kind::reserve_managed_block:
+        case kind::alloc_managed_block:
+            o.cpus = list_arg(m);
+            o.order = order_arg();
+            break;
+        case kind::count: break;
+        }
+        return o;
+    }
+
+    geometry g_;
+    std::mt19937_64 rng_;
+    unsigned boot_left_ = 0;
+    phase mode_ = balanced;
+    unsigned mode_left_ = 0;
+    std::vector<block> blocks_;
+};
+
+// The result as a trace writes it: a value, "CPU BASE", 0 or the errno.
+std::string result_text(const op& o, const outcome& r) {
+    if (r.err != 0) return std::to_string(r.err);
+    switch (o.k) {
+    case kind::available:
+    case kind::reserved:
+    case kind::allocated: return std::to_string(r.a);
+    case kind::alloc:
+    case kind::alloc_block:
+    case kind::alloc_managed:
+    case kind::alloc_managed_block: return text(r);
+    default: return "0";
+    }
+}
+
+// ---- shrinking a failing sequence -------------------------------------------------
+
+template <unsigned Cap>
+std::optional<irqmatrix::basic_matrix<Cap>> fresh_library(const geometry& g) {
+    auto m = irqmatrix::basic_matrix<Cap>::create(g.bits, g.start, g.end, g.nr_cpus);
+    if (!m) return std::nullopt;
+    return std::move(*m);
+}
+
+// How a replay fails: the kind of the operation at the first mismatch and the
+// mismatch's subject (the text before its first colon).
+struct failure_signature {
+    kind k = kind::count;
+    std::string subject;
+    friend bool operator==(const failure_signature&, const failure_signature&) = default;
+};
+
+failure_signature signature_of(const op& o, const std::string& mismatch) {
+    return {o.k, mismatch.substr(0, mismatch.find(':'))};
+}
+
+// Replays the operations on fresh matrices; the first mismatch, if any.
+template <unsigned Cap>
+std::optional<failure_signature> first_failure(const geometry& g, const std::vector<op>& ops) {
+    auto lib = fresh_library<Cap>(g);
+    naive_matrix model(g.bits, g.start, g.end, g.nr_cpus);
+    for (const op& o : ops) {
+        const std::string mismatch = step(*lib, model, o).mismatch;
+        if (!mismatch.empty()) return signature_of(o, mismatch);
+    }
+    return std::nullopt;
+}
+
+// Removes chunks of operations, then single operations, while
+// still_fails(ops) holds; bounded by a replay budget and 10 seconds.
+template <class Pred>
+std::vector<op> shrink(std::vector<op> ops, Pred still_fails) {
+    using clock = std::chrono::steady_clock;
+    const auto deadline = clock::now() + std::chrono::seconds(10);
+    unsigned budget = 20000;
+    std::size_t chunk = ops.size() > 1 ? ops.size() / 2 : 1;
+    while (budget > 0 && clock::now() < deadline) {
+        bool progress = false;
+        for (std::size_t at = 0; at + chunk <= ops.size() && budget > 0 && clock::now() < deadline;) {
+            std::vector<op> trial(ops.begin(), ops.begin() + static_cast<std::ptrdiff_t>(at));
+            trial.insert(trial.end(), ops.begin() + static_cast<std::ptrdiff_t>(at + chunk), ops.end());
+            --budget;
+            if (still_fails(trial)) {
+                ops = std::move(trial);
+                progress = true;
+            } else {
+                at += chunk;
+            }
+        }
+        if (chunk > 1)
+            chunk /= 2;
+        else if (!progress)
+            break;
+    }
+    return ops;
+}
+
+std::string header(const geometry& g) {
+    return "matrix " + std::to_string(g.bits) + " " + std::to_string(g.start) + " " +
+           std::to_string(g.end) + " " + std::to_string(g.nr_cpus) + " => 0\n";
+}
+
+// The operations as a trace with the library's results, up to the mismatch.
+template <unsigned Cap>
+std::string library_trace(const geometry& g, const std::vector<op>& ops) {
+    std::string out = header(g);
+    auto lib = fresh_library<Cap>(g);
+    naive_matrix model(g.bits, g.start, g.end, g.nr_cpus);
+    for (const op& o : ops) {
+        const step_report r = step(*lib, model, o);
+        out += describe(o) + " => " + result_text(o, r.result) + "\n";
+        if (!r.mismatch.empty()) {
+            out += "# MISMATCH: " + r.mismatch + "\n";
+            break;
+        }
+    }
+    return out;
+}
+
+// The operations as a trace with the model's (the specification's) results.
+std::string model_trace(const geometry& g, const std::vector<op>& ops) {
+    std::string out = header(g);
+    naive_matrix model(g.bits, g.start, g.end, g.nr_cpus);
+    for (const op& o : ops) out += describe(o) + " => " + result_text(o, run_model(model, o)) + "\n";
+    return out;
+}
+
+// A library assertion (verify() at debug level 3) aborts the process. While
+// a sequence runs, a SIGABRT handler shrinks it, replaying candidates in
+// child processes, prints the result and hands the signal on to Catch2.
+struct abort_reporter {
+    virtual ~abort_reporter() = default;
+    virtual void report() = 0;
+};
+
+#if IRQMATRIX_DIFF_POSIX
+abort_reporter* current_reporter = nullptr;
+struct sigaction previous_abort_action;
+
+extern "C" void on_abort(int sig) {
+    if (abort_reporter* r = current_reporter) {
+        current_reporter = nullptr;
+        r->report();
+    }
+    sigaction(SIGABRT, &previous_abort_action, nullptr);
+    raise(sig);  // pending until this handler returns, then Catch2's handler runs
+}
+
+// Replays the operations in a child process, so that a library assertion
+// cannot take the test down: "aborted", or whether the first mismatch has
+// the given signature.
+enum class isolated_result { passed, same_failure, other_failure, aborted };
+
+template <unsigned Cap>
+isolated_result replay_isolated(const geometry& g, const std::vector<op>& ops,
+                                const failure_signature& sig) {
+    std::fflush(nullptr);
+    const pid_t pid = fork();
+    if (pid < 0) return isolated_result::passed;
+    if (pid == 0) {
+        const int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) {
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        signal(SIGABRT, SIG_DFL);
+        const auto f = first_failure<Cap>(g, ops);
+        _exit(!f ? 0 : *f == sig ? 1 : 2);
+    }
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid) return isolated_result::passed;
+    if (WIFSIGNALED(status)) return isolated_result::aborted;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 1) return isolated_result::same_failure;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 2) return isolated_result::other_failure;
+    return isolated_result::passed;
+}
+#endif
+
+// Shrinks a sequence whose last operation gave a mismatch with this signature.
+template <unsigned Cap>
+std::vector<op> shrink_mismatch(const geometry& g, const std::vector<op>& ops,
+                                const failure_signature& sig) {
+    return shrink(ops, [&g, &sig](const std::vector<op>& t) {
+#if IRQMATRIX_DIFF_POSIX
+        return replay_isolated<Cap>(g, t, sig) == isolated_result::same_failure;
+#else
+        const auto f = first_failure<Cap>(g, t);
+        return f && *f == sig;
+#endif
+    });
+}
+
+#if IRQMATRIX_DIFF_POSIX
+class abort_guard {
+public:
+    explicit abort_guard(abort_reporter& r) {
+        struct sigaction sa {};
+        sa.sa_handler = on_abort;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGABRT, &sa, &previous_abort_action);
+        current_reporter = &r;
+    }
+    ~abort_guard() {
+        current_reporter = nullptr;
+        sigaction(SIGABRT, &previous_abort_action, nullptr);
+    }
+    abort_guard(const abort_guard&) = delete;
+    abort_guard& operator=(const abort_guard&) = delete;
+};
+#endif
+
+template <unsigned Cap>
+class epoch_reporter final : public abort_reporter {
+public:
+    epoch_reporter(const geometry& g, std::uint64_t seed, const std::vector<op>& history)
+        : g_(g), seed_(seed), history_(history) {}
+    void report() override {
+        std::fprintf(stderr,
+                     "\n*** the library aborted (geometry %s, seed %llu) after %zu operations of "
+                     "this epoch; the last one was: %s\n",
+                     g_.name, static_cast<unsigned long long>(seed_), history_.size(),
+                     history_.empty() ? "-" : describe(history_.back()).c_str());
+#if IRQMATRIX_DIFF_POSIX
+        std::fprintf(stderr, "*** shrinking it in child processes...\n");
+        const auto ops = shrink(history_, [this](const std::vector<op>& t) {
+            return replay_isolated<Cap>(g_, t, {}) == isolated_result::aborted;
+        });
+        std::fprintf(stderr,
+                     "*** shrunk reproduction; results are the model's (the specification's), "
+                     "the library aborts at or before the last line:\n%s\n",
+                     model_trace(g_, ops).c_str());
+#endif
+        std::fflush(stderr);
+    }
+
+private:
+    const geometry& g_;
+    std::uint64_t seed_;
+    const std::vector<op>& history_;
+};
+
+// ---- the driver --------------------------------------------------------------------
+
+struct coverage {
+    unsigned long ok[kind_count] = {};
+    unsigned long refused[kind_count] = {};
+    unsigned long q7_moves = 0;
+    unsigned long fill_cycles = 0;
+    unsigned long operations = 0;
+    double max_occupancy = 0;
+};
+
+template <unsigned Cap>
+coverage run(const geometry& g) {
+    const std::uint64_t seed = env_unsigned("IRQMATRIX_DIFF_SEED", 0) + g.seed;
+    const unsigned total = g.operations * env_unsigned("IRQMATRIX_DIFF_SCALE", 1);
+    INFO("geometry " << g.name << ": " << g.bits << " bits, window [" << g.start << "," << g.end
+                     << "), " << g.nr_cpus << " CPUs");
+    CAPTURE(seed);
+    generator gen(g, seed);
+    coverage cov;
+    bool high = false;
+    for (unsigned done = 0; done < total;) {
+        auto created = fresh_library<Cap>(g);
+        REQUIRE(created.has_value());
+        auto& lib = *created;
+        naive_matrix model(g.bits, g.start, g.end, g.nr_cpus);
+        gen.new_epoch();
+        std::vector<op> history;
+        epoch_reporter<Cap> reporter(g, seed, history);
+#if IRQMATRIX_DIFF_POSIX
+        const abort_guard guard(reporter);
+#endif
+        for (unsigned i = 0; i < g.epoch && done < total; ++i, ++done) {
+            const op o = gen.next(model);
+            history.push_back(o);
+            const step_report r = step(lib, model, o);
+            if (!r.mismatch.empty()) {
+                INFO("step " << done << " (epoch step " << i << "): " << describe(o));
+                INFO("mismatch: " << r.mismatch);
+                const auto ops = shrink_mismatch<Cap>(g, history, signature_of(o, r.mismatch));
+                INFO("shrunk reproduction (results are the library's):\n" << library_trace<Cap>(g, ops));
+                REQUIRE(r.mismatch.empty());
+            }
+            const unsigned ki = static_cast<unsigned>(o.k);
+            if (r.result.err == 0) {
+                ++cov.ok[ki];
+                const unsigned base = r.result.b;
+                const unsigned cpu = static_cast<unsigned>(r.result.a);
+                if (o.k == kind::alloc_block) gen.allocated_block(cpu, base, o.order, false);
+                if (o.k == kind::alloc_managed_block) gen.allocated_block(cpu, base, o.order, true);
+                if (o.k == kind::alloc) gen.allocated_block(cpu, base, 0, false);
+                if (o.k == kind::alloc_managed) gen.allocated_block(cpu, base, 0, true);
+            } else {
+                ++cov.refused[ki];
+            }
+            if (r.moved) ++cov.q7_moves;
+            const double occ = gen.occupancy(model);
+            if (occ > cov.max_occupancy) cov.max_occupancy = occ;
+            if (occ >= 0.8) high = true;
+            if (high && occ <= 0.2) {
+                high = false;
+                ++cov.fill_cycles;
+            }
+        }
+        cov.operations = done;
+    }
+    if (env_unsigned("IRQMATRIX_DIFF_VERBOSE", 0) != 0) {
+        std::printf("%s: %lu operations, %lu fill/drain cycles (peak occupancy %.2f), %lu Q7 moves\n",
+                    g.name, cov.operations, cov.fill_cycles, cov.max_occupancy, cov.q7_moves);
+        for (unsigned i = 0; i < kind_count; ++i)
+            std::printf("  %-22s ok %7lu  refused %7lu\n", kind_names[i], cov.ok[i], cov.refused[i]);
+    }
+    return cov;
+}
+
+// Every kind of operation both succeeded and was refused (reserve and
+// reserved cannot be refused), and with the fixed seeds the matrix went from
+// at least 80% to at most 20% occupancy `min_cycles` times. Other seeds
+// (IRQMATRIX_DIFF_SEED) only check the agreement, not the coverage.
+void require_coverage(const coverage& cov, unsigned long min_cycles) {
+    if (env_unsigned("IRQMATRIX_DIFF_SEED", 0) != 0) return;
+    for (unsigned i = 0; i < kind_count; ++i) {
+        INFO(kind_names[i]);
+        CHECK(cov.ok[i] > 0);
+        if (static_cast<kind>(i) != kind::reserve && static_cast<kind>(i) != kind::reserved) {
+            CHECK(cov.refused[i] > 0);
+        }
+    }
+    CHECK(cov.fill_cycles >= min_cycles);
+}
+
+}  // namespace
+
+TEST_CASE("differential: small 64-bit windows that fill up fast", "[differential]") {
+    SECTION("64 bits, window [2,56), 2 CPUs") {
+        const geometry g{"small64-2", 64, 2, 56, 2, 35000, 3500, 0x5eed0001};
+        require_coverage(run<64>(g), 3);
+    }
+    SECTION("64 bits, window [2,56), 4 CPUs") {
+        const geometry g{"small64-4", 64, 2, 56, 4, 35000, 5000, 0x5eed0002};
+        const auto cov = run<64>(g);
+        require_coverage(cov, 3);
+        if (env_unsigned("IRQMATRIX_DIFF_SEED", 0) == 0) {
+            CHECK(cov.q7_moves > 0);  // the kernel's rollback did move a reservation
+        }
+    }
+    SECTION("64 bits, window [6,12), 3 CPUs") {
+        const geometry g{"tiny6-12", 64, 6, 12, 3, 25000, 2500, 0x5eed0003};
+        require_coverage(run<64>(g), 3);
+    }
+}
+
+TEST_CASE("differential: odd widths and an empty window", "[differential]") {
+    SECTION("100 of 128 bits, window [3,97), 3 CPUs") {
+        const geometry g{"odd100", 100, 3, 97, 3, 20000, 5000, 0x5eed0004};
+        require_coverage(run<128>(g), 1);
+    }
+    SECTION("40 of 64 bits, empty window [17,17), 2 CPUs") {
+        const geometry g{"empty", 40, 17, 17, 2, 3000, 1000, 0x5eed0005};
+        const auto cov = run<64>(g);
+        CHECK(cov.ok[static_cast<unsigned>(kind::alloc)] == 0);  // nothing to hand out
+        CHECK(cov.ok[static_cast<unsigned>(kind::online)] > 0);
+    }
+}
+
+TEST_CASE("differential: x86 layouts", "[differential]") {
+    SECTION("256 bits, window [32,236), 4 CPUs (before Linux 6.10)") {
+        const geometry g{"x86-236", 256, 32, 236, 4, 50000, 10000, 0x5eed0006};
+        require_coverage(run<256>(g), 1);
+    }
+    SECTION("256 bits, window [32,235), 8 CPUs (Linux 6.10 on)") {
+        const geometry g{"x86-235", 256, 32, 235, 8, 50000, 12500, 0x5eed0007};
+        require_coverage(run<256>(g), 1);
+    }
+}
+
+TEST_CASE("differential: 2048-bit RISC-V IMSIC sized matrix", "[differential]") {
+    const geometry g{"imsic2048", 2048, 1, 2047, 3, 32000, 16000, 0x5eed0008};
+    require_coverage(run<2048>(g), 1);
+}
