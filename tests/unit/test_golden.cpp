@@ -12,28 +12,12 @@
 #include <irqmatrix/trace.hpp>
 
 #include "support/catch.hpp"
+#include "support/helpers.hpp"
 
-namespace fs = std::filesystem;
-
-namespace {
-
-std::vector<fs::path> golden_traces() {
-    const fs::path dir = IRQMATRIX_GOLDEN_DIR;
-    INFO("golden directory: " << dir.string());
-    REQUIRE(fs::is_directory(dir));
-    std::vector<fs::path> traces;
-    for (const auto& entry : fs::directory_iterator(dir))
-        if (entry.path().extension() == ".trace") traces.push_back(entry.path());
-    std::sort(traces.begin(), traces.end());
-    REQUIRE(!traces.empty());
-    return traces;
-}
-
-}  // namespace
 
 TEST_CASE("every golden kernel trace replays with identical results", "[golden]") {
     unsigned checked = 0;
-    for (const auto& path : golden_traces()) {
+    for (const auto& path : test::golden_traces()) {
         std::ifstream in(path);
         REQUIRE(in);
         std::ostringstream report;
@@ -51,7 +35,7 @@ TEST_CASE("every golden kernel trace replays with identical results", "[golden]"
 }
 
 TEST_CASE("a golden trace's final state satisfies every invariant", "[golden]") {
-    for (const auto& path : golden_traces()) {
+    for (const auto& path : test::golden_traces()) {
         std::ifstream in(path);
         std::ostringstream sink;
         irqmatrix::trace::session session;

@@ -10,6 +10,14 @@
 using irqmatrix::drift_report;
 using irqmatrix::matrix;
 
+using test::allocated_bits;
+using test::cpu;
+using test::managed_bits;
+using test::ok;
+using test::require_refused;
+using test::stats;
+using test::text;
+
 namespace {
 
 // Most cases use a 64-bit matrix whose window [32, 40) holds 8 vectors, so
@@ -20,52 +28,11 @@ irqmatrix::cpu_set cpus(const std::string& list, unsigned nr_cpus = 4) {
     return test::cpus(list, nr_cpus);
 }
 
-// Results as the trace prints them: "0", "CPU BASE", a count, or "-errno".
-std::string text(const irqmatrix::status& s) {
-    return s ? std::string("0") : std::to_string(irqmatrix::to_errno(s.error()));
-}
-std::string text(const irqmatrix::result<irqmatrix::placement>& r) {
-    if (!r) return std::to_string(irqmatrix::to_errno(r.error()));
-    return std::to_string(r->cpu) + " " + std::to_string(r->base);
-}
-std::string text(const irqmatrix::result<unsigned>& r) {
-    return r ? std::to_string(*r) : std::to_string(irqmatrix::to_errno(r.error()));
-}
 
-// The trace's `cpu C` line: ONLINE AVAILABLE ALLOCATED MANAGED MANAGED_ALLOCATED.
-std::string cpu(const matrix& m, unsigned c) {
-    const auto s = m.cpu(c);
-    REQUIRE(s.has_value());
-    return std::to_string(s->online ? 1 : 0) + " " + std::to_string(s->available) + " " +
-           std::to_string(s->allocated) + " " + std::to_string(s->managed) + " " +
-           std::to_string(s->managed_allocated);
-}
 
-// The trace's `stats` line: ONLINE_MAPS GLOBAL_AVAILABLE GLOBAL_RESERVED TOTAL_ALLOCATED.
-std::string stats(const matrix& m) {
-    const auto s = m.stats();
-    return std::to_string(s.online_maps) + " " + std::to_string(s.global_available) + " " +
-           std::to_string(s.global_reserved) + " " + std::to_string(s.total_allocated);
-}
 
-std::string allocated_bits(const matrix& m, unsigned c) {
-    return test::ranges(m.cpu_map(c).alloc_map, m.bits());
-}
-std::string managed_bits(const matrix& m, unsigned c) {
-    return test::ranges(m.cpu_map(c).managed_map, m.bits());
-}
 
-// Runs a mutation that must be refused with `want` and leave the matrix
-// exactly as it was.
-template <class Op>
-void require_refused(matrix& m, Op op, const std::string& want) {
-    const matrix before = m;
-    REQUIRE(text(op(m)) == want);
-    REQUIRE(m == before);
-    test::require_consistent(m);
-}
 
-void ok(const irqmatrix::status& s) { REQUIRE(text(s) == "0"); }
 
 // Allocates `count` vectors on CPU c alone; they must come lowest first from `first`.
 void fill(matrix& m, unsigned c, unsigned count, unsigned first) {

@@ -15,6 +15,7 @@
 
 #include "model/naive_matrix.hpp"
 #include "support/catch.hpp"
+#include "support/helpers.hpp"
 
 namespace fs = std::filesystem;
 using irqmatrix_model::naive_matrix;
@@ -182,23 +183,12 @@ bool same_result(const std::vector<std::string>& expected, const std::string& go
     return true;
 }
 
-std::vector<fs::path> golden_traces() {
-    const fs::path dir = IRQMATRIX_GOLDEN_DIR;
-    INFO("golden directory: " << dir.string());
-    REQUIRE(fs::is_directory(dir));
-    std::vector<fs::path> traces;
-    for (const auto& entry : fs::directory_iterator(dir))
-        if (entry.path().extension() == ".trace") traces.push_back(entry.path());
-    std::sort(traces.begin(), traces.end());
-    REQUIRE(!traces.empty());
-    return traces;
-}
 
 }  // namespace
 
 TEST_CASE("the naive model reproduces every golden kernel trace", "[golden][model]") {
     unsigned checked = 0;
-    for (const auto& path : golden_traces()) {
+    for (const auto& path : test::golden_traces()) {
         std::ifstream in(path);
         REQUIRE(in);
         interpreter interp;
