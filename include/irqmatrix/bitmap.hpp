@@ -32,14 +32,33 @@ inline constexpr unsigned max_order = 5;
 /// The bit positions i (in one word) that start an aligned block of order k,
 /// given a word whose set bits are the free vectors: bit i of the result is
 /// set iff i % 2^k == 0 and bits [i, i + 2^k) of `free` are all set.
+namespace detail {
+// Bit i of aligned_starts[k] is set iff i is a multiple of 2^k.
+inline constexpr std::uint64_t aligned_starts[max_order + 1] = {
+    ~std::uint64_t{0},     0x5555555555555555ull, 0x1111111111111111ull,
+    0x0101010101010101ull, 0x0001000100010001ull, 0x0000000100000001ull,
+};
+}  // namespace detail
+
 constexpr std::uint64_t aligned_block_starts(std::uint64_t free, unsigned order) noexcept {
     // After the loop bit i is set iff bits [i, i + 2^order) were all set.
     for (unsigned shift = 1; shift < (1u << order); shift <<= 1) free &= free >> shift;
-    constexpr std::uint64_t aligned[max_order + 1] = {
-        ~std::uint64_t{0},     0x5555555555555555ull, 0x1111111111111111ull,
-        0x0101010101010101ull, 0x0001000100010001ull, 0x0000000100000001ull,
-    };
-    return free & aligned[order];
+    return free & detail::aligned_starts[order];
+}
+
+/// The largest order k (0..max_order) of an aligned block of 2^k set bits in
+/// one word, or -1 for an empty word. Doubling: the starts of order k + 1 are
+/// the starts of order k whose buddy (2^k higher) is a start too.
+constexpr int largest_aligned_order(std::uint64_t word) noexcept {
+    if (!word) return -1;
+    int k = 0;
+    for (std::uint64_t starts = word; k < static_cast<int>(max_order); ++k) {
+        const std::uint64_t next = starts & (starts >> (1u << k)) &
+                                   detail::aligned_starts[static_cast<unsigned>(k) + 1];
+        if (!next) break;
+        starts = next;
+    }
+    return k;
 }
 
 /// A mask of `len` consecutive bits starting at bit `start` of a word
@@ -147,6 +166,17 @@ public:
         }
         return capacity;
     }
+    /// The largest order of an aligned block of set bits, -1 if none is set.
+    constexpr int largest_aligned_order() const noexcept {
+        int best = -1;
+        for (word_type w : words_) {
+            const int k = irqmatrix::largest_aligned_order(w);
+            if (k > best) best = k;
+            if (best == static_cast<int>(max_order)) break;
+        }
+        return best;
+    }
+
     /// How many disjoint aligned blocks of 2^order set bits there are.
     constexpr unsigned count_aligned_runs(unsigned order) const noexcept {
         unsigned n = 0;

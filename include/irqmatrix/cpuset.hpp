@@ -27,14 +27,23 @@ inline constexpr unsigned max_cpus = 65536;
 inline constexpr unsigned no_cpu = ~0u;
 
 /// A read-only view of a CPU mask held as 64-bit words (bit c of word c / 64
-/// is CPU c). Holds no memory; the words must outlive the view.
+/// is CPU c). Holds no memory; the words must outlive the view. It carries a
+/// summary (first and last CPU, count) so that the matrix can tell a single
+/// CPU or a contiguous range from an arbitrary set in O(1): built from raw
+/// words it is computed once, O(words); built from a cpu_set it is copied.
 class cpu_span {
 public:
     constexpr cpu_span() noexcept = default;
     constexpr cpu_span(const std::uint64_t* words, std::size_t word_count) noexcept
-        : words_(words), word_count_(word_count) {}
+        : words_(words), word_count_(word_count) {
+        summarise();
+    }
     constexpr cpu_span(std::span<const std::uint64_t> words) noexcept
-        : words_(words.data()), word_count_(words.size()) {}
+        : cpu_span(words.data(), words.size()) {}
+    /// With a summary the caller vouches for (what cpu_set passes).
+    constexpr cpu_span(const std::uint64_t* words, std::size_t word_count, unsigned first,
+                       unsigned last, unsigned count) noexcept
+        : words_(words), word_count_(word_count), first_(first), last_(last), count_(count) {}
 
     constexpr std::size_t word_count() const noexcept { return word_count_; }
     constexpr std::uint64_t word(std::size_t i) const noexcept {
@@ -44,8 +53,8 @@ public:
 
     /// The lowest CPU >= from in the set, or no_cpu.
     constexpr unsigned next(unsigned from) const noexcept {
+        if (from > last_ || count_ == 0) return no_cpu;
         std::size_t i = from / 64;
-        if (i >= word_count_) return no_cpu;
         std::uint64_t w = words_[i] & (~std::uint64_t{0} << (from % 64));
         for (;;) {
             if (w) return static_cast<unsigned>(i * 64) + static_cast<unsigned>(std::countr_zero(w));
@@ -53,28 +62,41 @@ public:
             w = words_[i];
         }
     }
-    constexpr unsigned first() const noexcept { return next(0); }
-    constexpr bool empty() const noexcept { return first() == no_cpu; }
-    constexpr unsigned count() const noexcept {
-        unsigned n = 0;
-        for (std::size_t i = 0; i < word_count_; ++i)
-            n += static_cast<unsigned>(std::popcount(words_[i]));
-        return n;
-    }
+    constexpr unsigned first() const noexcept { return count_ ? first_ : no_cpu; }
+    constexpr unsigned last() const noexcept { return count_ ? last_ : no_cpu; }
+    constexpr unsigned count() const noexcept { return count_; }
+    constexpr bool empty() const noexcept { return count_ == 0; }
+    /// True if the set is exactly the CPUs first()..last() (and not empty).
+    constexpr bool contiguous() const noexcept { return count_ && last_ - first_ + 1 == count_; }
     /// True if no CPU >= nr_cpus is in the set.
-    constexpr bool fits(unsigned nr_cpus) const noexcept { return next(nr_cpus) == no_cpu; }
+    constexpr bool fits(unsigned nr_cpus) const noexcept { return count_ == 0 || last_ < nr_cpus; }
 
     /// Calls f(cpu) for every CPU of the set, ascending.
     template <class F>
     constexpr void for_each(F&& f) const {
-        for (std::size_t i = 0; i < word_count_; ++i)
+        if (count_ == 0) return;
+        for (std::size_t i = first_ / 64; i <= last_ / 64; ++i)
             for (std::uint64_t w = words_[i]; w; w &= w - 1)
                 f(static_cast<unsigned>(i * 64) + static_cast<unsigned>(std::countr_zero(w)));
     }
 
 private:
+    constexpr void summarise() noexcept {
+        for (std::size_t i = 0; i < word_count_; ++i) {
+            const std::uint64_t w = words_[i];
+            if (!w) continue;
+            const unsigned lo = static_cast<unsigned>(i * 64);
+            if (count_ == 0) first_ = lo + static_cast<unsigned>(std::countr_zero(w));
+            last_ = lo + 63 - static_cast<unsigned>(std::countl_zero(w));
+            count_ += static_cast<unsigned>(std::popcount(w));
+        }
+    }
+
     const std::uint64_t* words_ = nullptr;
     std::size_t word_count_ = 0;
+    unsigned first_ = 0;
+    unsigned last_ = 0;
+    unsigned count_ = 0;
 };
 
 /// An owning CPU set for up to `size()` CPUs. Building one allocates; the
@@ -95,6 +117,7 @@ public:
             if (to >= nr_cpus) to = nr_cpus - 1;
             if (from <= to) s.words_[i] |= run_mask(from - lo, to - from + 1);
         }
+        s.resummarise();
         return s;
     }
     static cpu_set all(unsigned nr_cpus) {
@@ -107,25 +130,47 @@ public:
     /// storage is ignored rather than written out of bounds).
     void set(unsigned cpu) noexcept {
         IRQMATRIX_ASSERT(cpu < size_, "cpu_set::set(): cpu out of range");
-        if (cpu / 64 < words_.size()) words_[cpu / 64] |= std::uint64_t{1} << (cpu % 64);
+        if (cpu / 64 >= words_.size() || test(cpu)) return;
+        words_[cpu / 64] |= std::uint64_t{1} << (cpu % 64);
+        if (count_ == 0 || cpu < first_) first_ = cpu;
+        if (count_ == 0 || cpu > last_) last_ = cpu;
+        ++count_;
     }
     void reset(unsigned cpu) noexcept {
         IRQMATRIX_ASSERT(cpu < size_, "cpu_set::reset(): cpu out of range");
-        if (cpu / 64 < words_.size()) words_[cpu / 64] &= ~(std::uint64_t{1} << (cpu % 64));
+        if (cpu / 64 >= words_.size() || !test(cpu)) return;
+        words_[cpu / 64] &= ~(std::uint64_t{1} << (cpu % 64));
+        --count_;
+        if (cpu == first_ || cpu == last_) resummarise();
     }
-    bool test(unsigned cpu) const noexcept { return view().test(cpu); }
-    unsigned count() const noexcept { return view().count(); }
-    bool empty() const noexcept { return view().empty(); }
+    bool test(unsigned cpu) const noexcept {
+        return cpu / 64 < words_.size() && ((words_[cpu / 64] >> (cpu % 64)) & 1u);
+    }
+    unsigned count() const noexcept { return count_; }
+    bool empty() const noexcept { return count_ == 0; }
 
-    cpu_span view() const noexcept { return cpu_span(words_.data(), words_.size()); }
+    cpu_span view() const noexcept {
+        return cpu_span(words_.data(), words_.size(), first_, last_, count_);
+    }
     operator cpu_span() const noexcept { return view(); }
     std::span<const std::uint64_t> words() const noexcept { return words_; }
 
     friend bool operator==(const cpu_set&, const cpu_set&) = default;
 
 private:
+    void resummarise() noexcept {
+        const cpu_span raw(words_.data(), words_.size());
+        first_ = raw.first();
+        last_ = raw.last();
+        count_ = raw.count();
+    }
+
     std::vector<std::uint64_t> words_;
     unsigned size_ = 0;
+    // The summary cpu_span carries: first and last CPU and how many.
+    unsigned first_ = 0;
+    unsigned last_ = 0;
+    unsigned count_ = 0;
 };
 
 /// Appends the kernel's "%*pbl" range list of the ascending positions that

@@ -78,6 +78,7 @@
 
 #include "bitmap.hpp"
 #include "config.hpp"
+#include "cpu_index.hpp"
 #include "cpuset.hpp"
 #include "placement.hpp"
 #include "result.hpp"
@@ -141,6 +142,7 @@ public:
     using bitmap_type = bitmap<Capacity>;
     using cpumap_type = cpumap<Capacity>;
     using placement_policy = Placement;
+    using index_type = irqmatrix::cpu_index<Capacity>;
     static constexpr unsigned capacity = Capacity;
 
     /// irq_alloc_matrix(): a matrix of `bits` vectors per CPU with the
@@ -342,6 +344,15 @@ public:
         return cpus_[c];
     }
 
+    /// The CPU index the default placement asks (see cpu_index.hpp).
+    const index_type& cpu_index() const noexcept { return index_; }
+
+    /// Memory per CPU in bytes: the per-CPU state plus its share of the CPU
+    /// index (the per-matrix parts, a few kilobytes, are not counted).
+    static constexpr double bytes_per_cpu() noexcept {
+        return static_cast<double>(sizeof(cpumap_type)) + index_type::bytes_per_cpu();
+    }
+
     /// The system vectors (the same on every CPU).
     const bitmap_type& system_map() const noexcept { return system_map_; }
 
@@ -367,10 +378,8 @@ public:
     /// The largest order (0..max_order) of a free aligned block on the CPU,
     /// or -1 if it has no free vector. Requires c < nr_cpus().
     int largest_free_order(unsigned c) const noexcept {
-        const bitmap_type f = free_map(c);
-        for (int k = static_cast<int>(max_order); k >= 0; --k)
-            if (f.find_aligned_run(static_cast<unsigned>(k)) < Capacity) return k;
-        return -1;
+        IRQMATRIX_ASSERT(c < nr_cpus(), "largest_free_order(): cpu out of range");
+        return index_.get(c).free_order;  // kept up to date after every change
     }
 
     /// Recomputes every counter and structural rule from the bitmaps (see
@@ -414,6 +423,10 @@ public:
             }
             sum_allocated += cm.allocated;
         }
+        for (unsigned c = 0; c < nr_cpus(); ++c)
+            if (index_.get(c) != fresh_key(c))
+                return "cpu " + std::to_string(c) + ": the CPU index holds stale counters or orders";
+        if (std::string bad = index_.self_check(); !bad.empty()) return bad;
         if (online_maps_ != online) return cpu_say(0, "online_maps (global)", online_maps_, online);
         if (global_available_ != sum_available + global_available_drift_)
             return cpu_say(0, "global_available less its quirk drift (global)",
@@ -442,15 +455,73 @@ private:
           alloc_start_(alloc_start),
           alloc_end_(alloc_end),
           window_(bitmap_type::range(alloc_start, alloc_end)),
-          cpus_(nr_cpus) {}
+          cpus_(nr_cpus),
+          index_(nr_cpus) {
+        for (unsigned c = 0; c < nr_cpus; ++c) refresh(c);
+    }
+
+    // What the CPU index must hold for CPU c, computed from its state.
+    typename index_type::key fresh_key(unsigned c) const noexcept {
+        const auto& cm = cpus_[c];
+        return {cm.available, cm.managed_allocated,
+                static_cast<std::int8_t>(free_map(c).largest_aligned_order()),
+                static_cast<std::int8_t>(managed_free_map(c).largest_aligned_order()), cm.online};
+    }
+
+    // Brings the CPU index up to date after any change of CPU c.
+    void refresh(unsigned c) noexcept { index_.update(c, fresh_key(c)); }
 
     static constexpr unsigned block_size(unsigned order) noexcept { return 1u << order; }
 
-    // How many of the vectors [base, base + n) are system vectors.
+    // How many of the vectors [base, base + n) are system vectors (a block
+    // never straddles a word).
     unsigned count_system(unsigned base, unsigned n) const noexcept {
-        unsigned k = 0;
-        for (unsigned bit = base; bit < base + n; ++bit) k += system_map_.test(bit) ? 1u : 0u;
-        return k;
+        return static_cast<unsigned>(
+            std::popcount(system_map_.word(base / 64) & run_mask(base % 64, n)));
+    }
+
+    // One word of a CPU's free map and of its reserved-and-unallocated map,
+    // taken before a change confined to that word.
+    struct word_snapshot {
+        unsigned word;
+        std::uint64_t free_bits;
+        std::uint64_t managed_free_bits;
+    };
+    word_snapshot snapshot(unsigned c, unsigned bit) const noexcept {
+        const unsigned w = bit / 64;
+        const auto& cm = cpus_[c];
+        return {w,
+                window_.word(w) & ~(cm.alloc_map.word(w) | cm.managed_map.word(w) | system_map_.word(w)),
+                cm.managed_map.word(w) & ~cm.alloc_map.word(w)};
+    }
+
+    // A CPU's largest order after one word's bits changed from `old_bits` to
+    // `new_bits`: usually decided by that word alone; only when it held the
+    // largest block and lost it are the other words looked at.
+    template <class Whole>
+    static std::int8_t updated_order(std::int8_t current, std::uint64_t old_bits,
+                                     std::uint64_t new_bits, Whole whole) noexcept {
+        if (old_bits == new_bits) return current;
+        const int now = largest_aligned_order(new_bits);
+        if (now >= current) return static_cast<std::int8_t>(now);
+        if (largest_aligned_order(old_bits) < current) return current;
+        return static_cast<std::int8_t>(whole().largest_aligned_order());
+    }
+
+    // Brings the CPU index up to date after a change of CPU c confined to the
+    // word of `before` (and to its counters).
+    void refresh_word(unsigned c, const word_snapshot& before) noexcept {
+        const word_snapshot after = snapshot(c, before.word * 64);
+        const auto& cm = cpus_[c];
+        auto k = index_.get(c);
+        k.available = cm.available;
+        k.managed_allocated = cm.managed_allocated;
+        k.free_order = updated_order(k.free_order, before.free_bits, after.free_bits,
+                                     [&] { return free_map(c); });
+        k.managed_free_order =
+            updated_order(k.managed_free_order, before.managed_free_bits,
+                          after.managed_free_bits, [&] { return managed_free_map(c); });
+        index_.update(c, k);
     }
 
     // At debug level 3 every mutation, refused or not, ends with verify().
@@ -484,6 +555,7 @@ private:
         global_available_ += cm.available;
         cm.online = true;
         ++online_maps_;
+        refresh(cpu);
         return {};
     }
 
@@ -494,6 +566,7 @@ private:
         global_available_ -= cm.available;
         cm.online = false;
         --online_maps_;
+        refresh(cpu);
         return {};
     }
 
@@ -520,6 +593,8 @@ private:
             --total_allocated_;
             if (local.managed_map.test(bit)) ++local.managed_allocated_drift;
         }
+        // A system vector leaves every CPU's free map (boot time only).
+        for (unsigned c = 0; c < nr_cpus(); ++c) refresh(c);
         return {};
     }
 
@@ -545,6 +620,7 @@ private:
                 // p is no longer free; q is free again unless it has become
                 // a system vector meanwhile.
                 if (cm.initialized && system_map_.test(q)) ++cm.available_drift;
+                refresh(c);
             }
         });
         return fail(errc::no_space);
@@ -567,6 +643,7 @@ private:
             } else if (cm.initialized) {
                 cm.available_drift += n;  // Q1: reserved while offline, not charged
             }
+            refresh(c);
         });
         return {};
     }
@@ -593,6 +670,7 @@ private:
             } else if (cm.initialized) {
                 cm.available_drift -= now_free;  // Q1: released while offline, not credited
             }
+            refresh(c);
         });
         return {};
     }
@@ -608,12 +686,14 @@ private:
         IRQMATRIX_ASSERT_EXPENSIVE(free_map(p.cpu).all_set(p.base, n),
                                    "placement returned a non-free block");
         auto& cm = cpus_[p.cpu];
+        const word_snapshot before = snapshot(p.cpu, p.base);
         cm.alloc_map.set_range(p.base, n);
         cm.allocated += n;
         cm.available -= n;
         total_allocated_ += n;
         global_available_ -= n;
         if (reserved) global_reserved_ -= n;
+        refresh_word(p.cpu, before);
         return p;
     }
 
@@ -626,10 +706,12 @@ private:
         IRQMATRIX_ASSERT_EXPENSIVE(managed_free_map(p.cpu).all_set(p.base, n),
                                    "placement returned a block that is not reserved and free");
         auto& cm = cpus_[p.cpu];
+        const word_snapshot before = snapshot(p.cpu, p.base);
         cm.alloc_map.set_range(p.base, n);
         cm.allocated += n;
         cm.managed_allocated += n;
         total_allocated_ += n;
+        refresh_word(p.cpu, before);
         return p;
     }
 
@@ -643,11 +725,13 @@ private:
             --cm.available_drift;
         if (cm.managed_map.test(bit)) --cm.managed_allocated_drift;
         if (!cm.online) --global_available_drift_;  // charged although not online
+        const word_snapshot before = snapshot(cpu, bit);
         cm.alloc_map.set(bit);
         ++cm.allocated;
         ++total_allocated_;
         --cm.available;
         --global_available_;
+        refresh_word(cpu, before);
         return {};
     }
 
@@ -660,23 +744,24 @@ private:
         if (!cm.alloc_map.all_set(base, n)) return fail(errc::not_found);
         if (managed ? !cm.managed_map.all_set(base, n) : !cm.managed_map.none_set(base, n))
             return fail(errc::not_found);
-        for (unsigned bit = base; bit < base + n; ++bit) {
-            cm.alloc_map.reset(bit);
-            --cm.allocated;
-            if (cm.online)
-                --total_allocated_;
-            else
-                ++total_allocated_drift_;  // Q2: freed while offline
-            if (managed) {
-                --cm.managed_allocated;  // the reservation stays until remove_managed
-            } else {
-                ++cm.available;
-                if (cm.online) ++global_available_;
-                // A vector assigned onto a system bit comes back as available
-                // although it is not free.
-                if (cm.initialized && system_map_.test(bit)) ++cm.available_drift;
-            }
+        // Each vector is freed as the kernel frees one; the block is done at once.
+        const word_snapshot before = snapshot(cpu, base);
+        cm.alloc_map.reset_range(base, n);
+        cm.allocated -= n;
+        if (cm.online)
+            total_allocated_ -= n;
+        else
+            total_allocated_drift_ += n;  // Q2: freed while offline
+        if (managed) {
+            cm.managed_allocated -= n;  // the reservation stays until remove_managed
+        } else {
+            cm.available += n;
+            if (cm.online) global_available_ += n;
+            // A vector assigned onto a system bit comes back as available
+            // although it is not free.
+            if (cm.initialized) cm.available_drift += count_system(base, n);
         }
+        refresh_word(cpu, before);
         return {};
     }
 
@@ -695,6 +780,7 @@ private:
     bitmap_type system_map_;
     bitmap_type window_;  // [alloc_start, alloc_end), fixed at creation
     std::vector<cpumap_type> cpus_;
+    index_type index_;
 };
 
 /// The x86-sized matrix with the kernel's placement: what a trace means.

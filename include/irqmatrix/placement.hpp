@@ -20,9 +20,12 @@
 //
 // kernel_placement is the default and what a trace means: the kernel's own
 // rules for single vectors, generalised to blocks as the trace spec states.
+// It asks the matrix's CPU index (cpu_index.hpp) instead of walking the mask;
+// kernel_scan_placement walks, as the kernel does, and must agree with it.
 #pragma once
 
 #include "bitmap.hpp"
+#include "cpu_index.hpp"
 #include "cpuset.hpp"
 
 IRQMATRIX_BEGIN_NAMESPACE
@@ -35,7 +38,10 @@ struct placement {
     friend constexpr bool operator==(const placement&, const placement&) noexcept = default;
 };
 
-struct kernel_placement {
+/// The kernel's rules, computed the kernel's way: a walk over every CPU of the
+/// mask (O(CPUs in the mask)). The definition the indexed default must agree
+/// with; tests compare the two, and it is a placement policy in its own right.
+struct kernel_scan_placement {
     /// irq_matrix_alloc: the online CPU of the mask with the most available
     /// vectors (ties: the lowest CPU, since only a strictly greater count
     /// replaces the running best, which starts at 0, so a CPU with none
@@ -122,6 +128,45 @@ struct kernel_placement {
             best_count = cm.managed_allocated;
         });
         return best;
+    }
+};
+
+/// The kernel's rules through the matrix's CPU index: the same winners as
+/// kernel_scan_placement in O(1) for the common masks (all CPUs, a range)
+/// rather than O(CPUs). The view must offer m.cpu_index() besides the above.
+struct kernel_placement {
+    template <class M>
+    static placement pick_single(const M& m, cpu_span mask) noexcept {
+        // Most available, and at least one: a CPU with none is never chosen.
+        const unsigned cpu = m.cpu_index().most_available(mask, cpu_index_any_order, 1);
+        if (cpu == no_cpu) return {};
+        const unsigned base = m.free_map(cpu).find_aligned_run(0);
+        if (base >= m.alloc_end()) return {};  // the counter said yes, the bitmap no (Q3)
+        return {cpu, base};
+    }
+
+    template <class M>
+    static placement pick_block(const M& m, cpu_span mask, unsigned order) noexcept {
+        const unsigned cpu =
+            m.cpu_index().most_available(mask, static_cast<int>(order), 1u << order);
+        if (cpu == no_cpu) return {};
+        return {cpu, m.free_map(cpu).find_aligned_run(order)};
+    }
+
+    template <class M>
+    static placement pick_managed_single(const M& m, cpu_span mask) noexcept {
+        const unsigned cpu = m.cpu_index().fewest_managed(mask, cpu_index_any_order);
+        if (cpu == no_cpu) return {};
+        const unsigned base = m.managed_free_map(cpu).find_aligned_run(0);
+        if (base >= m.alloc_end()) return {};  // no fallback to another CPU (Q3)
+        return {cpu, base};
+    }
+
+    template <class M>
+    static placement pick_managed_block(const M& m, cpu_span mask, unsigned order) noexcept {
+        const unsigned cpu = m.cpu_index().fewest_managed(mask, static_cast<int>(order));
+        if (cpu == no_cpu) return {};
+        return {cpu, m.managed_free_map(cpu).find_aligned_run(order)};
     }
 };
 

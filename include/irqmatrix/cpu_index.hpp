@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: MIT
+// The CPU index: answers the placement rules' "which CPU" questions without
+// scanning the CPU mask, so that a choice costs the same at 4 and at 4096
+// CPUs while yielding exactly the kernel's winner.
+//
+// The kernel picks a CPU by walking every CPU of the mask. Here every online
+// CPU sits in a few CPU bitsets, updated whenever one of its counters changes:
+//
+//   by_available[v]      online CPUs whose available counter is v
+//   by_managed[u]        online CPUs whose managed_allocated counter is u
+//   free_order[k]        online CPUs with a free aligned block of order >= k
+//   managed_order[k]     online CPUs with a reserved, unallocated aligned
+//                        block of order >= k
+//
+// (v and u run to the capacity; a counter above it, which only kernel-quirk
+// drift produces, goes to one overflow bucket searched linearly.) Each bitset
+// has a summary word per 64 words, and for every order requirement k (none,
+// 0..5) a count of the CPUs per value plus a bitmap of the values that have
+// any, so "the largest available value among CPUs with an order-k block" is
+// a find-last-set on a few words. The winner among equals is then the
+// lowest (or, for managed allocations, the highest) CPU of one bucket
+// intersected with the order set and the mask: a word AND, typically the
+// first word looked at.
+//
+// Masks: a mask that is a contiguous range (all CPUs, a NUMA node) restricts
+// the word range and needs no mask words at all; an arbitrary mask is ANDed
+// in word by word; a small mask (a few CPUs) is simply walked, in O(its
+// size). A search over an arbitrary mask whose top buckets miss it gives up
+// after a bounded number of words and walks the mask instead, so no mask is
+// ever much slower than the kernel's own walk.
+//
+// Memory at capacity 256: two bits per value per CPU (258 values for
+// available, 258 for managed_allocated), 12 order bits and a 12-byte key per
+// CPU: 78 bytes per CPU, beside the 96-byte per-CPU state.
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bitmap.hpp"
+#include "cpuset.hpp"
+
+IRQMATRIX_BEGIN_NAMESPACE
+
+/// The order requirement "none" of the index queries (the single-vector rules).
+inline constexpr int cpu_index_any_order = -1;
+
+template <unsigned Capacity>
+class cpu_index {
+public:
+    /// What the index knows of one CPU.
+    struct key {
+        std::uint32_t available = 0;
+        std::uint32_t managed_allocated = 0;
+        std::int8_t free_order = -1;          ///< largest free aligned order, -1: none
+        std::int8_t managed_free_order = -1;  ///< same for reserved, unallocated vectors
+        bool online = false;
+        friend bool operator==(const key&, const key&) noexcept = default;
+    };
+
+    static constexpr int any_order = cpu_index_any_order;
+
+    explicit cpu_index(unsigned nr_cpus)
+        : nr_cpus_(nr_cpus),
+          nwords_((nr_cpus + 63) / 64),
+          stride_(nwords_ + (nwords_ + 63) / 64),
+          keys_(nr_cpus),
+          available_(stride_),
+          managed_(stride_) {}
+
+    const key& get(unsigned cpu) const noexcept { return keys_[cpu]; }
+
+    /// Replaces what the index knows of a CPU: O(1), a few bit and counter
+    /// updates for each side whose part of the key changed.
+    void update(unsigned cpu, const key& k) noexcept {
+        key& old = keys_[cpu];
+        if (old.online != k.online) {
+            if (old.online) {
+                file(available_, cpu, bucket(old.available), old.free_order, false);
+                file(managed_, cpu, bucket(old.managed_allocated), old.managed_free_order, false);
+            } else {
+                file(available_, cpu, bucket(k.available), k.free_order, true);
+                file(managed_, cpu, bucket(k.managed_allocated), k.managed_free_order, true);
+            }
+        } else if (k.online) {
+            refile(available_, cpu, bucket(old.available), old.free_order, bucket(k.available),
+                   k.free_order);
+            refile(managed_, cpu, bucket(old.managed_allocated), old.managed_free_order,
+                   bucket(k.managed_allocated), k.managed_free_order);
+        }
+        old = k;
+    }
+
+    /// The kernel's choice for a regular allocation: among the online CPUs of
+    /// the mask with a free aligned block of order >= `order` (any_order: no
+    /// requirement) and available >= min_available, the one with the most
+    /// available vectors, ties to the lowest CPU. no_cpu if none.
+    unsigned most_available(cpu_span mask, int order, std::uint32_t min_available) const noexcept {
+        if (mask.count() <= walk_limit) return walk_most_available(mask, order, min_available);
+        // Counters above the capacity (drift) beat every bucket.
+        if (any_with(available_, order, overflow)) {
+            const unsigned c = walk_most_available(mask, order, overflow);
+            if (c != no_cpu) return c;
+        }
+        unsigned budget = search_budget(mask);
+        for (unsigned v = last_present_below(available_, order, overflow);
+             v != no_value && v >= min_available; v = last_present_below(available_, order, v)) {
+            const unsigned c =
+                lowest_in(set_of(available_, v), order_set(available_, order), mask, budget);
+            if (c == give_up) return walk_most_available(mask, order, min_available);
+            if (c != no_cpu) return c;
+        }
+        return no_cpu;
+    }
+
+    /// The kernel's choice for a managed allocation: among the online CPUs of
+    /// the mask with a reserved, unallocated aligned block of order >=
+    /// `order` (any_order: no requirement), the one with the fewest
+    /// managed-allocated vectors, ties to the highest CPU. no_cpu if none.
+    unsigned fewest_managed(cpu_span mask, int order) const noexcept {
+        if (mask.count() <= walk_limit) return walk_fewest_managed(mask, order);
+        unsigned budget = search_budget(mask);
+        for (unsigned u = first_present_from(managed_, order, 0); u < overflow;
+             u = first_present_from(managed_, order, u + 1)) {
+            const unsigned c = highest_in(set_of(managed_, u), order_set(managed_, order), mask, budget);
+            if (c == give_up) return walk_fewest_managed(mask, order);
+            if (c != no_cpu) return c;
+        }
+        // Only CPUs whose counter drifted above the capacity are left.
+        return any_with(managed_, order, overflow) ? walk_fewest_managed(mask, order) : no_cpu;
+    }
+
+    /// Bytes of index per CPU: a bit per value per side, the order bits and
+    /// the key (the per-value counts are per matrix, not per CPU).
+    static constexpr double bytes_per_cpu() noexcept {
+        return (2.0 * values + 2.0 * orders) / 8.0 + static_cast<double>(sizeof(key));
+    }
+
+    /// Checks the bitsets, summaries and counts against the keys (the matrix
+    /// checks the keys against its own state). Each online CPU must be in its
+    /// own value set and order sets, and the sets must hold no other bit:
+    /// their populations must add up. Empty string when consistent.
+    std::string self_check() const {
+        for (const side* s : {&available_, &managed_}) {
+            const bool managed = s == &managed_;
+            std::vector<std::uint32_t> count(classes * values, 0);  // by exact order
+            std::uint32_t online = 0, in_order[orders] = {};
+            for (unsigned c = 0; c < nr_cpus_; ++c) {
+                const key& k = keys_[c];
+                if (!k.online) continue;
+                ++online;
+                const unsigned v = bucket(managed ? k.managed_allocated : k.available);
+                const int ord = managed ? k.managed_free_order : k.free_order;
+                if (!contains(set_of(*s, v), c))
+                    return "cpu index: cpu " + std::to_string(c) + " is missing from its value set";
+                for (int o = 0; o <= ord; ++o) {
+                    ++in_order[o];
+                    if (!contains(order_set(*s, o), c))
+                        return "cpu index: cpu " + std::to_string(c) + " is missing from an order set";
+                }
+                ++count[class_of(ord) * values + v];
+            }
+            const auto population = [&](const std::vector<std::uint64_t>& sets, std::size_t first,
+                                        std::size_t n) -> std::uint32_t {
+                std::uint32_t p = 0;
+                for (std::size_t set = first; set < first + n; ++set)
+                    for (unsigned w = 0; w < nwords_; ++w) {
+                        const std::uint64_t word = sets[set * stride_ + w];
+                        const bool summary = (sets[set * stride_ + nwords_ + w / 64] >> (w % 64)) & 1u;
+                        if (summary != (word != 0)) return ~0u;
+                        p += static_cast<std::uint32_t>(std::popcount(word));
+                    }
+                return p;
+            };
+            if (population(s->sets, 0, values) != online)
+                return "cpu index: a value set holds a CPU it should not, or a summary is wrong";
+            for (unsigned o = 0; o < orders; ++o)
+                if (population(s->order_sets, o, 1) != in_order[o])
+                    return "cpu index: an order set holds a CPU it should not, or a summary is wrong";
+            for (unsigned cls = 0; cls < classes; ++cls)
+                for (unsigned v = 0; v < values; ++v) {
+                    const unsigned i = cls * values + v;
+                    const bool present = (s->present[cls * value_words + v / 64] >> (v % 64)) & 1u;
+                    if (s->count[i] != count[i] || present != (count[i] != 0))
+                        return "cpu index: a per-value count is wrong";
+                }
+        }
+        return {};
+    }
+
+    friend bool operator==(const cpu_index&, const cpu_index&) noexcept = default;
+
+private:
+    static constexpr unsigned overflow = Capacity + 1;  // the bucket of counters above capacity
+    static constexpr unsigned values = Capacity + 2;
+    static constexpr unsigned value_words = (values + 63) / 64;
+    static constexpr unsigned orders = max_order + 1;
+    static constexpr unsigned classes = orders + 1;  // largest order -1 (none), 0..5
+    static constexpr unsigned no_value = ~0u;
+    static constexpr unsigned give_up = no_cpu - 1;
+    // Masks of at most this many CPUs are walked, as the kernel walks them:
+    // at that size a walk costs no more than any index.
+    static constexpr unsigned walk_limit = 8;
+
+    static constexpr unsigned bucket(std::uint32_t counter) noexcept {
+        return counter > Capacity ? overflow : counter;
+    }
+    static constexpr unsigned class_of(int order) noexcept {
+        return static_cast<unsigned>(order + 1);
+    }
+
+    // One side of the index (CPUs by available, or by managed_allocated):
+    // the CPU set of every value, the CPU set of every order, and for every
+    // exact largest order (-1..5) the number of CPUs of each value and a
+    // bitmap of the values that have any (queries OR the rows >= k). Each CPU set is nwords words followed by its summary words
+    // (bit w set iff word w is not zero).
+    struct side {
+        explicit side(std::size_t stride)
+            : sets(values * stride, 0),
+              order_sets(orders * stride, 0),
+              count(classes * values, 0),
+              present(classes * value_words, 0) {}
+        std::vector<std::uint64_t> sets;
+        std::vector<std::uint64_t> order_sets;
+        std::vector<std::uint32_t> count;
+        std::vector<std::uint64_t> present;
+        friend bool operator==(const side&, const side&) noexcept = default;
+    };
+
+    // A read-only CPU set; words == nullptr stands for "every CPU".
+    struct set_view {
+        const std::uint64_t* words;
+        const std::uint64_t* summary;
+    };
+
+    set_view set_of(const side& s, unsigned v) const noexcept {
+        const std::uint64_t* base = s.sets.data() + std::size_t{v} * stride_;
+        return {base, base + nwords_};
+    }
+    set_view order_set(const side& s, int order) const noexcept {
+        if (order < 0) return {nullptr, nullptr};
+        const std::uint64_t* base = s.order_sets.data() + static_cast<std::size_t>(order) * stride_;
+        return {base, base + nwords_};
+    }
+
+    // Adds (enter) or removes a CPU under value v and order ord.
+    void file(side& s, unsigned cpu, unsigned v, int ord, bool enter) noexcept {
+        flip(s.sets.data() + std::size_t{v} * stride_, cpu, enter);
+        flip_orders(s, cpu, any_order, ord, enter);
+        count(s, v, ord, enter);
+    }
+
+    // Moves an online CPU from (v, ord) to (nv, nord), touching only what
+    // changed: an allocation usually changes the value alone, which costs two
+    // bit flips and two counters.
+    void refile(side& s, unsigned cpu, unsigned v, int ord, unsigned nv, int nord) noexcept {
+        if (v == nv && ord == nord) return;
+        if (v != nv) {
+            flip(s.sets.data() + std::size_t{v} * stride_, cpu, false);
+            flip(s.sets.data() + std::size_t{nv} * stride_, cpu, true);
+        }
+        count(s, v, ord, false);
+        count(s, nv, nord, true);
+        if (ord < nord) flip_orders(s, cpu, ord, nord, true);
+        if (nord < ord) flip_orders(s, cpu, nord, ord, false);
+    }
+
+    // The CPU enters or leaves the order sets lo+1..hi.
+    void flip_orders(side& s, unsigned cpu, int lo, int hi, bool on) noexcept {
+        for (int o = lo + 1; o <= hi; ++o)
+            flip(s.order_sets.data() + static_cast<std::size_t>(o) * stride_, cpu, on);
+    }
+
+    // One CPU more (or less) with value v and largest order exactly ord.
+    static void count(side& s, unsigned v, int ord, bool more) noexcept {
+        const unsigned row = class_of(ord);
+        std::uint64_t& present = s.present[row * value_words + v / 64];
+        std::uint32_t& n = s.count[row * values + v];
+        if (more) {
+            if (n++ == 0) present |= std::uint64_t{1} << (v % 64);
+        } else {
+            if (--n == 0) present &= ~(std::uint64_t{1} << (v % 64));
+        }
+    }
+
+    // Word i of the values held by CPUs whose largest order is >= order.
+    static std::uint64_t present_word(const side& s, int order, unsigned i) noexcept {
+        std::uint64_t w = 0;
+        for (unsigned row = class_of(order); row < classes; ++row) w |= s.present[row * value_words + i];
+        return w;
+    }
+
+    void flip(std::uint64_t* set, unsigned cpu, bool on) const noexcept {
+        const unsigned w = cpu / 64;
+        std::uint64_t* summary = set + nwords_;
+        if (on) {
+            set[w] |= std::uint64_t{1} << (cpu % 64);
+            summary[w / 64] |= std::uint64_t{1} << (w % 64);
+        } else {
+            set[w] &= ~(std::uint64_t{1} << (cpu % 64));
+            if (!set[w]) summary[w / 64] &= ~(std::uint64_t{1} << (w % 64));
+        }
+    }
+
+    static bool contains(set_view set, unsigned cpu) noexcept {
+        return (set.words[cpu / 64] >> (cpu % 64)) & 1u;
+    }
+
+    // The largest value below `limit` held by a CPU whose order is >= order.
+    static unsigned last_present_below(const side& s, int order, unsigned limit) noexcept {
+        if (limit == 0) return no_value;
+        unsigned i = (limit - 1) / 64;
+        const unsigned room = limit - i * 64;  // 1..64 bits of word i lie below the limit
+        std::uint64_t w =
+            present_word(s, order, i) & (room == 64 ? ~std::uint64_t{0} : run_mask(0, room));
+        for (;;) {
+            if (w) return i * 64 + 63 - static_cast<unsigned>(std::countl_zero(w));
+            if (i == 0) return no_value;
+            w = present_word(s, order, --i);
+        }
+    }
+    // The smallest value >= from held by a CPU whose order is >= order, or
+    // `values`.
+    static unsigned first_present_from(const side& s, int order, unsigned from) noexcept {
+        for (unsigned i = from / 64; i < value_words; ++i) {
+            const std::uint64_t w =
+                present_word(s, order, i) &
+                (i == from / 64 ? ~std::uint64_t{0} << (from % 64) : ~std::uint64_t{0});
+            if (w) return i * 64 + static_cast<unsigned>(std::countr_zero(w));
+        }
+        return values;
+    }
+    // Whether some CPU whose order is >= order has value v.
+    static bool any_with(const side& s, int order, unsigned v) noexcept {
+        for (unsigned row = class_of(order); row < classes; ++row)
+            if (s.count[row * values + v]) return true;
+        return false;
+    }
+
+    // How many words a bucket search may look at before walking the mask is
+    // cheaper.
+    static unsigned search_budget(cpu_span mask) noexcept { return 16 + mask.count() / 4; }
+
+    // The mask's bits in word w; a contiguous mask needs no words of its own.
+    static std::uint64_t mask_word(cpu_span mask, unsigned w) noexcept {
+        if (!mask.contiguous()) return mask.word(w);
+        const unsigned lo = w * 64;
+        const unsigned from = mask.first() > lo ? mask.first() - lo : 0;
+        const unsigned to = mask.last() < lo + 63 ? mask.last() - lo : 63;
+        return from <= to ? run_mask(from, to - from + 1) : 0;
+    }
+
+    // The lowest CPU of set & order & mask; no_cpu if none; give_up once the
+    // budget of words is spent.
+    unsigned lowest_in(set_view set, set_view order, cpu_span mask, unsigned& budget) const noexcept {
+        const unsigned first_word = mask.first() / 64, last_word = mask.last() / 64;
+        for (unsigned sw = first_word / 64; sw <= last_word / 64; ++sw) {
+            std::uint64_t cand = set.summary[sw];
+            if (order.words) cand &= order.summary[sw];
+            for (; cand; cand &= cand - 1) {
+                const unsigned w = sw * 64 + static_cast<unsigned>(std::countr_zero(cand));
+                if (w < first_word) continue;
+                if (w > last_word) break;
+                if (budget-- == 0) return give_up;
+                std::uint64_t bits = set.words[w] & mask_word(mask, w);
+                if (order.words) bits &= order.words[w];
+                if (bits) return w * 64 + static_cast<unsigned>(std::countr_zero(bits));
+            }
+        }
+        return no_cpu;
+    }
+
+    // The highest CPU of set & order & mask, as lowest_in.
+    unsigned highest_in(set_view set, set_view order, cpu_span mask, unsigned& budget) const noexcept {
+        const unsigned first_word = mask.first() / 64, last_word = mask.last() / 64;
+        for (unsigned sw = last_word / 64 + 1; sw-- > first_word / 64;) {
+            std::uint64_t cand = set.summary[sw];
+            if (order.words) cand &= order.summary[sw];
+            while (cand) {
+                const unsigned top = 63 - static_cast<unsigned>(std::countl_zero(cand));
+                cand &= ~(std::uint64_t{1} << top);
+                const unsigned w = sw * 64 + top;
+                if (w > last_word) continue;
+                if (w < first_word) break;
+                if (budget-- == 0) return give_up;
+                std::uint64_t bits = set.words[w] & mask_word(mask, w);
+                if (order.words) bits &= order.words[w];
+                if (bits) return w * 64 + 63 - static_cast<unsigned>(std::countl_zero(bits));
+            }
+        }
+        return no_cpu;
+    }
+
+    // The kernel's walk over the mask, on the keys: for small masks and as
+    // the fallback (min_available = overflow restricts it to drifted CPUs).
+    unsigned walk_most_available(cpu_span mask, int order, std::uint32_t min_available) const noexcept {
+        unsigned best = no_cpu;
+        std::uint32_t best_available = 0;
+        mask.for_each([&](unsigned c) {
+            const key& k = keys_[c];
+            if (!k.online || k.free_order < order || k.available < min_available) return;
+            if (best == no_cpu || k.available > best_available) {
+                best = c;
+                best_available = k.available;
+            }
+        });
+        return best;
+    }
+    unsigned walk_fewest_managed(cpu_span mask, int order) const noexcept {
+        unsigned best = no_cpu;
+        std::uint32_t best_count = 0;
+        mask.for_each([&](unsigned c) {
+            const key& k = keys_[c];
+            if (!k.online || k.managed_free_order < order) return;
+            if (best == no_cpu || k.managed_allocated <= best_count) {
+                best = c;
+                best_count = k.managed_allocated;
+            }
+        });
+        return best;
+    }
+
+    unsigned nr_cpus_;
+    unsigned nwords_;
+    std::size_t stride_;
+    std::vector<key> keys_;
+    side available_;
+    side managed_;
+};
+
+IRQMATRIX_END_NAMESPACE

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+// The CPU index against brute force and against the kernel's walk over the
+// mask, on random states large enough (9-300 CPUs) that the index's bucket
+// search, not its small-mask walk, answers; with drifted counters too.
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <irqmatrix/irqmatrix.hpp>
+
+#include "support/catch.hpp"
+#include "support/helpers.hpp"
+
+namespace {
+
+using irqmatrix::cpu_set;
+using irqmatrix::no_cpu;
+using matrix = irqmatrix::matrix;
+using scan_matrix = irqmatrix::basic_matrix<256, irqmatrix::kernel_scan_placement>;
+
+// The rules written out plainly over the matrix's own state.
+unsigned brute_most_available(const matrix& m, const cpu_set& mask, int order,
+                              std::uint32_t min_available) {
+    unsigned best = no_cpu;
+    std::uint32_t best_available = 0;
+    for (unsigned c = 0; c < m.nr_cpus(); ++c) {
+        if (!mask.test(c)) continue;
+        const auto& cm = m.cpu_map(c);
+        if (!cm.online || cm.available < min_available) continue;
+        if (m.free_map(c).largest_aligned_order() < order) continue;
+        if (best == no_cpu || cm.available > best_available) {
+            best = c;
+            best_available = cm.available;
+        }
+    }
+    return best;
+}
+
+unsigned brute_fewest_managed(const matrix& m, const cpu_set& mask, int order) {
+    unsigned best = no_cpu;
+    std::uint32_t best_count = 0;
+    for (unsigned c = 0; c < m.nr_cpus(); ++c) {
+        if (!mask.test(c)) continue;
+        const auto& cm = m.cpu_map(c);
+        if (!cm.online || m.managed_free_map(c).largest_aligned_order() < order) continue;
+        if (best == no_cpu || cm.managed_allocated <= best_count) {
+            best = c;
+            best_count = cm.managed_allocated;
+        }
+    }
+    return best;
+}
+
+// A random mask of one of the shapes the index treats differently.
+cpu_set random_mask(std::mt19937_64& rng, unsigned n) {
+    switch (rng() % 6) {
+    case 0: return cpu_set::all(n);
+    case 1: return cpu_set::single(n, static_cast<unsigned>(rng() % n));
+    case 2: {  // a contiguous range, like a NUMA node
+        const unsigned a = static_cast<unsigned>(rng() % n), b = static_cast<unsigned>(rng() % n);
+        return cpu_set::range(n, a < b ? a : b, a < b ? b : a);
+    }
+    case 3: {  // a sparse arbitrary set
+        cpu_set s(n);
+        for (unsigned c = 0; c < n; ++c)
+            if (rng() % 10 == 0) s.set(c);
+        return s;
+    }
+    case 4: {  // a dense arbitrary set (a random half, or more)
+        cpu_set s(n);
+        for (unsigned c = 0; c < n; ++c)
+            if (rng() % 3 != 0) s.set(c);
+        return s;
+    }
+    default: {  // the upper half with holes
+        cpu_set s(n);
+        for (unsigned c = n / 2; c < n; ++c)
+            if (rng() % 4 != 0) s.set(c);
+        return s;
+    }
+    }
+}
+
+// One random mutation; results do not matter, only the states they make.
+void mutate(matrix& m, scan_matrix& twin, std::mt19937_64& rng) {
+    const unsigned n = m.nr_cpus();
+    const cpu_set mask = random_mask(rng, n);
+    const unsigned cpu = static_cast<unsigned>(rng() % n);
+    const unsigned order = static_cast<unsigned>(rng() % 6);
+    const auto same = [](const auto& a, const auto& b) {
+        REQUIRE(test::text(a) == test::text(b));
+    };
+    switch (rng() % 12) {
+    case 0:
+    case 1:
+        same(m.alloc(mask, false), twin.alloc(mask, false));
+        break;
+    case 2:
+    case 3:
+        same(m.alloc_block(mask, order, false), twin.alloc_block(mask, order, false));
+        break;
+    case 4:
+        same(m.reserve_managed_block(cpu_set::single(n, cpu), order % 3),
+             twin.reserve_managed_block(cpu_set::single(n, cpu), order % 3));
+        break;
+    case 5:
+        same(m.alloc_managed(mask), twin.alloc_managed(mask));
+        break;
+    case 6:
+        same(m.alloc_managed_block(mask, order % 3), twin.alloc_managed_block(mask, order % 3));
+        break;
+    case 7:
+    case 8: {  // free something allocated on a random CPU
+        const auto& cm = m.cpu_map(cpu);
+        const unsigned bit = cm.alloc_map.find_next_set(static_cast<unsigned>(rng() % 236), 236);
+        if (bit < 236) {
+            const bool managed = cm.managed_map.test(bit);
+            same(m.free(cpu, bit, managed), twin.free(cpu, bit, managed));
+        }
+        break;
+    }
+    case 9:  // hotplug, which with managed reservations makes counters drift (Q1)
+        if (m.cpu_map(cpu).online && m.stats().online_maps > 1)
+            same(m.offline(cpu), twin.offline(cpu));
+        else if (!m.cpu_map(cpu).online)
+            same(m.online(cpu), twin.online(cpu));
+        break;
+    case 10:
+        same(m.reserve_managed(cpu_set::single(n, cpu)), twin.reserve_managed(cpu_set::single(n, cpu)));
+        break;
+    default:
+        same(m.remove_managed(cpu_set::single(n, cpu)), twin.remove_managed(cpu_set::single(n, cpu)));
+        break;
+    }
+}
+
+}  // namespace
+
+TEST_CASE("cpu index: the indexed choice equals brute force and the kernel's walk", "[cpu_index]") {
+    for (const unsigned n : {9u, 65u, 130u, 300u}) {
+        for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+            CAPTURE(n, seed);
+            std::mt19937_64 rng(seed * 7919 + n);
+            matrix m = test::make(256, 32, 236, n);
+            auto twin = test::make<scan_matrix>(256, 32, 236, n);
+            for (unsigned c = 0; c < n; ++c) {
+                test::ok(m.online(c));
+                test::ok(twin.online(c));
+            }
+            for (unsigned step = 0; step < 1500; ++step) {
+                mutate(m, twin, rng);
+                const cpu_set mask = random_mask(rng, n);
+                for (int order = -1; order <= 5; ++order) {
+                    const std::uint32_t min = order < 0 ? 1u : 1u << order;
+                    REQUIRE(m.cpu_index().most_available(mask, order, min) ==
+                            brute_most_available(m, mask, order, min));
+                    REQUIRE(m.cpu_index().fewest_managed(mask, order) ==
+                            brute_fewest_managed(m, mask, order));
+                }
+                REQUIRE(m.cpu_map(0) == twin.cpu_map(0));
+                REQUIRE(m.stats() == twin.stats());
+            }
+            test::require_consistent(m);
+        }
+    }
+}
+
+TEST_CASE("cpu index: a counter drifted above the capacity wins (overflow bucket)",
+          "[cpu_index]") {
+    // Two managed reservations released while CPU 7 is offline leave its
+    // available at 0 with two free vectors (Q1); an assign then wraps the
+    // counter to 2^32 - 1 (Q8), above every bucket. The kernel's rule now
+    // prefers CPU 7 to every other CPU, and so must the index.
+    const unsigned n = 20;  // above the index's small-mask walk
+    auto m = test::make(64, 32, 40, n);
+    for (unsigned c = 0; c < n; ++c) test::ok(m.online(c));
+    const auto all = cpu_set::all(n);
+    const auto c7 = cpu_set::single(n, 7);
+    for (int i = 0; i < 8; ++i) REQUIRE(m.alloc(c7, false).has_value());
+    test::ok(m.free(7, 34, false));
+    test::ok(m.free(7, 35, false));
+    test::ok(m.reserve_managed(c7));
+    test::ok(m.reserve_managed(c7));
+    test::ok(m.offline(7));
+    test::ok(m.remove_managed(c7));
+    test::ok(m.remove_managed(c7));
+    test::ok(m.online(7));
+    REQUIRE(test::cpu(m, 7) == "1 0 6 0 0");
+    test::ok(m.assign(7, 34));
+    REQUIRE(m.cpu(7)->available == 4294967295u);
+    REQUIRE(m.cpu_index().most_available(all, -1, 1) == 7);
+    REQUIRE(m.cpu_index().most_available(all, -1, 1) == brute_most_available(m, all, -1, 1));
+    REQUIRE(test::text(m.alloc(all, false)) == "7 35");
+    test::require_consistent(m);
+}
