@@ -50,15 +50,13 @@ constexpr std::uint64_t aligned_block_starts(std::uint64_t free, unsigned order)
 /// one word, or -1 for an empty word. Doubling: the starts of order k + 1 are
 /// the starts of order k whose buddy (2^k higher) is a start too.
 constexpr int largest_aligned_order(std::uint64_t word) noexcept {
-    if (!word) return -1;
-    int k = 0;
-    for (std::uint64_t starts = word; k < static_cast<int>(max_order); ++k) {
-        const std::uint64_t next = starts & (starts >> (1u << k)) &
-                                   detail::aligned_starts[static_cast<unsigned>(k) + 1];
-        if (!next) break;
-        starts = next;
-    }
-    return k;
+    // Branch-free: each step keeps the starts whose buddy is a start too.
+    const std::uint64_t a1 = word & (word >> 1) & detail::aligned_starts[1];
+    const std::uint64_t a2 = a1 & (a1 >> 2) & detail::aligned_starts[2];
+    const std::uint64_t a3 = a2 & (a2 >> 4) & detail::aligned_starts[3];
+    const std::uint64_t a4 = a3 & (a3 >> 8) & detail::aligned_starts[4];
+    const std::uint64_t a5 = a4 & (a4 >> 16) & detail::aligned_starts[5];
+    return (word != 0) + (a1 != 0) + (a2 != 0) + (a3 != 0) + (a4 != 0) + (a5 != 0) - 1;
 }
 
 /// A mask of `len` consecutive bits starting at bit `start` of a word

@@ -64,7 +64,8 @@ public:
     static constexpr int any_order = cpu_index_any_order;
 
     explicit cpu_index(unsigned nr_cpus)
-        : nr_cpus_(nr_cpus),
+        : dormant_(nr_cpus <= walk_limit),
+          nr_cpus_(nr_cpus),
           nwords_((nr_cpus + 63) / 64),
           stride_(nwords_ + (nwords_ + 63) / 64),
           keys_(nr_cpus),
@@ -77,6 +78,10 @@ public:
     /// updates for each side whose part of the key changed.
     void update(unsigned cpu, const key& k) noexcept {
         key& old = keys_[cpu];
+        if (dormant_) {  // every mask is walked: the keys are all it needs
+            old = k;
+            return;
+        }
         if (old.online != k.online) {
             if (old.online) {
                 file(available_, cpu, bucket(old.available), old.free_order, false);
@@ -144,9 +149,10 @@ public:
     /// own value set and order sets, and the sets must hold no other bit:
     /// their populations must add up. Empty string when consistent.
     std::string self_check() const {
+        if (dormant_) return {};
         for (const side* s : {&available_, &managed_}) {
             const bool managed = s == &managed_;
-            std::vector<std::uint32_t> count(classes * values, 0);  // by exact order
+            std::vector<std::uint32_t> count((classes + 1) * values, 0);  // by exact order, all
             std::uint32_t online = 0, in_order[orders] = {};
             for (unsigned c = 0; c < nr_cpus_; ++c) {
                 const key& k = keys_[c];
@@ -162,6 +168,7 @@ public:
                         return "cpu index: cpu " + std::to_string(c) + " is missing from an order set";
                 }
                 ++count[class_of(ord) * values + v];
+                ++count[all_row * values + v];
             }
             const auto population = [&](const std::vector<std::uint64_t>& sets, std::size_t first,
                                         std::size_t n) -> std::uint32_t {
@@ -180,7 +187,7 @@ public:
             for (unsigned o = 0; o < orders; ++o)
                 if (population(s->order_sets, o, 1) != in_order[o])
                     return "cpu index: an order set holds a CPU it should not, or a summary is wrong";
-            for (unsigned cls = 0; cls < classes; ++cls)
+            for (unsigned cls = 0; cls <= all_row; ++cls)
                 for (unsigned v = 0; v < values; ++v) {
                     const unsigned i = cls * values + v;
                     const bool present = (s->present[cls * value_words + v / 64] >> (v % 64)) & 1u;
@@ -199,6 +206,7 @@ private:
     static constexpr unsigned value_words = (values + 63) / 64;
     static constexpr unsigned orders = max_order + 1;
     static constexpr unsigned classes = orders + 1;  // largest order -1 (none), 0..5
+    static constexpr unsigned all_row = classes;     // every CPU, whatever its order
     static constexpr unsigned no_value = ~0u;
     static constexpr unsigned give_up = no_cpu - 1;
     // Masks of at most this many CPUs are walked, as the kernel walks them:
@@ -221,8 +229,8 @@ private:
         explicit side(std::size_t stride)
             : sets(values * stride, 0),
               order_sets(orders * stride, 0),
-              count(classes * values, 0),
-              present(classes * value_words, 0) {}
+              count((classes + 1) * values, 0),
+              present((classes + 1) * value_words, 0) {}
         std::vector<std::uint64_t> sets;
         std::vector<std::uint64_t> order_sets;
         std::vector<std::uint32_t> count;
@@ -274,9 +282,13 @@ private:
             flip(s.order_sets.data() + static_cast<std::size_t>(o) * stride_, cpu, on);
     }
 
-    // One CPU more (or less) with value v and largest order exactly ord.
+    // One CPU more (or less) with value v and largest order exactly ord, in
+    // that order's row and in the row of all CPUs.
     static void count(side& s, unsigned v, int ord, bool more) noexcept {
-        const unsigned row = class_of(ord);
+        count_row(s, class_of(ord), v, more);
+        count_row(s, all_row, v, more);
+    }
+    static void count_row(side& s, unsigned row, unsigned v, bool more) noexcept {
         std::uint64_t& present = s.present[row * value_words + v / 64];
         std::uint32_t& n = s.count[row * values + v];
         if (more) {
@@ -288,6 +300,7 @@ private:
 
     // Word i of the values held by CPUs whose largest order is >= order.
     static std::uint64_t present_word(const side& s, int order, unsigned i) noexcept {
+        if (order == any_order) return s.present[all_row * value_words + i];
         std::uint64_t w = 0;
         for (unsigned row = class_of(order); row < classes; ++row) w |= s.present[row * value_words + i];
         return w;
@@ -335,6 +348,7 @@ private:
     }
     // Whether some CPU whose order is >= order has value v.
     static bool any_with(const side& s, int order, unsigned v) noexcept {
+        if (order == any_order) return s.count[all_row * values + v] != 0;
         for (unsigned row = class_of(order); row < classes; ++row)
             if (s.count[row * values + v]) return true;
         return false;
@@ -423,6 +437,9 @@ private:
         return best;
     }
 
+    // With no more CPUs than walk_limit every mask is walked, so the bitsets
+    // are never asked and not kept.
+    bool dormant_;
     unsigned nr_cpus_;
     unsigned nwords_;
     std::size_t stride_;

@@ -367,6 +367,27 @@ public:
         return f;
     }
 
+    /// The lowest base of a free aligned block of the order on CPU c, or
+    /// `capacity` if there is none: word by word, stopping at the first hit.
+    unsigned first_free_block(unsigned c, unsigned order) const noexcept {
+        if (alloc_start_ == alloc_end_) return Capacity;
+        for (unsigned w = alloc_start_ / 64; w <= (alloc_end_ - 1) / 64; ++w)
+            if (const std::uint64_t starts = aligned_block_starts(free_word(c, w), order))
+                return w * 64 + static_cast<unsigned>(std::countr_zero(starts));
+        return Capacity;
+    }
+
+    /// The lowest base of a reserved, unallocated aligned block of the order
+    /// on CPU c, or `capacity`.
+    unsigned first_managed_free_block(unsigned c, unsigned order) const noexcept {
+        const auto& cm = cpu_map(c);
+        for (unsigned w = 0; w < bitmap_type::word_count; ++w)
+            if (const std::uint64_t starts = aligned_block_starts(
+                    cm.managed_map.word(w) & ~cm.alloc_map.word(w), order))
+                return w * 64 + static_cast<unsigned>(std::countr_zero(starts));
+        return Capacity;
+    }
+
     /// The managed-reserved vectors of a CPU that are not allocated.
     bitmap_type managed_free_map(unsigned c) const noexcept {
         const auto& cm = cpu_map(c);
@@ -476,8 +497,15 @@ private:
     // How many of the vectors [base, base + n) are system vectors (a block
     // never straddles a word).
     unsigned count_system(unsigned base, unsigned n) const noexcept {
-        return static_cast<unsigned>(
-            std::popcount(system_map_.word(base / 64) & run_mask(base % 64, n)));
+        const std::uint64_t in_block = system_map_.word(base / 64) & run_mask(base % 64, n);
+        return in_block ? static_cast<unsigned>(std::popcount(in_block)) : 0u;  // rarely any
+    }
+
+    // Word w of CPU c's free map.
+    std::uint64_t free_word(unsigned c, unsigned w) const noexcept {
+        const auto& cm = cpus_[c];
+        return window_.word(w) &
+               ~(cm.alloc_map.word(w) | cm.managed_map.word(w) | system_map_.word(w));
     }
 
     // One word of a CPU's free map and of its reserved-and-unallocated map,
@@ -490,9 +518,7 @@ private:
     word_snapshot snapshot(unsigned c, unsigned bit) const noexcept {
         const unsigned w = bit / 64;
         const auto& cm = cpus_[c];
-        return {w,
-                window_.word(w) & ~(cm.alloc_map.word(w) | cm.managed_map.word(w) | system_map_.word(w)),
-                cm.managed_map.word(w) & ~cm.alloc_map.word(w)};
+        return {w, free_word(c, w), cm.managed_map.word(w) & ~cm.alloc_map.word(w)};
     }
 
     // A CPU's largest order after one word's bits changed from `old_bits` to
@@ -687,7 +713,7 @@ private:
                                    "placement returned a non-free block");
         auto& cm = cpus_[p.cpu];
         const word_snapshot before = snapshot(p.cpu, p.base);
-        cm.alloc_map.set_range(p.base, n);
+        cm.alloc_map.set_word(before.word, cm.alloc_map.word(before.word) | run_mask(p.base % 64, n));
         cm.allocated += n;
         cm.available -= n;
         total_allocated_ += n;
@@ -707,7 +733,7 @@ private:
                                    "placement returned a block that is not reserved and free");
         auto& cm = cpus_[p.cpu];
         const word_snapshot before = snapshot(p.cpu, p.base);
-        cm.alloc_map.set_range(p.base, n);
+        cm.alloc_map.set_word(before.word, cm.alloc_map.word(before.word) | run_mask(p.base % 64, n));
         cm.allocated += n;
         cm.managed_allocated += n;
         total_allocated_ += n;
@@ -741,12 +767,15 @@ private:
         if (base % n != 0 || base < alloc_start_ || base >= alloc_end_ || alloc_end_ - base < n)
             return fail(errc::invalid);
         auto& cm = cpus_[cpu];
-        if (!cm.alloc_map.all_set(base, n)) return fail(errc::not_found);
-        if (managed ? !cm.managed_map.all_set(base, n) : !cm.managed_map.none_set(base, n))
+        // A block lies in one word: check and clear it with word operations.
+        const unsigned w = base / 64;
+        const std::uint64_t block = run_mask(base % 64, n);
+        const std::uint64_t reserved = cm.managed_map.word(w) & block;
+        if ((cm.alloc_map.word(w) & block) != block || reserved != (managed ? block : 0))
             return fail(errc::not_found);
         // Each vector is freed as the kernel frees one; the block is done at once.
         const word_snapshot before = snapshot(cpu, base);
-        cm.alloc_map.reset_range(base, n);
+        cm.alloc_map.set_word(w, cm.alloc_map.word(w) & ~block);
         cm.allocated -= n;
         if (cm.online)
             total_allocated_ -= n;

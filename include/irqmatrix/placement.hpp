@@ -16,7 +16,9 @@
 // window that is wholly free on that CPU (pick_single, pick_block) or wholly
 // managed-reserved and unallocated (the managed picks). The view offers
 // m.nr_cpus(), m.cpu_map(c) (online, available, managed_allocated, ...),
-// m.free_map(c) and m.managed_free_map(c) (bitmaps of the allocation window).
+// m.free_map(c) and m.managed_free_map(c) (bitmaps of the allocation window),
+// and m.first_free_block(c, k) / m.first_managed_free_block(c, k) (the lowest
+// such aligned base, or the capacity).
 //
 // kernel_placement is the default and what a trace means: the kernel's own
 // rules for single vectors, generalised to blocks as the trace spec states.
@@ -60,7 +62,7 @@ struct kernel_scan_placement {
             }
         });
         if (best == no_cpu) return {};
-        const unsigned base = m.free_map(best).find_aligned_run(0);
+        const unsigned base = m.first_free_block(best, 0);
         if (base >= m.alloc_end()) return {};
         return {best, base};
     }
@@ -81,7 +83,7 @@ struct kernel_scan_placement {
             if (!cm.online || cm.available < (1u << order) ||
                 (best && cm.available <= best_available))
                 return;
-            const unsigned base = m.free_map(cpu).find_aligned_run(order);
+            const unsigned base = m.first_free_block(cpu, order);
             if (base >= m.alloc_end()) return;
             best = {cpu, base};
             best_available = cm.available;
@@ -106,7 +108,7 @@ struct kernel_scan_placement {
             }
         });
         if (best == no_cpu) return {};
-        const unsigned base = m.managed_free_map(best).find_aligned_run(0);
+        const unsigned base = m.first_managed_free_block(best, 0);
         if (base >= m.alloc_end()) return {};
         return {best, base};
     }
@@ -122,7 +124,7 @@ struct kernel_scan_placement {
         mask.for_each([&](unsigned cpu) {
             const auto& cm = m.cpu_map(cpu);
             if (!cm.online || cm.managed_allocated > best_count) return;
-            const unsigned base = m.managed_free_map(cpu).find_aligned_run(order);
+            const unsigned base = m.first_managed_free_block(cpu, order);
             if (base >= m.alloc_end()) return;
             best = {cpu, base};
             best_count = cm.managed_allocated;
@@ -140,7 +142,7 @@ struct kernel_placement {
         // Most available, and at least one: a CPU with none is never chosen.
         const unsigned cpu = m.cpu_index().most_available(mask, cpu_index_any_order, 1);
         if (cpu == no_cpu) return {};
-        const unsigned base = m.free_map(cpu).find_aligned_run(0);
+        const unsigned base = m.first_free_block(cpu, 0);
         if (base >= m.alloc_end()) return {};  // the counter said yes, the bitmap no (Q3)
         return {cpu, base};
     }
@@ -150,14 +152,14 @@ struct kernel_placement {
         const unsigned cpu =
             m.cpu_index().most_available(mask, static_cast<int>(order), 1u << order);
         if (cpu == no_cpu) return {};
-        return {cpu, m.free_map(cpu).find_aligned_run(order)};
+        return {cpu, m.first_free_block(cpu, order)};
     }
 
     template <class M>
     static placement pick_managed_single(const M& m, cpu_span mask) noexcept {
         const unsigned cpu = m.cpu_index().fewest_managed(mask, cpu_index_any_order);
         if (cpu == no_cpu) return {};
-        const unsigned base = m.managed_free_map(cpu).find_aligned_run(0);
+        const unsigned base = m.first_managed_free_block(cpu, 0);
         if (base >= m.alloc_end()) return {};  // no fallback to another CPU (Q3)
         return {cpu, base};
     }
@@ -166,7 +168,7 @@ struct kernel_placement {
     static placement pick_managed_block(const M& m, cpu_span mask, unsigned order) noexcept {
         const unsigned cpu = m.cpu_index().fewest_managed(mask, static_cast<int>(order));
         if (cpu == no_cpu) return {};
-        return {cpu, m.managed_free_map(cpu).find_aligned_run(order)};
+        return {cpu, m.first_managed_free_block(cpu, order)};
     }
 };
 
