@@ -5,6 +5,8 @@ include(GNUInstallDirs)
 option(IRQMATRIX_BUILD_TESTS "Build the test suite" ${PROJECT_IS_TOP_LEVEL})
 option(IRQMATRIX_BUILD_TOOL "Build the irqmatrix command-line tool" ${PROJECT_IS_TOP_LEVEL})
 option(IRQMATRIX_BUILD_EXAMPLES "Build the examples" ${PROJECT_IS_TOP_LEVEL})
+option(IRQMATRIX_BUILD_C_API "Build the C interface irqmatrix::c (a compiled shim; needs only C++)"
+       ${PROJECT_IS_TOP_LEVEL})
 option(IRQMATRIX_BUILD_BENCHMARKS "Build the Google Benchmark programs" OFF)
 option(IRQMATRIX_WERROR "Treat warnings as errors in our own targets" OFF)
 option(IRQMATRIX_SYSTEM_HEADERS "Consumers see our headers as SYSTEM headers" ON)

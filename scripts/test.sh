@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup-deps.sh
-irqmatrix_need cmake:cmake make:make g++:g++ clang++:clang
+irqmatrix_need cmake:cmake make:make g++:g++ gcc:gcc clang++:clang pkg-config:pkg-config
 irqmatrix_need_catch2
 irqmatrix_install_missing
 

@@ -9,6 +9,7 @@
 // lines ignore it and the rest are prefixed by max(ind, 1) spaces.
 #pragma once
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -31,7 +32,13 @@ std::string debug_show(const Matrix& m, int ind = 1) {
     std::string out;
     char line[128];
     const auto s = m.stats();
-    const auto put = [&](int n) { out.append(line, static_cast<std::size_t>(n > 0 ? n : 0)); };
+    // snprintf returns the length it wanted; never append more than it wrote.
+    const auto put = [&](int n) {
+        out.append(line, n <= 0 ? 0u : std::min(static_cast<std::size_t>(n), sizeof line - 1));
+    };
+    // The kernel's "%*s" of " " at width ind: max(ind, 1) spaces, built here
+    // rather than by snprintf so that any indent fits.
+    const std::string indent(ind > 1 ? static_cast<std::size_t>(ind) : 1u, ' ');
     put(std::snprintf(line, sizeof line, "Online bitmaps:   %6u\n", s.online_maps));
     put(std::snprintf(line, sizeof line, "Global available: %6u\n", s.global_available));
     put(std::snprintf(line, sizeof line, "Global reserved:  %6u\n", s.global_reserved));
@@ -39,13 +46,14 @@ std::string debug_show(const Matrix& m, int ind = 1) {
     put(std::snprintf(line, sizeof line, "System: %u: ", m.system_map().count()));
     out += format_range_list(m.system_map(), m.bits());
     out += '\n';
-    put(std::snprintf(line, sizeof line, "%*s| CPU | avl | man | mac | act | vectors\n", ind, " "));
+    out += indent;
+    out += "| CPU | avl | man | mac | act | vectors\n";
     for (unsigned c = 0; c < m.nr_cpus(); ++c) {
         const auto& cm = m.cpu_map(c);
         if (!cm.online) continue;
-        put(std::snprintf(line, sizeof line, "%*s %4d  %4u  %4u  %4u %4u  ", ind, " ",
-                          static_cast<int>(c), cm.available, cm.managed, cm.managed_allocated,
-                          cm.allocated));
+        out += indent;
+        put(std::snprintf(line, sizeof line, " %4d  %4u  %4u  %4u %4u  ", static_cast<int>(c),
+                          cm.available, cm.managed, cm.managed_allocated, cm.allocated));
         out += format_range_list(cm.alloc_map, m.bits());
         out += '\n';
     }

@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: MIT
+// The C interface (include/irqmatrix/irqmatrix.h) over the C++ engine.
+//
+// A C caller cannot instantiate templates, so the handle holds one of two
+// instantiations, chosen at irqm_create(): basic_matrix<256> (x86 and every
+// matrix of at most 256 vectors) or basic_matrix<2048> (above). Every entry
+// point visits the variant with a generic lambda, so each operation is
+// written once.
+//
+// CPU masks arrive as the kernel holds them (unsigned long words plus a bit
+// count) and are copied, validated, into 64-bit words the handle allocated at
+// creation: no allocation per call, and the same results whatever the width
+// of unsigned long (LP64, ILP32, LLP64).
+//
+// Nothing throws across the boundary: every entry point is noexcept and
+// catches everything. Only irqm_create(), irqm_verify() and irqm_debug_show()
+// can throw at all (std::bad_alloc); the operations are noexcept in C++.
+#include "irqmatrix/irqmatrix.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <new>
+#include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "irqmatrix/dump.hpp"
+#include "irqmatrix/matrix.hpp"
+#include "irqmatrix/version.hpp"
+
+namespace {
+
+using small_matrix = irqmatrix::basic_matrix<256>;
+using large_matrix = irqmatrix::basic_matrix<2048>;
+
+// The header's limits are the library's.
+static_assert(IRQM_MAX_BITS == large_matrix::capacity);
+static_assert(IRQM_MAX_CPUS == irqmatrix::max_cpus);
+static_assert(IRQM_MAX_ORDER == irqmatrix::max_order);
+// The C enum is the library's errc, negated.
+static_assert(IRQM_ENOENT == irqmatrix::to_errno(irqmatrix::errc::not_found));
+static_assert(IRQM_EBUSY == irqmatrix::to_errno(irqmatrix::errc::busy));
+static_assert(IRQM_EINVAL == irqmatrix::to_errno(irqmatrix::errc::invalid));
+static_assert(IRQM_ENOSPC == irqmatrix::to_errno(irqmatrix::errc::no_space));
+// Masks are converted word by word; a long must tile a 64-bit word.
+constexpr unsigned long_bits = std::numeric_limits<unsigned long>::digits;
+static_assert(long_bits == 32 || long_bits == 64);
+// A bitmap's popcount (at most 2048) and a debugfs text fit in an int.
+static_assert(IRQM_MAX_BITS <= static_cast<unsigned>(std::numeric_limits<int>::max()));
+
+}  // namespace
+
+struct irqm_matrix {
+    std::variant<small_matrix, large_matrix> engine;
+    // The caller's mask, converted: one bit per possible CPU.
+    std::vector<std::uint64_t> mask_words;
+
+    template <class M>
+    irqm_matrix(std::in_place_type_t<M> type, M&& m, unsigned nr_cpus)
+        : engine(type, std::move(m)), mask_words((nr_cpus + 63) / 64, 0) {}
+};
+
+namespace {
+
+using irqmatrix::to_errno;
+
+// Words of unsigned long that hold nbits bits (without overflow near UINT_MAX).
+constexpr unsigned longs_for(unsigned nbits) noexcept {
+    return nbits / long_bits + (nbits % long_bits != 0 ? 1u : 0u);
+}
+
+template <class F>
+decltype(auto) visit(irqm_matrix& m, F&& f) {
+    return std::visit(std::forward<F>(f), m.engine);
+}
+template <class F>
+decltype(auto) visit(const irqm_matrix& m, F&& f) {
+    return std::visit(std::forward<F>(f), m.engine);
+}
+
+// Status of a result<void>, as the C interface returns it.
+int status_of(const irqmatrix::status& s) noexcept { return s ? 0 : to_errno(s.error()); }
+
+// A placement result: the base, the CPU through the out-parameter.
+int placement_of(const irqmatrix::result<irqmatrix::placement>& r, unsigned* mapped_cpu) noexcept {
+    if (!r) return to_errno(r.error());
+    *mapped_cpu = r->cpu;
+    return static_cast<int>(r->base);
+}
+
+// Copies the caller's mask into m.mask_words. Bits at or above nr_mask_bits
+// are ignored; a set bit naming a CPU the matrix does not have is EINVAL (the
+// library's own answer for such a mask, given before it is asked).
+int load_mask(irqm_matrix& m, const unsigned long* mask, unsigned nr_mask_bits,
+              irqmatrix::cpu_span& out) {
+    if (mask == nullptr && nr_mask_bits != 0) return IRQM_EINVAL;
+    std::vector<std::uint64_t>& words = m.mask_words;  // (nr_cpus + 63) / 64 of them
+    const unsigned nr_cpus = visit(m, [](const auto& mx) noexcept { return mx.nr_cpus(); });
+    std::fill(words.begin(), words.end(), std::uint64_t{0});
+    const unsigned nr_longs = longs_for(nr_mask_bits);
+    for (unsigned i = 0; i < nr_longs; ++i) {
+        unsigned long w = mask[i];
+        const unsigned first = i * long_bits;
+        if (nr_mask_bits - first < long_bits)
+            w &= (1ul << (nr_mask_bits - first)) - 1;  // the meaningful bits only
+        if (w == 0) continue;
+        if (first >= nr_cpus) return IRQM_EINVAL;
+        const unsigned spare = nr_cpus - first;  // CPUs this word may name
+        if (spare < long_bits && (w >> spare) != 0) return IRQM_EINVAL;
+        words[first / 64] |= std::uint64_t{w} << (first % 64);
+    }
+    out = irqmatrix::cpu_span(words.data(), words.size());
+    return 0;
+}
+
+// Copies a library bitmap into the caller's unsigned long words.
+template <class Bitmap>
+int copy_map(const Bitmap& map, unsigned bits, unsigned long* dst, unsigned nbits) noexcept {
+    const unsigned nr_longs = longs_for(nbits);
+    unsigned weight = 0;
+    for (unsigned i = 0; i < nr_longs; ++i) {
+        const unsigned first = i * long_bits;
+        unsigned long w = 0;
+        if (first < bits) {
+            std::uint64_t word = map.word(first / 64) >> (first % 64);
+            const unsigned valid = bits - first;
+            if (valid < 64) word &= (std::uint64_t{1} << valid) - 1;
+            w = static_cast<unsigned long>(word);  // the low long_bits bits
+        }
+        weight += static_cast<unsigned>(std::popcount(w));
+        dst[i] = w;
+    }
+    return static_cast<int>(weight);
+}
+
+// Copies text into a caller buffer the snprintf way.
+void copy_text(const std::string& text, char* buf, std::size_t size) noexcept {
+    if (size == 0) return;
+    const std::size_t n = text.size() < size - 1 ? text.size() : size - 1;
+    std::memcpy(buf, text.data(), n);
+    buf[n] = '\0';
+}
+
+// The body of every entry point: catches what a C caller must never see.
+// Only the allocating ones can throw (std::bad_alloc); anything else would be
+// a library bug, reported as EINVAL rather than unwinding into C.
+template <class F>
+int guarded(F&& f) noexcept {
+    try {
+        return f();
+    } catch (const std::bad_alloc&) {
+        return IRQM_ENOMEM;
+    } catch (...) {
+        return IRQM_EINVAL;
+    }
+}
+
+// The mask operations: loads the mask, then runs op(matrix, span).
+template <class Op>
+int with_mask(irqm_matrix* m, const unsigned long* mask, unsigned nr_mask_bits, Op op) noexcept {
+    return guarded([&] {
+        if (m == nullptr) return int{IRQM_EINVAL};
+        irqmatrix::cpu_span span;
+        if (const int rc = load_mask(*m, mask, nr_mask_bits, span); rc != 0) return rc;
+        return visit(*m, [&](auto& mx) { return op(mx, span); });
+    });
+}
+
+template <class Op>
+int with_matrix(irqm_matrix* m, Op op) noexcept {
+    return guarded([&] {
+        if (m == nullptr) return int{IRQM_EINVAL};
+        return visit(*m, op);
+    });
+}
+
+template <class Op>
+int with_matrix(const irqm_matrix* m, Op op) noexcept {
+    return guarded([&] {
+        if (m == nullptr) return int{IRQM_EINVAL};
+        return visit(*m, op);
+    });
+}
+
+template <class Which>
+int cpu_map_of(const irqm_matrix* m, unsigned cpu, unsigned long* map, unsigned nbits,
+               Which which) noexcept {
+    if (map == nullptr) return IRQM_EINVAL;
+    return with_matrix(m, [&](const auto& mx) {
+        if (cpu >= mx.nr_cpus() || nbits < mx.bits()) return int{IRQM_EINVAL};
+        return copy_map(which(mx), mx.bits(), map, nbits);
+    });
+}
+
+}  // namespace
+
+extern "C" {
+
+struct irqm_matrix* irqm_create(unsigned int bits, unsigned int alloc_start,
+                                unsigned int alloc_end, unsigned int nr_cpus) noexcept {
+    try {
+        if (bits <= small_matrix::capacity) {
+            auto r = small_matrix::create(bits, alloc_start, alloc_end, nr_cpus);
+            if (!r) return nullptr;
+            return new irqm_matrix(std::in_place_type<small_matrix>, std::move(*r), nr_cpus);
+        }
+        auto r = large_matrix::create(bits, alloc_start, alloc_end, nr_cpus);
+        if (!r) return nullptr;
+        return new irqm_matrix(std::in_place_type<large_matrix>, std::move(*r), nr_cpus);
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+void irqm_destroy(struct irqm_matrix* m) noexcept { delete m; }
+
+int irqm_online(struct irqm_matrix* m, unsigned int cpu) noexcept {
+    return with_matrix(m, [&](auto& mx) { return status_of(mx.online(cpu)); });
+}
+
+int irqm_offline(struct irqm_matrix* m, unsigned int cpu) noexcept {
+    return with_matrix(m, [&](auto& mx) { return status_of(mx.offline(cpu)); });
+}
+
+int irqm_assign_system(struct irqm_matrix* m, unsigned int cpu, unsigned int bit, bool replace) noexcept {
+    return with_matrix(m, [&](auto& mx) { return status_of(mx.assign_system(cpu, bit, replace)); });
+}
+
+int irqm_reserve_managed(struct irqm_matrix* m, const unsigned long* mask,
+                         unsigned int nr_mask_bits) noexcept {
+    return with_mask(m, mask, nr_mask_bits,
+                     [](auto& mx, irqmatrix::cpu_span s) { return status_of(mx.reserve_managed(s)); });
+}
+
+int irqm_remove_managed(struct irqm_matrix* m, const unsigned long* mask,
+                        unsigned int nr_mask_bits) noexcept {
+    return with_mask(m, mask, nr_mask_bits,
+                     [](auto& mx, irqmatrix::cpu_span s) { return status_of(mx.remove_managed(s)); });
+}
+
+int irqm_alloc_managed(struct irqm_matrix* m, const unsigned long* mask, unsigned int nr_mask_bits,
+                       unsigned int* mapped_cpu) noexcept {
+    if (mapped_cpu == nullptr) return IRQM_EINVAL;
+    return with_mask(m, mask, nr_mask_bits, [&](auto& mx, irqmatrix::cpu_span s) {
+        return placement_of(mx.alloc_managed(s), mapped_cpu);
+    });
+}
+
+int irqm_assign(struct irqm_matrix* m, unsigned int cpu, unsigned int bit) noexcept {
+    return with_matrix(m, [&](auto& mx) { return status_of(mx.assign(cpu, bit)); });
+}
+
+int irqm_reserve(struct irqm_matrix* m) noexcept {
+    return with_matrix(m, [](auto& mx) {
+        mx.reserve();
+        return 0;
+    });
+}
+
+int irqm_remove_reserved(struct irqm_matrix* m) noexcept {
+    return with_matrix(m, [](auto& mx) { return status_of(mx.remove_reserved()); });
+}
+
+int irqm_alloc(struct irqm_matrix* m, const unsigned long* mask, unsigned int nr_mask_bits,
+               bool reserved, unsigned int* mapped_cpu) noexcept {
+    if (mapped_cpu == nullptr) return IRQM_EINVAL;
+    return with_mask(m, mask, nr_mask_bits, [&](auto& mx, irqmatrix::cpu_span s) {
+        return placement_of(mx.alloc(s, reserved), mapped_cpu);
+    });
+}
+
+int irqm_free(struct irqm_matrix* m, unsigned int cpu, unsigned int bit, bool managed) noexcept {
+    return with_matrix(m, [&](auto& mx) { return status_of(mx.free(cpu, bit, managed)); });
+}
+
+int irqm_available(const struct irqm_matrix* m, unsigned int cpu, bool cpudown,
+                   unsigned int* available) noexcept {
+    if (available == nullptr) return IRQM_EINVAL;
+    return with_matrix(m, [&](const auto& mx) {
+        const auto r = mx.available(cpu, cpudown);
+        if (!r) return to_errno(r.error());
+        *available = *r;
+        return 0;
+    });
+}
+
+unsigned int irqm_reserved(const struct irqm_matrix* m) noexcept {
+    if (m == nullptr) return 0;
+    try {
+        return visit(*m, [](const auto& mx) noexcept { return mx.reserved(); });
+    } catch (...) {
+        return 0;
+    }
+}
+
+int irqm_allocated(const struct irqm_matrix* m, unsigned int cpu, unsigned int* allocated) noexcept {
+    if (allocated == nullptr) return IRQM_EINVAL;
+    return with_matrix(m, [&](const auto& mx) {
+        const auto r = mx.allocated(cpu);
+        if (!r) return to_errno(r.error());
+        *allocated = *r;
+        return 0;
+    });
+}
+
+int irqm_alloc_block(struct irqm_matrix* m, const unsigned long* mask, unsigned int nr_mask_bits,
+                     unsigned int order, bool reserved, unsigned int* mapped_cpu) noexcept {
+    if (mapped_cpu == nullptr) return IRQM_EINVAL;
+    return with_mask(m, mask, nr_mask_bits, [&](auto& mx, irqmatrix::cpu_span s) {
+        return placement_of(mx.alloc_block(s, order, reserved), mapped_cpu);
+    });
+}
+
+int irqm_free_block(struct irqm_matrix* m, unsigned int cpu, unsigned int base, unsigned int order,
+                    bool managed) noexcept {
+    return with_matrix(m,
+                       [&](auto& mx) { return status_of(mx.free_block(cpu, base, order, managed)); });
+}
+
+int irqm_reserve_managed_block(struct irqm_matrix* m, const unsigned long* mask,
+                               unsigned int nr_mask_bits, unsigned int order) noexcept {
+    return with_mask(m, mask, nr_mask_bits, [&](auto& mx, irqmatrix::cpu_span s) {
+        return status_of(mx.reserve_managed_block(s, order));
+    });
+}
+
+int irqm_remove_managed_block(struct irqm_matrix* m, const unsigned long* mask,
+                              unsigned int nr_mask_bits, unsigned int order) noexcept {
+    return with_mask(m, mask, nr_mask_bits, [&](auto& mx, irqmatrix::cpu_span s) {
+        return status_of(mx.remove_managed_block(s, order));
+    });
+}
+
+int irqm_alloc_managed_block(struct irqm_matrix* m, const unsigned long* mask,
+                             unsigned int nr_mask_bits, unsigned int order,
+                             unsigned int* mapped_cpu) noexcept {
+    if (mapped_cpu == nullptr) return IRQM_EINVAL;
+    return with_mask(m, mask, nr_mask_bits, [&](auto& mx, irqmatrix::cpu_span s) {
+        return placement_of(mx.alloc_managed_block(s, order), mapped_cpu);
+    });
+}
+
+int irqm_get_geometry(const struct irqm_matrix* m, struct irqm_geometry* geo) noexcept {
+    if (geo == nullptr) return IRQM_EINVAL;
+    return with_matrix(m, [&](const auto& mx) {
+        *geo = irqm_geometry{mx.bits(), mx.alloc_start(), mx.alloc_end(), mx.nr_cpus(),
+                             mx.capacity};
+        return 0;
+    });
+}
+
+int irqm_get_stats(const struct irqm_matrix* m, struct irqm_stats* stats) noexcept {
+    if (stats == nullptr) return IRQM_EINVAL;
+    return with_matrix(m, [&](const auto& mx) {
+        const irqmatrix::matrix_stats s = mx.stats();
+        *stats = irqm_stats{s.online_maps, s.global_available, s.global_reserved,
+                            s.total_allocated, s.systembits_inalloc};
+        return 0;
+    });
+}
+
+int irqm_get_cpu_stats(const struct irqm_matrix* m, unsigned int cpu, struct irqm_cpu_stats* stats) noexcept {
+    if (stats == nullptr) return IRQM_EINVAL;
+    return with_matrix(m, [&](const auto& mx) {
+        const auto r = mx.cpu(cpu);
+        if (!r) return to_errno(r.error());
+        *stats = irqm_cpu_stats{r->online, r->available, r->allocated, r->managed,
+                                r->managed_allocated};
+        return 0;
+    });
+}
+
+int irqm_get_cpu_drift(const struct irqm_matrix* m, unsigned int cpu, struct irqm_drift* drift) noexcept {
+    if (drift == nullptr) return IRQM_EINVAL;
+    return with_matrix(m, [&](const auto& mx) {
+        if (cpu >= mx.nr_cpus()) return int{IRQM_EINVAL};
+        const irqmatrix::drift_report d = mx.drift(cpu);
+        *drift = irqm_drift{d.available, d.managed_allocated};
+        return 0;
+    });
+}
+
+int irqm_get_global_drift(const struct irqm_matrix* m, struct irqm_drift* drift) noexcept {
+    if (drift == nullptr) return IRQM_EINVAL;
+    return with_matrix(m, [&](const auto& mx) {
+        const irqmatrix::drift_report d = mx.global_drift();
+        *drift = irqm_drift{d.available, d.managed_allocated};
+        return 0;
+    });
+}
+
+int irqm_largest_free_order(const struct irqm_matrix* m, unsigned int cpu) noexcept {
+    return with_matrix(m, [&](const auto& mx) {
+        if (cpu >= mx.nr_cpus()) return int{IRQM_EINVAL};
+        const int order = mx.largest_free_order(cpu);
+        return order < 0 ? int{IRQM_ENOSPC} : order;
+    });
+}
+
+int irqm_cpu_alloc_map(const struct irqm_matrix* m, unsigned int cpu, unsigned long* map,
+                       unsigned int nbits) noexcept {
+    return cpu_map_of(m, cpu, map, nbits,
+                      [cpu](const auto& mx) -> const auto& { return mx.cpu_map(cpu).alloc_map; });
+}
+
+int irqm_cpu_managed_map(const struct irqm_matrix* m, unsigned int cpu, unsigned long* map,
+                         unsigned int nbits) noexcept {
+    return cpu_map_of(m, cpu, map, nbits,
+                      [cpu](const auto& mx) -> const auto& { return mx.cpu_map(cpu).managed_map; });
+}
+
+int irqm_cpu_free_map(const struct irqm_matrix* m, unsigned int cpu, unsigned long* map,
+                      unsigned int nbits) noexcept {
+    return cpu_map_of(m, cpu, map, nbits, [cpu](const auto& mx) { return mx.free_map(cpu); });
+}
+
+int irqm_system_map(const struct irqm_matrix* m, unsigned long* map, unsigned int nbits) noexcept {
+    if (map == nullptr) return IRQM_EINVAL;
+    return with_matrix(m, [&](const auto& mx) {
+        if (nbits < mx.bits()) return int{IRQM_EINVAL};
+        return copy_map(mx.system_map(), mx.bits(), map, nbits);
+    });
+}
+
+int irqm_verify(const struct irqm_matrix* m, char* msg, std::size_t size) noexcept {
+    if (msg == nullptr && size != 0) return IRQM_EINVAL;
+    return with_matrix(m, [&](const auto& mx) {
+        const std::string violation = mx.verify();
+        copy_text(violation, msg, size);
+        return violation.empty() ? 0 : int{IRQM_EUCLEAN};
+    });
+}
+
+int irqm_debug_show(const struct irqm_matrix* m, int ind, char* buf, std::size_t size) noexcept {
+    if ((buf == nullptr && size != 0) || ind < 0 || ind > 32) return IRQM_EINVAL;
+    return with_matrix(m, [&](const auto& mx) {
+        const std::string text = irqmatrix::debug_show(mx, ind);
+        if (text.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+            return int{IRQM_ENOMEM};
+        copy_text(text, buf, size);
+        return static_cast<int>(text.size());
+    });
+}
+
+const char* irqm_strerror(int err) noexcept {
+    switch (err) {
+    case IRQM_OK: return "success";
+    case IRQM_ENOENT: return "ENOENT: not allocated as stated";
+    case IRQM_ENOMEM: return "ENOMEM: out of memory";
+    case IRQM_EBUSY: return "EBUSY: state conflict";
+    case IRQM_EINVAL: return "EINVAL: invalid argument";
+    case IRQM_ENOSPC: return "ENOSPC: no room";
+    case IRQM_EUCLEAN: return "EUCLEAN: inconsistent state";
+    default: return "unknown error";
+    }
+}
+
+const char* irqm_version(void) noexcept { return IRQMATRIX_VERSION_STRING; }
+
+}  // extern "C"
