@@ -19,6 +19,8 @@
 
 #include <irqmatrix/matrix.hpp>
 
+#include "support/report.hpp"
+
 #include "model/naive_matrix.hpp"
 
 static_assert(IRQMATRIX_DEBUG_LEVEL == 0,
@@ -53,23 +55,7 @@ constexpr std::uint64_t key(const got& p) noexcept {
     return (std::uint64_t{p.cpu} << 16) + p.base + 1;
 }
 
-/// splitmix64: a seeded generator whose output is the same on every platform
-/// (std::uniform_int_distribution is not), so workloads are reproducible.
-class rng {
-public:
-    explicit rng(std::uint64_t seed) noexcept : state_(seed) {}
-    std::uint64_t next() noexcept {
-        std::uint64_t z = (state_ += 0x9e37'79b9'7f4a'7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58'476d'1ce4'e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d0'49bb'1331'11ebull;
-        return z ^ (z >> 31);
-    }
-    /// Uniform enough in [0, n) for workload shaping (n > 0).
-    unsigned below(unsigned n) noexcept { return static_cast<unsigned>(next() % n); }
-
-private:
-    std::uint64_t state_;
-};
+using rng = irqmatrix_benchsupport::splitmix;
 
 // ---- the engines -------------------------------------------------------------
 // Both expose the same operations on two fixed masks: `all` (every CPU) and

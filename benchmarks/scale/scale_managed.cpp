@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+// Scenario family: managed vectors.
+//   managed_alloc_free/cpus:N/fill:F
+//       irq_matrix_alloc_managed() over every online CPU (fewest
+//       managed-allocated wins, ties to the highest CPU) and free() of it.
+//       Every CPU holds 1 to 3 reservations from the fill, at least one
+//       unallocated.
+//   managed_cycle/cpus:N/fill:F
+//       the life of a managed interrupt on one CPU: reserve_managed({c}),
+//       alloc_managed({c}), free(managed), remove_managed({c}); c runs over
+//       64 CPUs spread evenly over the matrix (all of them at 4 CPUs). The
+//       state is the workload after one warm-up pass of the cycle, from
+//       which each cycle is an exact round trip (scale_workload.cpp).
+#include "scale_common.hpp"
+
+namespace irqmatrix_scale {
+namespace {
+
+template <class E>
+void managed_alloc_free(benchmark::State& st, unsigned nr_cpus, unsigned fill) {
+    const workload& w = workload_for(nr_cpus, fill);
+    const auto e = engine_copy<E>(w, st);
+    if (!e) return;
+    const typename E::mask_type m = E::prepare(w.masks[mask_all]);
+    std::uint64_t sum = 0;
+    for (auto _ : st) {
+        const outcome p = e->alloc_managed(m);
+        if (!p.ok() || !e->free(p.cpu, p.base, true)) {
+            fail(st, "alloc_managed or free refused in the timed loop");
+            break;
+        }
+        sum += key(p);
+    }
+    if (st.error_occurred()) return;
+    check_sum(st, sum, key(w.expect_managed) * static_cast<std::uint64_t>(st.iterations()));
+    back_to_start(st, *e, start_state<E>(w));
+    set_common_counters(st, w, 2);
+    st.SetLabel(E::name);
+}
+
+template <class E>
+void managed_cycle(benchmark::State& st, unsigned nr_cpus, unsigned fill) {
+    const workload& w = workload_for(nr_cpus, fill);
+    const auto e = engine_copy<E>(w, st, /*cycle=*/true);
+    if (!e) return;
+    std::vector<typename E::mask_type> masks;
+    for (const auto& s : w.rotation_masks) masks.push_back(E::prepare(s));
+    const std::size_t k = masks.size();
+    std::uint64_t sum = 0;
+    std::size_t i = 0;
+    for (auto _ : st) {
+        const typename E::mask_type m = masks[i];
+        const outcome r = e->reserve_managed(m);
+        const outcome p = e->alloc_managed(m);
+        if (!r.ok() || !p.ok() || !e->free(p.cpu, p.base, true) || !e->remove_managed(m).ok()) {
+            fail(st, "a managed operation was refused in the timed loop");
+            break;
+        }
+        sum += key(p);
+        if (++i == k) i = 0;
+    }
+    if (st.error_occurred()) return;
+    std::uint64_t want = 0;
+    i = 0;
+    for (benchmark::IterationCount n = 0; n < st.iterations(); ++n) {
+        want += key(w.expect_cycle[i]);
+        if (++i == k) i = 0;
+    }
+    check_sum(st, sum, want);
+    back_to_start(st, *e, cycle_state<E>(w));
+    set_common_counters(st, w, 4);
+    st.SetLabel(E::name);
+}
+
+}  // namespace
+
+void register_managed() {
+    for (const unsigned n : cpu_counts)
+        for (const unsigned f : fills)
+            register_pair("managed_alloc_free/cpus:" + std::to_string(n) + "/fill:" +
+                              std::to_string(f),
+                          n >= 4096, managed_alloc_free<lib_engine>,
+                          managed_alloc_free<baseline_engine>, n, f);
+    for (const unsigned n : cpu_counts)
+        for (const unsigned f : fills)
+            register_pair("managed_cycle/cpus:" + std::to_string(n) + "/fill:" + std::to_string(f),
+                          false, managed_cycle<lib_engine>, managed_cycle<baseline_engine>, n, f);
+}
+
+}  // namespace irqmatrix_scale

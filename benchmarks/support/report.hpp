@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+// What the benchmark programs share: a platform-independent generator, and a
+// console reporter that ends with a table pairing each library row with the
+// same row of the implementation it is compared with (the naive model, or
+// the kernel-algorithm baseline), with their ratio.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <iomanip>
+#include <map>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#if __has_include(<unistd.h>)
+#include <unistd.h>
+#define IRQMATRIX_BENCH_HAVE_ISATTY 1
+#endif
+
+#include <benchmark/benchmark.h>
+
+namespace irqmatrix_benchsupport {
+
+/// splitmix64: the same sequence on every platform (the standard
+/// distributions are not), so workloads are reproducible.
+class splitmix {
+public:
+    explicit splitmix(std::uint64_t seed) noexcept : state_(seed) {}
+    std::uint64_t next() noexcept {
+        std::uint64_t z = (state_ += 0x9e37'79b9'7f4a'7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58'476d'1ce4'e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d0'49bb'1331'11ebull;
+        return z ^ (z >> 31);
+    }
+    /// Uniform enough in [0, n) for workload shaping (n > 0).
+    unsigned below(unsigned n) noexcept { return static_cast<unsigned>(next() % n); }
+
+private:
+    std::uint64_t state_;
+};
+
+/// The console reporter plus, at the end, "NAME/lib" paired with
+/// "NAME/<other>" and the ratio other / lib. With repetitions the medians are
+/// paired. `cpu_time` pairs CPU time (steadier on a shared machine) instead
+/// of real time.
+class pair_reporter : public benchmark::ConsoleReporter {
+public:
+    pair_reporter(OutputOptions opts, std::string other, bool cpu_time)
+        : ConsoleReporter(opts), other_(std::move(other)), cpu_time_(cpu_time) {}
+
+    void ReportRuns(const std::vector<Run>& runs) override {
+        ConsoleReporter::ReportRuns(runs);
+        for (const Run& r : runs) {
+            const bool wanted = r.run_type == Run::RT_Aggregate ? r.aggregate_name == "median"
+                                                                : r.repetitions <= 1;
+            if (!wanted || r.error_occurred) continue;
+            const std::string& name = r.run_name.function_name;
+            const std::size_t slash = name.rfind('/');
+            if (slash == std::string::npos) continue;
+            const std::string stem = name.substr(0, slash);
+            const std::string_view impl = std::string_view(name).substr(slash + 1);
+            const double t = cpu_time_ ? r.GetAdjustedCPUTime() : r.GetAdjustedRealTime();
+            const double ns = t * 1e9 / benchmark::GetTimeUnitMultiplier(r.time_unit);
+            auto [it, fresh] = rows_.try_emplace(stem);
+            if (fresh) order_.push_back(stem);
+            if (impl == "lib") it->second.lib = ns;
+            if (impl == other_) it->second.other = ns;
+        }
+    }
+
+    void Finalize() override {
+        ConsoleReporter::Finalize();
+        if (order_.empty()) return;
+        std::ostream& out = GetOutputStream();
+        std::size_t width = 9;
+        for (const std::string& s : order_) width = std::max(width, s.size());
+        const std::string ratio = other_ + "/lib";
+        out << "\nlib vs " << other_ << " (" << (cpu_time_ ? "CPU" : "real")
+            << " time per iteration; ratio = " << other_ << " / lib)\n"
+            << std::left << std::setw(static_cast<int>(width)) << "benchmark" << std::right
+            << std::setw(14) << "lib ns" << std::setw(16) << (other_ + " ns") << std::setw(14)
+            << ratio << '\n';
+        for (const std::string& s : order_) {
+            const times& p = rows_.at(s);
+            out << std::left << std::setw(static_cast<int>(width)) << s << std::right << std::fixed;
+            put(out, p.lib, 14);
+            put(out, p.other, 16);
+            if (p.lib > 0 && p.other > 0)
+                out << std::setw(13) << std::setprecision(p.other / p.lib < 10 ? 2 : 1)
+                    << p.other / p.lib << 'x';
+            else
+                out << std::setw(14) << "-";
+            out << '\n';
+        }
+        out << std::defaultfloat << std::flush;
+    }
+
+private:
+    struct times {
+        double lib = -1;
+        double other = -1;
+    };
+
+    static void put(std::ostream& out, double ns, int w) {
+        if (ns < 0)
+            out << std::setw(w) << "-";
+        else
+            out << std::setw(w) << std::setprecision(ns < 100 ? 2 : ns < 1000 ? 1 : 0) << ns;
+    }
+
+    std::string other_;
+    bool cpu_time_;
+    std::map<std::string, times> rows_;
+    std::vector<std::string> order_;
+};
+
+/// The Google Benchmark flags that decide whether and how the default
+/// console reporter is replaced; read before Initialize() consumes them.
+struct console_flags {
+    bool console = true;
+    bool color = false;
+    bool tabular = false;
+    bool filter = false;  ///< a --benchmark_filter was given
+};
+
+inline bool flag_is_true(std::string_view v) {
+    return v == "true" || v == "yes" || v == "1" || v == "on" || v == "force";
+}
+
+inline console_flags read_flags(int argc, char** argv) {
+    console_flags f;
+    std::string_view color = "auto";
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        auto value = [&](std::string_view flag, std::string_view& out) {
+            if (a.substr(0, flag.size()) == flag) out = a.substr(flag.size());
+        };
+        std::string_view format = f.console ? "console" : "other";
+        std::string_view tabular = f.tabular ? "true" : "false";
+        value("--benchmark_format=", format);
+        value("--benchmark_color=", color);
+        value("--benchmark_counters_tabular=", tabular);
+        f.console = format == "console";
+        f.tabular = flag_is_true(tabular);
+        if (a.substr(0, 19) == "--benchmark_filter=") f.filter = true;
+    }
+    if (color == "auto") {
+#ifdef IRQMATRIX_BENCH_HAVE_ISATTY
+        const char* term = std::getenv("TERM");
+        f.color = isatty(fileno(stdout)) != 0 && term != nullptr && std::string_view(term) != "dumb";
+#endif
+    } else {
+        f.color = flag_is_true(color);
+    }
+    return f;
+}
+
+/// Runs the registered benchmarks with a pair_reporter on the console (or
+/// Google Benchmark's own reporter for other formats).
+inline void run_paired(const console_flags& flags, const std::string& other, bool cpu_time) {
+    if (!flags.console) {
+        benchmark::RunSpecifiedBenchmarks();
+        return;
+    }
+    int opts = benchmark::ConsoleReporter::OO_None;
+    if (flags.color) opts |= benchmark::ConsoleReporter::OO_Color;
+    if (flags.tabular) opts |= benchmark::ConsoleReporter::OO_Tabular;
+    pair_reporter reporter(static_cast<benchmark::ConsoleReporter::OutputOptions>(opts), other,
+                           cpu_time);
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+}
+
+}  // namespace irqmatrix_benchsupport
