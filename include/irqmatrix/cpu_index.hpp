@@ -14,10 +14,11 @@
 //
 // (v and u run to the capacity; a counter above it, which only kernel-quirk
 // drift produces, goes to one overflow bucket searched linearly.) Each bitset
-// has a summary word per 64 words, and for every order requirement k (none,
-// 0..5) a count of the CPUs per value plus a bitmap of the values that have
-// any, so "the largest available value among CPUs with an order-k block" is
-// a find-last-set on a few words. The winner among equals is then the
+// has a summary word per 64 words. For every exact largest order (none,
+// 0..5), and for all CPUs together, the index counts the CPUs of each value
+// and keeps a bitmap of the values that have any, so a move costs two
+// counters, and "the largest available value among CPUs with an order >= k
+// block" is a find-last-set over the OR of a few rows of a few words. The winner among equals is then the
 // lowest (or, for managed allocations, the highest) CPU of one bucket
 // intersected with the order set and the mask: a word AND, typically the
 // first word looked at.

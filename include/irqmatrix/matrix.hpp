@@ -631,7 +631,7 @@ private:
         if (!mask.fits(nr_cpus())) return fail(errc::invalid);
         unsigned full = no_cpu;
         mask.for_each([&](unsigned c) {
-            if (full == no_cpu && free_map(c).find_aligned_run(0) >= Capacity) full = c;
+            if (full == no_cpu && first_free_block(c, 0) >= Capacity) full = c;
         });
         if (full == no_cpu) return reserve_managed_all(mask, 0);
         // Q7: the kernel reserved the lowest free vector p on each CPU before
@@ -641,8 +641,8 @@ private:
         mask.for_each([&](unsigned c) {
             if (c >= full) return;
             auto& cm = cpus_[c];
-            const unsigned p = free_map(c).find_aligned_run(0);
-            const unsigned q = managed_free_map(c).find_aligned_run(0);
+            const unsigned p = first_free_block(c, 0);
+            const unsigned q = first_managed_free_block(c, 0);
             if (q < p) {
                 cm.managed_map.reset(q);
                 cm.managed_map.set(p);
@@ -659,12 +659,12 @@ private:
     // mask, or nothing if some CPU has none.
     status reserve_managed_all(cpu_span mask, unsigned order) noexcept {
         bool room = true;
-        mask.for_each([&](unsigned c) { room = room && free_map(c).find_aligned_run(order) < Capacity; });
+        mask.for_each([&](unsigned c) { room = room && first_free_block(c, order) < Capacity; });
         if (!room) return fail(errc::no_space);
         const unsigned n = block_size(order);
         mask.for_each([&](unsigned c) {
             auto& cm = cpus_[c];
-            cm.managed_map.set_range(free_map(c).find_aligned_run(order), n);
+            cm.managed_map.set_range(first_free_block(c, order), n);
             cm.managed += n;
             if (cm.online) {
                 cm.available -= n;
@@ -680,13 +680,13 @@ private:
     status remove_managed_impl(cpu_span mask, unsigned order) noexcept {
         bool removable = true;
         mask.for_each([&](unsigned c) {
-            removable = removable && managed_free_map(c).find_aligned_run(order) < Capacity;
+            removable = removable && first_managed_free_block(c, order) < Capacity;
         });
         if (!removable) return fail(errc::busy);
         const unsigned n = block_size(order);
         mask.for_each([&](unsigned c) {
             auto& cm = cpus_[c];
-            const unsigned base = managed_free_map(c).find_aligned_run(order);
+            const unsigned base = first_managed_free_block(c, order);
             // A managed vector that assign_system has since made a system
             // vector is credited to available but does not become free.
             const unsigned now_free = n - count_system(base, n);
