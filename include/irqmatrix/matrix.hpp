@@ -350,6 +350,10 @@ public:
     /// The CPU index the default placement asks (see cpu_index.hpp).
     const index_type& cpu_index() const noexcept { return index_; }
 
+    /// The placement policy object (its state, for a stateful policy).
+    Placement& placement_state() noexcept { return placement_.policy; }
+    const Placement& placement_state() const noexcept { return placement_.policy; }
+
     /// Memory per CPU in bytes: the per-CPU state plus its share of the CPU
     /// index (the per-matrix parts, a few kilobytes, are not counted).
     static constexpr double bytes_per_cpu() noexcept {
@@ -704,14 +708,31 @@ private:
         return {};
     }
 
+    // The placement protocol's postcondition, checked for policies that do
+    // not declare themselves verified: a refusal, not corruption, when a
+    // user's policy returns a CPU outside the mask or a block that is not
+    // wholly free (or wholly reserved and unallocated, for managed).
+    bool placement_keeps_contract(placement p, cpu_span mask, unsigned order,
+                                  bool managed) const noexcept {
+        const unsigned n = block_size(order);
+        if (p.cpu >= nr_cpus() || !mask.test(p.cpu) || !cpus_[p.cpu].online) return false;
+        if (p.base % n != 0 || p.base < alloc_start_ || p.base + n > alloc_end_) return false;
+        if (managed) return managed_free_map(p.cpu).all_set(p.base, n);
+        return cpus_[p.cpu].available >= n && free_map(p.cpu).all_set(p.base, n);
+    }
+
     result<placement> alloc_impl(cpu_span mask, unsigned order, bool reserved,
                                  bool single) noexcept {
         if (auto v = validate_mask(mask, order); !v) return fail(v.error());
         const unsigned n = block_size(order);
         if (reserved && global_reserved_ < n) return fail(errc::busy);
-        const placement p = single ? Placement::pick_single(*this, mask)
-                                   : Placement::pick_block(*this, mask, order);
+        const basic_matrix& view = *this;
+        const placement p = single ? placement_.policy.pick_single(view, mask)
+                                   : placement_.policy.pick_block(view, mask, order);
         if (!p) return fail(errc::no_space);
+        if constexpr (!is_verified_placement<Placement>) {
+            if (!placement_keeps_contract(p, mask, order, false)) return fail(errc::invalid);
+        }
         IRQMATRIX_ASSERT_EXPENSIVE(free_map(p.cpu).all_set(p.base, n),
                                    "placement returned a non-free block");
         auto& cm = cpus_[p.cpu];
@@ -728,9 +749,13 @@ private:
 
     result<placement> alloc_managed_impl(cpu_span mask, unsigned order, bool single) noexcept {
         if (auto v = validate_mask(mask, order); !v) return fail(v.error());
-        const placement p = single ? Placement::pick_managed_single(*this, mask)
-                                   : Placement::pick_managed_block(*this, mask, order);
+        const basic_matrix& view = *this;
+        const placement p = single ? placement_.policy.pick_managed_single(view, mask)
+                                   : placement_.policy.pick_managed_block(view, mask, order);
         if (!p) return fail(errc::no_space);
+        if constexpr (!is_verified_placement<Placement>) {
+            if (!placement_keeps_contract(p, mask, order, true)) return fail(errc::invalid);
+        }
         const unsigned n = block_size(order);
         IRQMATRIX_ASSERT_EXPENSIVE(managed_free_map(p.cpu).all_set(p.base, n),
                                    "placement returned a block that is not reserved and free");
@@ -813,6 +838,17 @@ private:
     bitmap_type window_;  // [alloc_start, alloc_end), fixed at creation
     std::vector<cpumap_type> cpus_;
     index_type index_;
+    // The placement policy object: empty for the built-in stateless ones;
+    // a stateful policy (a round-robin cursor) keeps its state here, so a
+    // copy of the matrix carries it. Matrix equality is about vectors, so the
+    // holder compares equal whatever the policy's state.
+    struct policy_holder {
+        [[no_unique_address]] Placement policy{};
+        friend constexpr bool operator==(const policy_holder&, const policy_holder&) noexcept {
+            return true;
+        }
+    };
+    [[no_unique_address]] policy_holder placement_{};
 };
 
 /// The x86-sized matrix with the kernel's placement: what a trace means.

@@ -1,20 +1,27 @@
 // SPDX-License-Identifier: MIT
 // Placement: which CPU and which vector (or aligned block) an allocation takes.
 //
-// The placement protocol. A placement policy P is a type with these static,
-// noexcept, non-allocating functions, each given a read-only matrix view `m`
-// and a CPU mask already validated by the matrix (no CPU >= m.nr_cpus()):
+// The placement protocol. A placement policy P is a default-constructible
+// type with these noexcept, non-allocating member functions (static or not;
+// the matrix owns one P object, so a policy may keep state such as a
+// round-robin cursor), each given a read-only matrix view `m` and a CPU mask
+// already validated by the matrix (not empty, no CPU >= m.nr_cpus()):
 //
-//   placement P::pick_single(m, mask)                    // irq_matrix_alloc
-//   placement P::pick_block(m, mask, order)              // alloc_block
-//   placement P::pick_managed_single(m, mask)            // irq_matrix_alloc_managed
-//   placement P::pick_managed_block(m, mask, order)      // alloc_managed_block
+//   placement pick_single(m, mask)                    // irq_matrix_alloc
+//   placement pick_block(m, mask, order)              // alloc_block
+//   placement pick_managed_single(m, mask)            // irq_matrix_alloc_managed
+//   placement pick_managed_block(m, mask, order)      // alloc_managed_block
 //
 // Postconditions: either the result is empty (cpu == no_cpu: the caller
 // refuses with ENOSPC and changes nothing), or `cpu` is an online CPU of
 // `mask` and [base, base + 2^order) is an aligned block inside the allocation
 // window that is wholly free on that CPU (pick_single, pick_block) or wholly
-// managed-reserved and unallocated (the managed picks). The view offers
+// managed-reserved and unallocated (the managed picks); for the unmanaged
+// picks the CPU's available counter is at least 2^order (so it cannot wrap).
+// The matrix checks this postcondition after every pick and refuses the
+// operation with errc::invalid, changing nothing, if it does not hold; a
+// policy that is tested to keep it may say `static constexpr bool verified =
+// true;` to skip the check (the built-in ones do). The view offers
 // m.nr_cpus(), m.cpu_map(c) (online, available, managed_allocated, ...),
 // m.free_map(c) and m.managed_free_map(c) (bitmaps of the allocation window),
 // and m.first_free_block(c, k) / m.first_managed_free_block(c, k) (the lowest
@@ -32,6 +39,13 @@
 
 IRQMATRIX_BEGIN_NAMESPACE
 
+/// A policy that declares it keeps the protocol's postcondition (tested), so
+/// the matrix need not check each pick.
+template <class P>
+inline constexpr bool is_verified_placement = requires {
+    requires static_cast<bool>(P::verified);
+};
+
 /// Where an allocation goes: a CPU and the first vector of the block.
 struct placement {
     unsigned cpu = no_cpu;
@@ -44,6 +58,8 @@ struct placement {
 /// mask (O(CPUs in the mask)). The definition the indexed default must agree
 /// with; tests compare the two, and it is a placement policy in its own right.
 struct kernel_scan_placement {
+    static constexpr bool verified = true;
+
     /// irq_matrix_alloc: the online CPU of the mask with the most available
     /// vectors (ties: the lowest CPU, since only a strictly greater count
     /// replaces the running best, which starts at 0, so a CPU with none
@@ -137,6 +153,8 @@ struct kernel_scan_placement {
 /// kernel_scan_placement in O(1) for the common masks (all CPUs, a range)
 /// rather than O(CPUs). The view must offer m.cpu_index() besides the above.
 struct kernel_placement {
+    static constexpr bool verified = true;
+
     template <class M>
     static placement pick_single(const M& m, cpu_span mask) noexcept {
         // Most available, and at least one: a CPU with none is never chosen.
