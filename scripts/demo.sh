@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup-deps.sh
 irqmatrix_need cmake:cmake make:make g++:g++
+irqmatrix_need_tool_libs
 irqmatrix_install_missing
 
 cmake -S . -B build/demo -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ \

@@ -2,7 +2,10 @@
 # there. As root it installs what is missing; otherwise it prints the exact
 # command and stops.
 #   irqmatrix_need COMMAND:PACKAGE ...   a command that must be on PATH
+#   irqmatrix_need_file FILE:PACKAGE ... a file (a header, a CMake package
+#                                        config) that must exist
 #   irqmatrix_need_catch2                Catch2 v3 if installed, else Debian's v2
+#   irqmatrix_need_tool_libs             toml++ and CLI11, which the tool uses
 irqmatrix_missing=()
 
 irqmatrix_need() {
@@ -12,6 +15,21 @@ irqmatrix_need() {
         pkg=${spec#*:}
         command -v "$cmd" >/dev/null 2>&1 || irqmatrix_missing+=("$pkg")
     done
+}
+
+irqmatrix_need_file() {
+    local spec file pkg
+    for spec in "$@"; do
+        file=${spec%%:*}
+        pkg=${spec#*:}
+        ls $file >/dev/null 2>&1 || irqmatrix_missing+=("$pkg")
+    done
+}
+
+irqmatrix_need_tool_libs() {
+    irqmatrix_need_file \
+        '/usr/lib/*/cmake/tomlplusplus/tomlplusplusConfig.cmake:libtomlplusplus-dev' \
+        '/usr/share/cmake/CLI11/CLI11Config.cmake:libcli11-dev'
 }
 
 irqmatrix_need_catch2() {

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 . scripts/setup-deps.sh
 irqmatrix_need cmake:cmake make:make g++:g++ gcc:gcc clang++:clang pkg-config:pkg-config
 irqmatrix_need_catch2
+irqmatrix_need_tool_libs
 irqmatrix_install_missing
 
 for workflow in ci-gcc ci-clang ci-asan; do
