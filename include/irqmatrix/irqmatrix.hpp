@@ -10,6 +10,7 @@
 #include "cpuset.hpp"
 #include "dump.hpp"
 #include "matrix.hpp"
+#include "metrics.hpp"
 #include "placement.hpp"
 #include "result.hpp"
 #include "trace.hpp"

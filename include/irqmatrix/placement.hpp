@@ -22,16 +22,36 @@
 // operation with errc::invalid, changing nothing, if it does not hold; a
 // policy that is tested to keep it may say `static constexpr bool verified =
 // true;` to skip the check (the built-in ones do). The view offers
-// m.nr_cpus(), m.cpu_map(c) (online, available, managed_allocated, ...),
-// m.free_map(c) and m.managed_free_map(c) (bitmaps of the allocation window),
-// and m.first_free_block(c, k) / m.first_managed_free_block(c, k) (the lowest
-// such aligned base, or the capacity).
+// m.nr_cpus(), m.alloc_start() and m.alloc_end(), m.cpu_map(c) (online,
+// available, managed_allocated, ...), m.free_map(c) and m.managed_free_map(c)
+// (bitmaps of the allocation window), and m.first_free_block(c, k) /
+// m.first_managed_free_block(c, k) (the lowest such aligned base, or the
+// capacity). The matrix calls one pick per allocation request that passed
+// its argument checks, so a stateful policy's state moves exactly once per
+// such request, whether the allocation then succeeds or not.
 //
 // kernel_placement is the default and what a trace means: the kernel's own
 // rules for single vectors, generalised to blocks as the trace spec states.
 // It asks the matrix's CPU index (cpu_index.hpp) instead of walking the mask;
 // kernel_scan_placement walks, as the kernel does, and must agree with it.
+//
+// Optional trait: `static constexpr bool halves_on_failure = true;` says the
+// policy models an allocator whose callers retry a failed block request at
+// half the size (FreeBSD's PCI MSI code). The matrix itself never retries;
+// a simulator reads placement_halves_on_failure<P> and, when alloc_block of
+// order k is refused with ENOSPC, asks again at order k - 1 (down to 0).
+// Absent, it is false.
+//
+// Alternative policies for fragmentation studies (each documented at its
+// struct; none reproduces a trace): pack_placement (lowest CPU first),
+// best_fit_placement (break the smallest free aligned block) and
+// freebsd_placement (round-robin over CPUs, first fit, no fallback). Their
+// single-vector picks are their order-0 block rules, without the kernel's
+// counter-only CPU choice (Q3); their managed picks are the kernel's.
 #pragma once
+
+#include <bit>
+#include <cstdint>
 
 #include "bitmap.hpp"
 #include "cpu_index.hpp"
@@ -44,6 +64,13 @@ IRQMATRIX_BEGIN_NAMESPACE
 template <class P>
 inline constexpr bool is_verified_placement = requires {
     requires static_cast<bool>(P::verified);
+};
+
+/// A policy whose callers retry a refused block request at half the size
+/// (see the protocol above); false unless P says halves_on_failure = true.
+template <class P>
+inline constexpr bool placement_halves_on_failure = requires {
+    requires static_cast<bool>(P::halves_on_failure);
 };
 
 /// Where an allocation goes: a CPU and the first vector of the block.
@@ -187,6 +214,223 @@ struct kernel_placement {
         const unsigned cpu = m.cpu_index().fewest_managed(mask, static_cast<int>(order));
         if (cpu == no_cpu) return {};
         return {cpu, m.first_managed_free_block(cpu, order)};
+    }
+};
+
+// ---- alternative policies for fragmentation studies -------------------------
+
+/// Fill the lowest CPUs first: the lowest online CPU of the mask that has a
+/// free aligned block of the order and an available counter of at least
+/// 2^order; on it, the lowest such base. Managed picks: the lowest online CPU
+/// of the mask holding a managed-reserved, unallocated aligned block of the
+/// order; its lowest such base. It keeps the high CPUs empty, the opposite of
+/// the kernel's spreading, so it bounds how much packing alone helps or
+/// hurts fragmentation. O(CPUs of the mask x words) in the worst case, and
+/// stops at the first CPU that fits.
+struct pack_placement {
+    static constexpr bool verified = true;
+
+    template <class M>
+    static placement pick_single(const M& m, cpu_span mask) noexcept {
+        return pick_block(m, mask, 0);
+    }
+
+    template <class M>
+    static placement pick_block(const M& m, cpu_span mask, unsigned order) noexcept {
+        for (unsigned cpu = mask.first(); cpu != no_cpu; cpu = mask.next(cpu + 1)) {
+            const auto& cm = m.cpu_map(cpu);
+            if (!cm.online || cm.available < (1u << order)) continue;
+            const unsigned base = m.first_free_block(cpu, order);
+            if (base < m.alloc_end()) return {cpu, base};
+        }
+        return {};
+    }
+
+    template <class M>
+    static placement pick_managed_single(const M& m, cpu_span mask) noexcept {
+        return pick_managed_block(m, mask, 0);
+    }
+
+    template <class M>
+    static placement pick_managed_block(const M& m, cpu_span mask, unsigned order) noexcept {
+        for (unsigned cpu = mask.first(); cpu != no_cpu; cpu = mask.next(cpu + 1)) {
+            if (!m.cpu_map(cpu).online) continue;
+            const unsigned base = m.first_managed_free_block(cpu, order);
+            if (base < m.alloc_end()) return {cpu, base};
+        }
+        return {};
+    }
+};
+
+namespace detail {
+
+/// The best-fit candidate of one free map (see best_fit_placement).
+struct fit_candidate {
+    unsigned fit = ~0u;  ///< the order j of the free block it breaks; ~0u: none
+    unsigned base = 0;
+    unsigned free_vectors = 0;
+};
+
+/// Over the words [first_word, last_word] of a free map: the aligned free
+/// block of the order whose enclosing wholly-free aligned block has the
+/// smallest order j (capped at max_order), lowest base among those, and the
+/// map's free-vector count. Word operations only:
+///   a[k]  = starts of free aligned order-k blocks (bitmap.hpp's doubling);
+///   e[j]  = a[j] minus both halves of every free order-(j+1) block, i.e. the
+///           free order-j blocks that are maximal (j < max_order), and
+///           e[max_order] = a[max_order] because of the cap.
+/// An order-`order` block has fit exactly j iff it lies in an e[j] block, so
+/// the lowest such candidate is the lowest e[j] bit, for the smallest j with
+/// any.
+template <class Bitmap>
+constexpr fit_candidate tightest_block(const Bitmap& free, unsigned first_word, unsigned last_word,
+                                       unsigned order) noexcept {
+    fit_candidate best;
+    for (unsigned w = first_word; w <= last_word; ++w) {
+        std::uint64_t a[max_order + 1];
+        a[0] = free.word(w);
+        if (a[0] == 0) continue;
+        best.free_vectors += static_cast<unsigned>(std::popcount(a[0]));
+        for (unsigned k = 1; k <= max_order; ++k)
+            a[k] = a[k - 1] & (a[k - 1] >> (1u << (k - 1))) & aligned_starts[k];
+        // A fit no better than the best so far cannot win: the earlier word
+        // has the lower base.
+        const unsigned stop = best.fit < max_order + 1 ? best.fit : max_order + 1;
+        for (unsigned j = order; j < stop; ++j) {
+            const std::uint64_t parents = j < max_order ? a[j + 1] | (a[j + 1] << (1u << j)) : 0;
+            if (const std::uint64_t e = a[j] & ~parents) {
+                best.fit = j;
+                best.base = w * 64 + static_cast<unsigned>(std::countr_zero(e));
+                break;
+            }
+        }
+    }
+    return best;
+}
+
+}  // namespace detail
+
+/// Best fit, buddy-aware: take the free block whose loss hurts least. Among
+/// the online CPUs of the mask whose available counter is at least 2^order,
+/// every wholly free aligned block of the order is a candidate; its *fit* is
+/// the order j >= order of the largest wholly free aligned block containing
+/// it. The candidate with the smallest fit wins (it splits the smallest free
+/// block, leaving larger ones whole for larger requests); ties go to the CPU
+/// with the fewest free vectors (its free map, the tightest CPU, so loose
+/// CPUs stay loose), then the lowest CPU, then the lowest base.
+///
+/// The fit is capped at max_order (32 vectors): no request is larger, so a
+/// free aligned 64 is just two independent free 32s. Taking a block of order
+/// k costs the same number of free aligned blocks of every order <= max_order
+/// whether its enclosing free 32 sits in a free 64 or not; a finer fit would
+/// rank candidates by a difference no later request can see. The cap also
+/// keeps the computation inside one word (detail::tightest_block).
+/// Managed picks are the kernel's (kernel_scan_placement).
+/// O(CPUs of the mask x words), every candidate CPU examined.
+struct best_fit_placement {
+    static constexpr bool verified = true;
+
+    template <class M>
+    static placement pick_single(const M& m, cpu_span mask) noexcept {
+        return pick_block(m, mask, 0);
+    }
+
+    template <class M>
+    static placement pick_block(const M& m, cpu_span mask, unsigned order) noexcept {
+        if (m.alloc_start() == m.alloc_end()) return {};
+        const unsigned first_word = m.alloc_start() / 64;
+        const unsigned last_word = (m.alloc_end() - 1) / 64;
+        placement best;
+        detail::fit_candidate best_fit;
+        mask.for_each([&](unsigned cpu) {
+            const auto& cm = m.cpu_map(cpu);
+            if (!cm.online || cm.available < (1u << order)) return;
+            const detail::fit_candidate f =
+                detail::tightest_block(m.free_map(cpu), first_word, last_word, order);
+            // Ascending CPUs: only a strictly better fit or tightness replaces
+            // the best, so ties keep the lower CPU.
+            if (f.fit < best_fit.fit ||
+                (f.fit == best_fit.fit && f.fit != ~0u && f.free_vectors < best_fit.free_vectors)) {
+                best = {cpu, f.base};
+                best_fit = f;
+            }
+        });
+        return best;
+    }
+
+    template <class M>
+    static placement pick_managed_single(const M& m, cpu_span mask) noexcept {
+        return kernel_scan_placement::pick_managed_single(m, mask);
+    }
+
+    template <class M>
+    static placement pick_managed_block(const M& m, cpu_span mask, unsigned order) noexcept {
+        return kernel_scan_placement::pick_managed_block(m, mask, order);
+    }
+};
+
+/// FreeBSD's MSI allocation (x86 msi.c with intr_next_cpu()): round-robin
+/// over CPUs with no fallback. Starting at `cursor`, the CPU after the last
+/// one chosen (cyclic over 0..nr_cpus-1), the first online CPU of the mask
+/// whose available counter is at least 2^order is *the* CPU; on it, the
+/// lowest free aligned base of the order. If that CPU has no such block the
+/// pick fails: FreeBSD does not try another CPU, its PCI code retries with
+/// half as many vectors (halves_on_failure), and since the cursor has moved
+/// on, the retry lands on the next CPU. The cursor advances on every pick:
+/// to the CPU after the chosen one, or, when no CPU of the mask qualifies, to
+/// the CPU after where the search started.
+/// Managed picks are the kernel's (kernel_scan_placement); they do not move
+/// the cursor. O(CPUs of the mask) plus one block search.
+struct freebsd_placement {
+    static constexpr bool verified = true;
+    static constexpr bool halves_on_failure = true;
+
+    /// Where the next search starts. Public so a simulator can seed or
+    /// inspect it (through the matrix's placement_state()).
+    unsigned cursor = 0;
+
+    template <class M>
+    placement pick_single(const M& m, cpu_span mask) noexcept {
+        return pick_block(m, mask, 0);
+    }
+
+    template <class M>
+    placement pick_block(const M& m, cpu_span mask, unsigned order) noexcept {
+        const unsigned n = m.nr_cpus();
+        const unsigned start = cursor < n ? cursor : 0;
+        const auto qualifies = [&](unsigned cpu) {
+            const auto& cm = m.cpu_map(cpu);
+            return cm.online && cm.available >= (1u << order);
+        };
+        unsigned chosen = no_cpu;
+        // From the cursor to the end of the mask, then wrap to its start.
+        for (unsigned cpu = mask.next(start); cpu != no_cpu; cpu = mask.next(cpu + 1))
+            if (qualifies(cpu)) {
+                chosen = cpu;
+                break;
+            }
+        if (chosen == no_cpu)
+            for (unsigned cpu = mask.first(); cpu != no_cpu && cpu < start; cpu = mask.next(cpu + 1))
+                if (qualifies(cpu)) {
+                    chosen = cpu;
+                    break;
+                }
+        const unsigned from = chosen == no_cpu ? start : chosen;
+        cursor = from + 1 < n ? from + 1 : 0;
+        if (chosen == no_cpu) return {};
+        const unsigned base = m.first_free_block(chosen, order);
+        if (base >= m.alloc_end()) return {};  // no fallback to another CPU
+        return {chosen, base};
+    }
+
+    template <class M>
+    static placement pick_managed_single(const M& m, cpu_span mask) noexcept {
+        return kernel_scan_placement::pick_managed_single(m, mask);
+    }
+
+    template <class M>
+    static placement pick_managed_block(const M& m, cpu_span mask, unsigned order) noexcept {
+        return kernel_scan_placement::pick_managed_block(m, mask, order);
     }
 };
 
