@@ -1,16 +1,26 @@
 // SPDX-License-Identifier: MIT
-// irqmatrix: replay operation traces against the kernel-exact vector matrix.
+// irqmatrix: the kernel-exact vector matrix from the command line: trace
+// replay, the fragmentation lab (sim, demo), and real machine states
+// (import, show, fit of debugfs dumps).
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
-#include <string_view>
 #include <vector>
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
 
 #include <irqmatrix/irqmatrix.hpp>
 
+#include "lab/machine_state.hpp"
+#include "lab/report.hpp"
+#include "lab/sim.hpp"
+#include "lab/workload.hpp"
 #include "scenarios.hpp"
 
 namespace {
@@ -19,54 +29,12 @@ constexpr int exit_ok = 0;
 constexpr int exit_mismatch = 1;
 constexpr int exit_usage = 2;
 
-constexpr std::string_view usage_text =
-    R"(Usage: irqmatrix COMMAND [OPTION]... [FILE]...
-Model the Linux kernel's per-CPU interrupt vector matrix, with aligned blocks
-for multi-MSI devices.
-
-Commands:
-  replay [--check] [--show] FILE...
-                 run each operation trace (the format of trace-format.md);
-                 print every operation followed by ' => RESULT'
-      --check    instead compare each result with the one after '=>' in the
-                 file; print one line per mismatch, exit 1 if there was any
-      --show     after each trace, print the kernel's debugfs table
-                 (irq_matrix_debug_show) of the final state
-  demo [--trace] replay the built-in x86 scenario (Linux 6.10 geometry, 4 CPUs,
-                 legacy, MSI-X, managed NVMe and 32-vector multi-MSI devices)
-                 and print the kernel's table; --trace prints the scenario
-
-A FILE of '-' reads standard input.
-
-Options:
-  -h, --help     display this help and exit
-  -V, --version  output version information and exit
-
-Exit status: 0 success, 1 a --check mismatch, 2 a usage or input error.
-)";
-
-int usage_error(const std::string& message) {
-    std::cerr << "irqmatrix: " << message << "\nTry 'irqmatrix --help' for more information.\n";
-    return exit_usage;
-}
-
 void print_show(const irqmatrix::trace::session& s) {
     std::cout << s.visit([](const auto& m) { return irqmatrix::debug_show(m, 1); },
                          std::string("(no matrix: the trace has no valid 'matrix' line)\n"));
 }
 
-int replay_command(const std::vector<std::string>& args) {
-    bool check = false, show = false;
-    std::vector<std::string> files;
-    bool options_done = false;
-    for (const auto& a : args) {
-        if (!options_done && a == "--") options_done = true;
-        else if (!options_done && a == "--check") check = true;
-        else if (!options_done && a == "--show") show = true;
-        else if (!options_done && a.size() > 1 && a[0] == '-') return usage_error("replay: unrecognized option '" + a + "'");
-        else files.push_back(a);
-    }
-    if (files.empty()) return usage_error("replay: missing trace FILE");
+int replay_command(const std::vector<std::string>& files, bool check, bool show) {
     unsigned mismatches = 0;
     for (const auto& name : files) {
         std::ifstream file;
@@ -97,49 +65,207 @@ int replay_command(const std::vector<std::string>& args) {
     return mismatches ? exit_mismatch : exit_ok;
 }
 
-int demo_command(const std::vector<std::string>& args) {
-    bool trace_only = false;
-    for (const auto& a : args) {
-        if (a == "--trace") trace_only = true;
-        else return usage_error("demo: unrecognized argument '" + a + "'");
+/// A one-line progress bar on stderr, drawn only when stderr is a terminal.
+class progress_bar {
+public:
+    explicit progress_bar(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO)) {}
+    ~progress_bar() {
+        if (enabled_ && drawn_) std::fprintf(stderr, "\r%60s\r", "");
     }
-    if (trace_only) {
+    progress_bar(const progress_bar&) = delete;
+    progress_bar& operator=(const progress_bar&) = delete;
+
+    std::function<void(double)> callback() {
+        if (!enabled_) return {};
+        return [this](double f) {
+            const int percent = static_cast<int>(f * 100);
+            if (percent == last_) return;
+            last_ = percent;
+            drawn_ = true;
+            const int filled = percent * 40 / 100;
+            std::fprintf(stderr, "\rsimulating [%.*s%*s] %3d%%", filled,
+                         "########################################", 40 - filled, "", percent);
+            std::fflush(stderr);
+        };
+    }
+
+private:
+    bool enabled_;
+    bool drawn_ = false;
+    int last_ = -1;
+};
+
+struct sim_settings {
+    std::string out_dir;
+    std::vector<std::string> policies;
+    std::optional<std::uint64_t> seed;
+    std::optional<double> duration;
+    bool quiet = false;
+    bool no_files = false;
+};
+
+int run_simulation(irqmatrix::lab::workload w, const sim_settings& s) {
+    if (!s.policies.empty()) w.policies = s.policies;
+    if (s.seed) w.seed = *s.seed;
+    if (s.duration) w.duration = *s.duration;
+    progress_bar bar(!s.quiet);
+    irqmatrix::lab::sim_options opt;
+    opt.progress = bar.callback();
+    const auto result = irqmatrix::lab::simulate(w, opt);
+    if (!result.error.empty()) {
+        std::cerr << "irqmatrix: sim: " << result.error << '\n';
+        return exit_usage;
+    }
+    std::cout << irqmatrix::lab::summary_table(w, result);
+    if (s.no_files) return exit_ok;
+    std::string error;
+    const auto files = irqmatrix::lab::write_outputs(w, result, s.out_dir, error);
+    if (!error.empty()) {
+        std::cerr << "irqmatrix: " << error << '\n';
+        return exit_usage;
+    }
+    std::cout << "\nWrote:\n";
+    for (const auto& f : files) std::cout << "  " << f.path << "  (" << f.what << ")\n";
+    return exit_ok;
+}
+
+int sim_command(const std::string& file, const sim_settings& s) {
+    std::ifstream in(file);
+    if (!in) {
+        std::cerr << "irqmatrix: " << file << ": " << std::strerror(errno) << '\n';
+        return exit_usage;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto dir = std::filesystem::path(file).parent_path().string();
+    auto parsed = irqmatrix::lab::parse_workload(text.str(), dir);
+    if (!parsed.value) {
+        std::cerr << "irqmatrix: " << file << ": " << parsed.error << '\n';
+        return exit_usage;
+    }
+    return run_simulation(std::move(*parsed.value), s);
+}
+
+int demo_command(const sim_settings& s, bool print_workload, bool print_trace) {
+    if (print_trace) {
         std::cout << irqmatrix_tool::x86_demo_trace;
         return exit_ok;
     }
-    std::istringstream in{std::string(irqmatrix_tool::x86_demo_trace)};
-    irqmatrix::trace::session session;
-    std::cout << "# The built-in x86 scenario, operation by operation:\n";
-    irqmatrix::trace::replay(in, std::cout, {}, &session);
-    std::cout << "\n# The kernel's debugfs table (/sys/kernel/debug/irq/domains/VECTOR):\n";
-    print_show(session);
-    return exit_ok;
+    if (print_workload) {
+        std::cout << irqmatrix_tool::x86_demo_workload;
+        return exit_ok;
+    }
+    auto parsed = irqmatrix::lab::parse_workload(irqmatrix_tool::x86_demo_workload);
+    if (!parsed.value) {  // a bug: the built-in workload is tested
+        std::cerr << "irqmatrix: demo: built-in workload: " << parsed.error << '\n';
+        return exit_usage;
+    }
+    return run_simulation(std::move(*parsed.value), s);
+}
+
+std::string version_text() {
+    return std::string("irqmatrix ") + IRQMATRIX_VERSION_STRING +
+           "\nCopyright (c) 2026 The irqmatrix authors.\n"
+           "License MIT: <https://opensource.org/licenses/MIT>.\n"
+           "This is free software: you are free to change and redistribute it.";
+}
+
+void add_state_options(CLI::App& cmd, irqmatrix::lab::import_options& o) {
+    cmd.add_option("--alloc-start", o.alloc_start,
+                   "first vector of the allocation window (default: inferred; x86: 32)");
+    cmd.add_option("--alloc-end", o.alloc_end,
+                   "end of the allocation window (default: inferred; x86: 235 from Linux 6.10, 236 before)");
+    cmd.add_option("--cpus", o.nr_cpus, "possible CPUs (default: the highest CPU in the dump + 1)");
+    cmd.add_option("--table", o.table, "which VECTOR table of the file, from 0 (default 0)");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    if (args.empty()) return usage_error("missing COMMAND");
-    const std::string command = args.front();
-    args.erase(args.begin());
-    bool wants_help = command == "--help" || command == "-h";
-    for (const auto& a : args) {
-        if (a == "--") break;
-        wants_help = wants_help || a == "--help" || a == "-h";
+    CLI::App app{"Model the Linux kernel's per-CPU interrupt vector matrix, with aligned blocks\n"
+                 "for multi-MSI devices, and measure how placement policies fragment it.",
+                 "irqmatrix"};
+    app.require_subcommand(1);
+    app.set_version_flag("-V,--version", [] { return version_text(); });
+    app.footer("Exit status: 0 success, 1 a replay --check mismatch, 2 a usage or input error.\n"
+               "Usage: irqmatrix COMMAND [OPTION]... [FILE]...   (irqmatrix COMMAND --help for more)");
+
+    // replay
+    std::vector<std::string> replay_files;
+    bool check = false, show_after = false;
+    auto* replay = app.add_subcommand("replay", "run operation traces (the trace format), printing "
+                                                "each operation followed by ' => RESULT'");
+    replay->add_option("FILE", replay_files, "trace files; '-' reads standard input")->required();
+    replay->add_flag("--check", check,
+                     "compare each result with the one after '=>' instead; print one line per "
+                     "mismatch, exit 1 if there was any");
+    replay->add_flag("--show", show_after, "after each trace, print the kernel's debugfs table");
+
+    // sim and demo share their output options
+    sim_settings settings;
+    std::string workload_file;
+    auto add_sim_options = [&](CLI::App* cmd, const std::string& default_dir) {
+        settings.out_dir = default_dir;
+        cmd->add_option("-o,--out", settings.out_dir, "directory for the CSV, JSON and SVG files")
+            ->capture_default_str();
+        cmd->add_option("--policies", settings.policies,
+                        "policies to run (kernel, pack, best_fit, freebsd); default: the workload's")
+            ->delimiter(',');
+        cmd->add_option("--seed", settings.seed, "override the workload's seed");
+        cmd->add_option("--duration", settings.duration, "override the workload's duration");
+        cmd->add_flag("-q,--quiet", settings.quiet, "no progress bar");
+        cmd->add_flag("--no-files", settings.no_files, "print the table only");
+    };
+    auto* sim = app.add_subcommand("sim", "simulate a workload (TOML) under each placement policy: "
+                                          "a table on stdout, CSV, JSON and SVG plots in --out");
+    sim->add_option("WORKLOAD", workload_file, "the workload file (see docs/lab.md)")->required();
+    add_sim_options(sim, "irqmatrix-sim");
+
+    bool print_workload = false, print_trace = false;
+    auto* demo = app.add_subcommand(
+        "demo", "simulate the built-in x86 scenario (64 CPUs, Linux 6.10 geometry, MSI-X, managed "
+                "NVMe queues, multi-MSI devices, churn, CPU hotplug) under every policy");
+    demo->add_flag("--workload", print_workload, "print the built-in workload (TOML) and exit");
+    demo->add_flag("--trace", print_trace,
+                   "print a small trace of a 4-CPU machine of the same kind (for replay) and exit");
+    add_sim_options(demo, "irqmatrix-demo");
+
+    // real machine states
+    irqmatrix::lab::import_options state_opt;
+    std::string state_file;
+    auto* import = app.add_subcommand(
+        "import", "read a debugfs VECTOR dump (/sys/kernel/debug/irq/domains/VECTOR) and print a "
+                  "trace that rebuilds its state; report counters that had drifted");
+    import->add_option("FILE", state_file, "the dump ('-': standard input)")->required();
+    add_state_options(*import, state_opt);
+    auto* show = app.add_subcommand(
+        "show", "print the kernel's debugfs table of a dump or of a trace's final state");
+    show->add_option("FILE", state_file, "a dump or a trace ('-': standard input)")->required();
+    add_state_options(*show, state_opt);
+    auto* fit = app.add_subcommand(
+        "fit", "for a dump or trace: would a 2/4/8/16/32-vector multi-MSI device fit now, where, "
+               "and on how many CPUs");
+    fit->add_option("FILE", state_file, "a dump or a trace ('-': standard input)")->required();
+    add_state_options(*fit, state_opt);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "irqmatrix: " << e.what() << "\nTry 'irqmatrix --help' for more information.\n";
+        return exit_usage;
     }
-    if (wants_help) {
-        std::cout << usage_text;
-        return exit_ok;
-    }
-    if (command == "--version" || command == "-V") {
-        std::cout << "irqmatrix " << IRQMATRIX_VERSION_STRING << "\n"
-                  << "Copyright (c) 2026 The irqmatrix authors.\n"
-                  << "License MIT: <https://opensource.org/licenses/MIT>.\n"
-                  << "This is free software: you are free to change and redistribute it.\n";
-        return exit_ok;
-    }
-    if (command == "replay") return replay_command(args);
-    if (command == "demo") return demo_command(args);
-    return usage_error("unknown command '" + command + "'");
+
+    if (*replay) return replay_command(replay_files, check, show_after);
+    if (*sim) return sim_command(workload_file, settings);
+    if (*demo) return demo_command(settings, print_workload, print_trace);
+    if (*import) return irqmatrix::lab::import_command(state_file, state_opt, std::cout, std::cerr);
+    if (*show) return irqmatrix::lab::show_command(state_file, state_opt, std::cout, std::cerr);
+    if (*fit) return irqmatrix::lab::fit_command(state_file, state_opt, std::cout, std::cerr);
+    return exit_usage;
 }

@@ -97,3 +97,111 @@ stats
 )";
 
 }  // namespace irqmatrix_tool
+
+namespace irqmatrix_tool {
+
+// The demo's workload: a 64-CPU x86-64 server on Linux 6.10 (window [32,235)),
+// the kind of machine the LKML "multi-MSI without an IOMMU" thread worried
+// about. Steady load: four NVMe controllers with a managed queue per CPU, four
+// 100G NICs with a vector per CPU, a churning population of SR-IOV virtual
+// functions (4 MSI-X vectors each), and multi-MSI devices of 4 to 32 vectors
+// (AHCI controllers, accelerators like Qualcomm's AIC100) that come and go.
+// irqbalance moves single vectors and blocks around; CPUs 32-63 are hot-
+// plugged now and then, and half of them go offline for a maintenance
+// window; the NIC driver is reloaded twice. Most of the vector space (about
+// 85%) is in use, so where each vector went decides what still fits.
+inline constexpr std::string_view x86_demo_workload = R"(# irqmatrix demo workload (TOML): `irqmatrix demo --workload > my.toml`,
+# edit, then `irqmatrix sim my.toml`. The format is described in docs/lab.md.
+[machine]
+name = "x86-64 server, 64 CPUs, Linux 6.10"
+cpus = 64
+kernel = "6.10"          # window [32,235); "6.9" or older: [32,236)
+legacy_isa = true        # ISA IRQs on CPU 0 (vectors 0x30-0x3f but the cascade)
+
+[simulation]
+seed = 2026
+duration = 10000
+samples = 100
+policies = ["kernel", "pack", "best_fit", "freebsd"]
+
+[irqbalance]
+rate = 0.5               # moves per time unit
+
+[hotplug]
+rate = 0.002             # a random CPU of the set goes offline...
+cpus = "32-63"
+mean_downtime = 400      # ...and comes back after this long on average
+
+[[devices]]
+name = "nvme"
+kind = "managed"         # a managed queue on every CPU of the affinity
+count = 4
+
+[[devices]]
+name = "nic"
+kind = "msix"
+vectors = 64
+count = 4
+
+[[devices]]
+name = "vf"
+kind = "msix"
+vectors = 4
+count = 2100
+arrival_rate = 2.1
+mean_lifetime = 1000
+
+[[devices]]
+name = "accel"
+kind = "multi_msi"
+vectors = 32
+count = 24
+arrival_rate = 0.012
+mean_lifetime = 2000
+
+[[devices]]
+name = "ahci"
+kind = "multi_msi"
+vectors = 16
+count = 24
+arrival_rate = 0.012
+mean_lifetime = 2000
+
+[[devices]]
+name = "sensor-hub"
+kind = "multi_msi"
+vectors = 8
+count = 40
+arrival_rate = 0.02
+mean_lifetime = 2000
+
+[[devices]]
+name = "legacy-dev"
+kind = "multi_msi"
+vectors = 4
+count = 40
+arrival_rate = 0.02
+mean_lifetime = 2000
+
+[[events]]
+at = 3000
+action = "reload"
+device = "nic"
+
+[[events]]
+at = 6000
+action = "offline"
+cpus = "48-63"
+
+[[events]]
+at = 8000
+action = "online"
+cpus = "48-63"
+
+[[events]]
+at = 8500
+action = "reload"
+device = "nic"
+)";
+
+}  // namespace irqmatrix_tool

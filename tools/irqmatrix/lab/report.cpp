@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: MIT
+#include "lab/report.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "lab/json.hpp"
+#include "lab/svg.hpp"
+
+namespace irqmatrix::lab {
+
+namespace {
+
+// Fixed-point with `digits` decimals ("%.*f"), locale-independent enough
+// for the C locale the tool runs in.
+std::string fixed(double v, int digits) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+    return buf;
+}
+
+std::string pad(std::string s, std::size_t width, bool left = false) {
+    if (s.size() >= width) return s;
+    const std::string fill(width - s.size(), ' ');
+    return left ? s + fill : fill + s;
+}
+
+double events_per_second(const policy_run& p) {
+    return p.seconds > 0 ? static_cast<double>(p.events) / p.seconds : 0;
+}
+
+std::string csv_number(double v) {
+    if (!std::isfinite(v)) return "";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return buf;
+}
+
+svg::cell to_cell(vector_use u) {
+    switch (u) {
+    case vector_use::offline: return svg::cell::offline;
+    case vector_use::outside_window: return svg::cell::outside_window;
+    case vector_use::system: return svg::cell::system;
+    case vector_use::managed_reserved: return svg::cell::managed_reserved;
+    case vector_use::managed_allocated: return svg::cell::managed_allocated;
+    case vector_use::single: return svg::cell::single;
+    case vector_use::block: return svg::cell::block;
+    case vector_use::free: return svg::cell::free;
+    }
+    return svg::cell::free;
+}
+
+bool write_file(const std::filesystem::path& p, const std::string& text, std::string& error) {
+    std::ofstream out(p, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) {
+        error = p.string() + ": cannot write";
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string summary_table(const workload& w, const sim_result& r) {
+    std::ostringstream o;
+    o << "irqmatrix sim: " << w.name << " (" << w.cpus << " CPUs, window " << w.alloc_start << ".."
+      << w.alloc_end << ", seed " << w.seed << ", " << r.events << " events)\n\n";
+    o << "Multi-MSI block requests and why they failed; CPU offline requests refused\n";
+    o << pad("policy", 10, true) << pad("blocks", 8) << pad("granted", 9) << pad("capacity", 10)
+      << pad("fragment.", 11) << pad("other", 7) << pad("degraded", 10) << pad("offline", 9)
+      << pad("refused:count", 15) << pad("placement", 11) << pad("singles failed", 16)
+      << pad("managed failed", 16) << pad("events/s", 11) << '\n';
+    for (const auto& p : r.runs) {
+        const auto t = p.block_totals();
+        o << pad(p.policy, 10, true) << pad(std::to_string(t.requests), 8)
+          << pad(std::to_string(t.granted), 9) << pad(std::to_string(t.capacity), 10)
+          << pad(std::to_string(t.fragmentation), 11) << pad(std::to_string(t.other), 7)
+          << pad(std::to_string(t.degraded), 10) << pad(std::to_string(p.offline_requests), 9)
+          << pad(std::to_string(p.offline_refused_count), 15)
+          << pad(std::to_string(p.offline_refused_placement), 11)
+          << pad(std::to_string(p.single_failures) + "/" + std::to_string(p.single_requests), 16)
+          << pad(std::to_string(p.managed_failures) + "/" + std::to_string(p.managed_requests), 16)
+          << pad(fixed(events_per_second(p), 0), 11) << '\n';
+    }
+    o << "\nBlock requests by order: failed/requested (fragmentation failures in brackets)\n";
+    o << pad("policy", 10, true);
+    for (unsigned k = 1; k < sim_orders; ++k) o << pad(std::to_string(1u << k) + " vectors", 18);
+    o << '\n';
+    for (const auto& p : r.runs) {
+        o << pad(p.policy, 10, true);
+        for (unsigned k = 1; k < sim_orders; ++k) {
+            const auto& b = p.blocks[k];
+            o << pad(b.requests ? std::to_string(b.failed()) + "/" + std::to_string(b.requests) + " (" +
+                                      std::to_string(b.fragmentation) + ")"
+                                : "-",
+                     18);
+        }
+        o << '\n';
+    }
+    o << "\nAt the end: free vectors, fragmentation index (orders 3 and 5), online CPUs that can "
+         "take a 32-vector block\n";
+    for (const auto& p : r.runs) {
+        if (p.samples.empty()) continue;
+        const auto& s = p.samples.back();
+        o << pad(p.policy, 10, true) << pad(std::to_string(s.free_vectors), 8)
+          << pad(fixed(s.fragmentation_index[3], 3), 9) << pad(fixed(s.fragmentation_index[5], 3), 9)
+          << pad(std::to_string(s.cpus_by_largest_order[6]) + "/" + std::to_string(s.online_cpus), 10)
+          << '\n';
+    }
+    return o.str();
+}
+
+std::string summary_csv(const sim_result& r) {
+    std::ostringstream o;
+    o << "policy,order,vectors,requests,granted,capacity_failures,fragmentation_failures,"
+         "other_failures,degraded,offline_requests,offline_refused_count,offline_refused_placement,"
+         "single_requests,single_failures,managed_requests,managed_failures,events,seconds\n";
+    for (const auto& p : r.runs)
+        for (unsigned k = 1; k < sim_orders; ++k) {
+            const auto& b = p.blocks[k];
+            o << p.policy << ',' << k << ',' << (1u << k) << ',' << b.requests << ',' << b.granted << ','
+              << b.capacity << ',' << b.fragmentation << ',' << b.other << ',' << b.degraded << ','
+              << p.offline_requests << ',' << p.offline_refused_count << ','
+              << p.offline_refused_placement << ',' << p.single_requests << ',' << p.single_failures
+              << ',' << p.managed_requests << ',' << p.managed_failures << ',' << p.events << ','
+              << csv_number(p.seconds) << '\n';
+        }
+    return o.str();
+}
+
+std::string timeseries_csv(const sim_result& r) {
+    std::ostringstream o;
+    o << "policy,time,block_success_window,block_success_cumulative,free_vectors,online_cpus";
+    for (unsigned k = 0; k < sim_orders; ++k) o << ",fragmentation_index_" << k;
+    o << ",cpus_no_free";
+    for (unsigned k = 0; k < sim_orders; ++k) o << ",cpus_largest_order_" << k;
+    o << '\n';
+    for (const auto& p : r.runs)
+        for (const auto& s : p.samples) {
+            o << p.policy << ',' << csv_number(s.time) << ',' << csv_number(s.block_success_window) << ','
+              << csv_number(s.block_success_cumulative) << ',' << s.free_vectors << ',' << s.online_cpus;
+            for (double f : s.fragmentation_index) o << ',' << csv_number(f);
+            for (unsigned n : s.cpus_by_largest_order) o << ',' << n;
+            o << '\n';
+        }
+    return o.str();
+}
+
+std::string to_json(const workload& w, const sim_result& r) {
+    json_writer j;
+    j.begin_object();
+    j.key("workload").begin_object().key("name").value(w.name).key("cpus").value(w.cpus)
+        .key("alloc_start").value(w.alloc_start).key("alloc_end").value(w.alloc_end)
+        .key("seed").value(static_cast<std::uint64_t>(w.seed)).key("duration").value(w.duration)
+        .end_object();
+    j.key("events").value(static_cast<std::uint64_t>(r.events));
+    j.key("policies").begin_array();
+    for (const auto& p : r.runs) {
+        j.begin_object().key("policy").value(p.policy);
+        j.key("blocks").begin_array();
+        for (unsigned k = 1; k < sim_orders; ++k) {
+            const auto& b = p.blocks[k];
+            j.begin_object().key("order").value(k).key("requests").value(static_cast<std::uint64_t>(b.requests))
+                .key("granted").value(static_cast<std::uint64_t>(b.granted))
+                .key("capacity_failures").value(static_cast<std::uint64_t>(b.capacity))
+                .key("fragmentation_failures").value(static_cast<std::uint64_t>(b.fragmentation))
+                .key("other_failures").value(static_cast<std::uint64_t>(b.other))
+                .key("degraded").value(static_cast<std::uint64_t>(b.degraded)).end_object();
+        }
+        j.end_array();
+        j.key("offline").begin_object().key("requests").value(static_cast<std::uint64_t>(p.offline_requests))
+            .key("refused_count_check").value(static_cast<std::uint64_t>(p.offline_refused_count))
+            .key("refused_placement").value(static_cast<std::uint64_t>(p.offline_refused_placement))
+            .end_object();
+        j.key("singles").begin_object().key("requests").value(static_cast<std::uint64_t>(p.single_requests))
+            .key("failures").value(static_cast<std::uint64_t>(p.single_failures)).end_object();
+        j.key("managed").begin_object().key("requests").value(static_cast<std::uint64_t>(p.managed_requests))
+            .key("failures").value(static_cast<std::uint64_t>(p.managed_failures)).end_object();
+        j.key("moves").begin_object().key("done").value(static_cast<std::uint64_t>(p.moves))
+            .key("failed").value(static_cast<std::uint64_t>(p.move_failures)).end_object();
+        j.key("events_per_second").value(events_per_second(p));
+        j.key("samples").begin_array();
+        for (const auto& s : p.samples) {
+            j.begin_object().key("time").value(s.time).key("block_success_window").value(s.block_success_window)
+                .key("block_success_cumulative").value(s.block_success_cumulative)
+                .key("free_vectors").value(s.free_vectors).key("online_cpus").value(s.online_cpus);
+            j.key("fragmentation_index").begin_array();
+            for (double f : s.fragmentation_index) j.value(f);
+            j.end_array().key("cpus_by_largest_order").begin_array();
+            for (unsigned n : s.cpus_by_largest_order) j.value(n);
+            j.end_array().end_object();
+        }
+        j.end_array().end_object();
+    }
+    j.end_array().end_object();
+    return j.str() + "\n";
+}
+
+std::vector<written_file> write_outputs(const workload& w, const sim_result& r,
+                                        const std::string& dir, std::string& error) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) {
+        error = dir + ": " + ec.message();
+        return {};
+    }
+    const fs::path d(dir);
+    std::vector<written_file> files;
+    auto put = [&](const std::string& name, const std::string& text, const std::string& what) {
+        if (!write_file(d / name, text, error)) return false;
+        files.push_back({(d / name).string(), what});
+        return true;
+    };
+
+    svg::line_chart success;
+    success.title = "Multi-MSI block requests granted, per sample interval (" + w.name + ")";
+    success.x_label = "time";
+    success.y_label = "share of block requests granted";
+    success.y_min = 0;
+    success.y_max = 1;
+    svg::line_chart frag;
+    frag.title = "Fragmentation index for a 32-vector block (share of free vectors unusable)";
+    frag.x_label = "time";
+    frag.y_label = "fragmentation index, order 5";
+    frag.y_min = 0;
+    frag.y_max = 1;
+    svg::line_chart able;
+    able.title = "Online CPUs that can still take a 32-vector aligned block";
+    able.x_label = "time";
+    able.y_label = "CPUs";
+    for (const auto& p : r.runs) {
+        svg::series s{p.policy, {}, {}}, f{p.policy, {}, {}}, a{p.policy, {}, {}};
+        for (const auto& x : p.samples) {
+            s.x.push_back(x.time);
+            s.y.push_back(x.block_success_window);
+            f.x.push_back(x.time);
+            f.y.push_back(x.fragmentation_index[5]);
+            a.x.push_back(x.time);
+            a.y.push_back(static_cast<double>(x.cpus_by_largest_order[sim_orders]));
+        }
+        success.lines.push_back(std::move(s));
+        frag.lines.push_back(std::move(f));
+        able.lines.push_back(std::move(a));
+    }
+    svg::bar_group_chart failures;
+    failures.title = "Multi-MSI block failures by cause (" + w.name + ")";
+    failures.y_label = "failed block requests";
+    failures.categories = {"capacity", "fragmentation", "other"};
+    for (const auto& p : r.runs) {
+        const auto t = p.block_totals();
+        failures.groups.push_back(p.policy);
+        failures.values.push_back({static_cast<double>(t.capacity), static_cast<double>(t.fragmentation),
+                                   static_cast<double>(t.other)});
+    }
+
+    if (!put("summary.csv", summary_csv(r), "counts per policy and order") ||
+        !put("timeseries.csv", timeseries_csv(r), "samples over time per policy") ||
+        !put("result.json", to_json(w, r), "everything, as JSON") ||
+        !put("success-rate.svg", svg::render(success), "block success rate over time") ||
+        !put("fragmentation.svg", svg::render(frag), "fragmentation index (order 5) over time") ||
+        !put("cpus-with-block.svg", svg::render(able), "CPUs able to take a 32-vector block over time") ||
+        !put("failures.svg", svg::render(failures), "block failures by cause per policy"))
+        return {};
+    for (const auto& p : r.runs) {
+        svg::heatmap h;
+        h.title = "Final vector map, policy " + p.policy + " (" + w.name + ")";
+        h.rows = p.rows;
+        h.cols = p.cols;
+        h.cells.reserve(p.cells.size());
+        for (const auto u : p.cells) h.cells.push_back(to_cell(u));
+        if (!put("heatmap-" + p.policy + ".svg", svg::render(h), "final matrix, policy " + p.policy))
+            return {};
+    }
+    return files;
+}
+
+}  // namespace irqmatrix::lab
