@@ -51,7 +51,7 @@ void run_sim(benchmark::State& state, const std::string& policy) {
     }
     state.counters["events/s"] =
         benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
-    state.counters["events"] = static_cast<double>(events / state.iterations());
+    state.counters["events"] = static_cast<double>(events) / static_cast<double>(state.iterations());
 }
 
 }  // namespace

@@ -52,6 +52,42 @@ private:
     std::uint64_t state_;
 };
 
+/// Counts per slot with O(log n) update, total and "which slot holds the
+/// k-th item": how an irqbalance move picks a random movable group among
+/// thousands of devices without walking them all.
+class fenwick {
+public:
+    void reset(std::size_t n) {
+        tree_.assign(n + 1, 0);
+        values_.assign(n, 0);
+        total_ = 0;
+    }
+    void set(std::size_t i, std::uint32_t value) {
+        const auto delta = static_cast<std::int64_t>(value) - static_cast<std::int64_t>(values_[i]);
+        values_[i] = value;
+        total_ = static_cast<std::uint64_t>(static_cast<std::int64_t>(total_) + delta);
+        for (std::size_t j = i + 1; j < tree_.size(); j += j & (~j + 1)) tree_[j] += delta;
+    }
+    std::uint64_t total() const noexcept { return total_; }
+    /// The slot holding item k (0-based, k < total()), and k's rank in it.
+    std::pair<std::size_t, std::uint64_t> find(std::uint64_t k) const noexcept {
+        std::size_t pos = 0;
+        std::size_t step = std::bit_floor(tree_.size() - 1);
+        auto rest = static_cast<std::int64_t>(k);
+        for (; step; step >>= 1)
+            if (pos + step < tree_.size() && tree_[pos + step] <= rest) {
+                pos += step;
+                rest -= tree_[pos];
+            }
+        return {pos, static_cast<std::uint64_t>(rest)};
+    }
+
+private:
+    std::vector<std::int64_t> tree_;
+    std::vector<std::uint32_t> values_;
+    std::uint64_t total_ = 0;
+};
+
 enum class ev_kind : std::uint8_t { depart, arrive, offline, online, move };
 
 struct event {
@@ -201,6 +237,7 @@ public:
     std::string run(policy_run& out) {
         out_ = &out;
         if (auto e = boot(); !e.empty()) return e;
+        recount_movable(devices_.size() - 1);
         const double step = w_.duration / w_.samples;
         double next_sample = 0;
         const std::size_t n = s_.events.size();
@@ -236,6 +273,7 @@ private:
 
     std::string boot() {
         devices_.assign(s_.instance_class.size() + 1, device{});
+        movable_.reset(devices_.size());
         machine_device().present = true;
         if (!start_trace_.empty()) {
             if (auto e = build_from_trace(m_, start_trace_); !e.empty()) return e;
@@ -305,6 +343,12 @@ private:
         } else {
             (void)m_->free_block(g.cpu, g.base, g.order, false);
         }
+    }
+
+    void recount_movable(std::size_t id) {
+        std::uint32_t n = 0;
+        for (const auto& g : devices_[id].groups) n += !g.managed && !g.pinned;
+        movable_.set(id, n);
     }
 
     void arrive(unsigned id) {
@@ -379,6 +423,7 @@ private:
             return;
         }
         dev.present = true;
+        recount_movable(id);
     }
 
     void depart(unsigned id) {
@@ -387,6 +432,7 @@ private:
         for (auto it = dev.groups.rbegin(); it != dev.groups.rend(); ++it) release(*it);
         dev.groups.clear();
         dev.present = false;
+        movable_.set(id, 0);
     }
 
     // -- why a block request failed ---------------------------------------
@@ -504,30 +550,27 @@ private:
 
     // -- irqbalance -------------------------------------------------------
     void move(std::uint64_t r) {
-        std::size_t movable = 0;
-        for (const auto& dev : devices_)
-            for (const auto& g : dev.groups) movable += !g.managed && !g.pinned;
+        const std::uint64_t movable = movable_.total();
         if (movable == 0) return;
-        std::size_t pick = static_cast<std::size_t>(r % movable);
+        auto [id, pick] = movable_.find(r % movable);
         const auto target = static_cast<unsigned>((r >> 32) % w_.cpus);
-        for (auto& dev : devices_)
-            for (auto& g : dev.groups) {
-                if (g.managed || g.pinned) continue;
-                if (pick--) continue;
-                if (g.cpu == target || !m_->cpu_map(target).online) return;
-                ++out_->moves;
-                // Make before break: the new place is taken before the old
-                // one is freed, as an MSI affinity change does.
-                auto p = m_->alloc_block(cpu_set::single(w_.cpus, target), g.order, false);
-                if (!p) {
-                    ++out_->move_failures;
-                    return;
-                }
-                (void)m_->free_block(g.cpu, g.base, g.order, false);
-                g.cpu = p->cpu;
-                g.base = p->base;
+        for (auto& g : devices_[id].groups) {
+            if (g.managed || g.pinned) continue;
+            if (pick--) continue;
+            if (g.cpu == target || !m_->cpu_map(target).online) return;
+            ++out_->moves;
+            // Make before break: the new place is taken before the old one
+            // is freed, as an MSI affinity change does.
+            auto p = m_->alloc_block(cpu_set::single(w_.cpus, target), g.order, false);
+            if (!p) {
+                ++out_->move_failures;
                 return;
             }
+            (void)m_->free_block(g.cpu, g.base, g.order, false);
+            g.cpu = p->cpu;
+            g.base = p->base;
+            return;
+        }
     }
 
     // -- measurements -----------------------------------------------------
@@ -591,6 +634,7 @@ private:
     policy_run* out_ = nullptr;
     std::optional<matrix_type> m_;
     std::vector<device> devices_;
+    fenwick movable_;  // movable (non-managed, unpinned) groups per device
     std::uint64_t last_requests_ = 0, last_granted_ = 0;
 };
 
