@@ -2,10 +2,17 @@
 // The C interface (include/irqmatrix/irqmatrix.h) over the C++ engine.
 //
 // A C caller cannot instantiate templates, so the handle holds one of two
-// instantiations, chosen at irqm_create(): basic_matrix<256> (x86 and every
-// matrix of at most 256 vectors) or basic_matrix<2048> (above). Every entry
+// instantiations, chosen at irqm_create(): basic_planner<256> (x86 and every
+// matrix of at most 256 vectors) or basic_planner<2048> (above). Every entry
 // point visits the variant with a generic lambda, so each operation is
 // written once.
+//
+// The handle wraps the planner rather than the bare matrix so that the
+// planning operations (guaranteed reservations, moves, placement-aware
+// offline) see every allocation's group. With no guaranteed reservation
+// outstanding the planner's kernel operations are the matrix's, unchanged;
+// what the shim reads of the matrix itself (maps, drift, the debugfs table)
+// it reads through matrix().
 //
 // CPU masks arrive as the kernel holds them (unsigned long words plus a bit
 // count) and are copied, validated, into 64-bit words the handle allocated at
@@ -13,8 +20,9 @@
 // of unsigned long (LP64, ILP32, LLP64).
 //
 // Nothing throws across the boundary: every entry point is noexcept and
-// catches everything. Only irqm_create(), irqm_verify() and irqm_debug_show()
-// can throw at all (std::bad_alloc); the operations are noexcept in C++.
+// catches everything. irqm_create(), irqm_verify(), irqm_debug_show() and the
+// planning operations (which search on copies) can throw std::bad_alloc,
+// reported as -ENOMEM; the kernel operations are noexcept in C++.
 #include "irqmatrix/irqmatrix.h"
 
 #include <algorithm>
@@ -30,15 +38,16 @@
 
 #include "irqmatrix/dump.hpp"
 #include "irqmatrix/matrix.hpp"
+#include "irqmatrix/planner.hpp"
 #include "irqmatrix/version.hpp"
 
 namespace {
 
-using small_matrix = irqmatrix::basic_matrix<256>;
-using large_matrix = irqmatrix::basic_matrix<2048>;
+using small_engine = irqmatrix::basic_planner<256>;
+using large_engine = irqmatrix::basic_planner<2048>;
 
 // The header's limits are the library's.
-static_assert(IRQM_MAX_BITS == large_matrix::capacity);
+static_assert(IRQM_MAX_BITS == large_engine::capacity);
 static_assert(IRQM_MAX_CPUS == irqmatrix::max_cpus);
 static_assert(IRQM_MAX_ORDER == irqmatrix::max_order);
 // The C enum is the library's errc, negated.
@@ -55,9 +64,11 @@ static_assert(IRQM_MAX_BITS <= static_cast<unsigned>(std::numeric_limits<int>::m
 }  // namespace
 
 struct irqm_matrix {
-    std::variant<small_matrix, large_matrix> engine;
-    // The caller's mask, converted: one bit per possible CPU.
-    std::vector<std::uint64_t> mask_words;
+    std::variant<small_engine, large_engine> engine;
+    // The caller's mask, converted: one bit per possible CPU. Scratch, not
+    // state: mutable so that a const query taking a mask (irqm_largest_order)
+    // can use it too; calls on one handle are serialised anyway.
+    mutable std::vector<std::uint64_t> mask_words;
 
     template <class M>
     irqm_matrix(std::in_place_type_t<M> type, M&& m, unsigned nr_cpus)
@@ -95,7 +106,7 @@ int placement_of(const irqmatrix::result<irqmatrix::placement>& r, unsigned* map
 // Copies the caller's mask into m.mask_words. Bits at or above nr_mask_bits
 // are ignored; a set bit naming a CPU the matrix does not have is EINVAL (the
 // library's own answer for such a mask, given before it is asked).
-int load_mask(irqm_matrix& m, const unsigned long* mask, unsigned nr_mask_bits,
+int load_mask(const irqm_matrix& m, const unsigned long* mask, unsigned nr_mask_bits,
               irqmatrix::cpu_span& out) {
     if (mask == nullptr && nr_mask_bits != 0) return IRQM_EINVAL;
     std::vector<std::uint64_t>& words = m.mask_words;  // (nr_cpus + 63) / 64 of them
@@ -159,9 +170,10 @@ int guarded(F&& f) noexcept {
     }
 }
 
-// The mask operations: loads the mask, then runs op(matrix, span).
-template <class Op>
-int with_mask(irqm_matrix* m, const unsigned long* mask, unsigned nr_mask_bits, Op op) noexcept {
+// The mask operations: loads the mask, then runs op(matrix, span). M is
+// irqm_matrix or const irqm_matrix.
+template <class M, class Op>
+int with_mask(M* m, const unsigned long* mask, unsigned nr_mask_bits, Op op) noexcept {
     return guarded([&] {
         if (m == nullptr) return int{IRQM_EINVAL};
         irqmatrix::cpu_span span;
@@ -203,14 +215,14 @@ extern "C" {
 struct irqm_matrix* irqm_create(unsigned int bits, unsigned int alloc_start,
                                 unsigned int alloc_end, unsigned int nr_cpus) noexcept {
     try {
-        if (bits <= small_matrix::capacity) {
-            auto r = small_matrix::create(bits, alloc_start, alloc_end, nr_cpus);
+        if (bits <= small_engine::capacity) {
+            auto r = small_engine::create(bits, alloc_start, alloc_end, nr_cpus);
             if (!r) return nullptr;
-            return new irqm_matrix(std::in_place_type<small_matrix>, std::move(*r), nr_cpus);
+            return new irqm_matrix(std::in_place_type<small_engine>, std::move(*r), nr_cpus);
         }
-        auto r = large_matrix::create(bits, alloc_start, alloc_end, nr_cpus);
+        auto r = large_engine::create(bits, alloc_start, alloc_end, nr_cpus);
         if (!r) return nullptr;
-        return new irqm_matrix(std::in_place_type<large_matrix>, std::move(*r), nr_cpus);
+        return new irqm_matrix(std::in_place_type<large_engine>, std::move(*r), nr_cpus);
     } catch (...) {
         return nullptr;
     }
@@ -344,6 +356,66 @@ int irqm_alloc_managed_block(struct irqm_matrix* m, const unsigned long* mask,
     });
 }
 
+// ---- planning operations ---------------------------------------------------
+
+int irqm_largest_order(const struct irqm_matrix* m, const unsigned long* mask,
+                       unsigned int nr_mask_bits) noexcept {
+    return with_mask(m, mask, nr_mask_bits, [](const auto& mx, irqmatrix::cpu_span s) {
+        const auto r = mx.largest_order(s);
+        return r ? static_cast<int>(*r) : to_errno(r.error());
+    });
+}
+
+int irqm_reserve_block(struct irqm_matrix* m, unsigned int order) noexcept {
+    return with_matrix(m, [&](auto& mx) { return status_of(mx.reserve_block(order)); });
+}
+
+int irqm_remove_reserved_block(struct irqm_matrix* m, unsigned int order) noexcept {
+    return with_matrix(m, [&](auto& mx) { return status_of(mx.remove_reserved_block(order)); });
+}
+
+int irqm_alloc_reserved_block(struct irqm_matrix* m, const unsigned long* mask,
+                              unsigned int nr_mask_bits, unsigned int order,
+                              unsigned int* mapped_cpu) noexcept {
+    if (mapped_cpu == nullptr) return IRQM_EINVAL;
+    return with_mask(m, mask, nr_mask_bits, [&](auto& mx, irqmatrix::cpu_span s) {
+        return placement_of(mx.alloc_reserved_block(s, order), mapped_cpu);
+    });
+}
+
+int irqm_can_offline(const struct irqm_matrix* m, unsigned int cpu) noexcept {
+    return with_matrix(m, [&](const auto& mx) {
+        const auto r = mx.can_offline(cpu);
+        return r ? static_cast<int>(*r) : to_errno(r.error());
+    });
+}
+
+int irqm_evacuate(struct irqm_matrix* m, unsigned int cpu) noexcept {
+    return with_matrix(m, [&](auto& mx) {
+        const auto r = mx.evacuate(cpu);
+        return r ? static_cast<int>(*r) : to_errno(r.error());
+    });
+}
+
+int irqm_move_block(struct irqm_matrix* m, unsigned int cpu, unsigned int base,
+                    const unsigned long* mask, unsigned int nr_mask_bits,
+                    unsigned int* new_cpu) noexcept {
+    if (new_cpu == nullptr) return IRQM_EINVAL;
+    return with_mask(m, mask, nr_mask_bits, [&](auto& mx, irqmatrix::cpu_span s) {
+        return placement_of(mx.move_block(cpu, base, s), new_cpu);
+    });
+}
+
+int irqm_pin(struct irqm_matrix* m, unsigned int cpu, unsigned int base) noexcept {
+    return with_matrix(m, [&](auto& mx) { return status_of(mx.pin(cpu, base)); });
+}
+
+int irqm_unpin(struct irqm_matrix* m, unsigned int cpu, unsigned int base) noexcept {
+    return with_matrix(m, [&](auto& mx) { return status_of(mx.unpin(cpu, base)); });
+}
+
+// ---- queries -----------------------------------------------------------------
+
 int irqm_get_geometry(const struct irqm_matrix* m, struct irqm_geometry* geo) noexcept {
     if (geo == nullptr) return IRQM_EINVAL;
     return with_matrix(m, [&](const auto& mx) {
@@ -378,7 +450,7 @@ int irqm_get_cpu_drift(const struct irqm_matrix* m, unsigned int cpu, struct irq
     if (drift == nullptr) return IRQM_EINVAL;
     return with_matrix(m, [&](const auto& mx) {
         if (cpu >= mx.nr_cpus()) return int{IRQM_EINVAL};
-        const irqmatrix::drift_report d = mx.drift(cpu);
+        const irqmatrix::drift_report d = mx.matrix().drift(cpu);
         *drift = irqm_drift{d.available, d.managed_allocated};
         return 0;
     });
@@ -387,7 +459,7 @@ int irqm_get_cpu_drift(const struct irqm_matrix* m, unsigned int cpu, struct irq
 int irqm_get_global_drift(const struct irqm_matrix* m, struct irqm_drift* drift) noexcept {
     if (drift == nullptr) return IRQM_EINVAL;
     return with_matrix(m, [&](const auto& mx) {
-        const irqmatrix::drift_report d = mx.global_drift();
+        const irqmatrix::drift_report d = mx.matrix().global_drift();
         *drift = irqm_drift{d.available, d.managed_allocated};
         return 0;
     });
@@ -396,7 +468,7 @@ int irqm_get_global_drift(const struct irqm_matrix* m, struct irqm_drift* drift)
 int irqm_largest_free_order(const struct irqm_matrix* m, unsigned int cpu) noexcept {
     return with_matrix(m, [&](const auto& mx) {
         if (cpu >= mx.nr_cpus()) return int{IRQM_EINVAL};
-        const int order = mx.largest_free_order(cpu);
+        const int order = mx.matrix().largest_free_order(cpu);
         return order < 0 ? int{IRQM_ENOSPC} : order;
     });
 }
@@ -404,31 +476,35 @@ int irqm_largest_free_order(const struct irqm_matrix* m, unsigned int cpu) noexc
 int irqm_cpu_alloc_map(const struct irqm_matrix* m, unsigned int cpu, unsigned long* map,
                        unsigned int nbits) noexcept {
     return cpu_map_of(m, cpu, map, nbits,
-                      [cpu](const auto& mx) -> const auto& { return mx.cpu_map(cpu).alloc_map; });
+                      [cpu](const auto& mx) -> const auto& { return mx.matrix().cpu_map(cpu).alloc_map; });
 }
 
 int irqm_cpu_managed_map(const struct irqm_matrix* m, unsigned int cpu, unsigned long* map,
                          unsigned int nbits) noexcept {
     return cpu_map_of(m, cpu, map, nbits,
-                      [cpu](const auto& mx) -> const auto& { return mx.cpu_map(cpu).managed_map; });
+                      [cpu](const auto& mx) -> const auto& {
+                          return mx.matrix().cpu_map(cpu).managed_map;
+                      });
 }
 
 int irqm_cpu_free_map(const struct irqm_matrix* m, unsigned int cpu, unsigned long* map,
                       unsigned int nbits) noexcept {
-    return cpu_map_of(m, cpu, map, nbits, [cpu](const auto& mx) { return mx.free_map(cpu); });
+    return cpu_map_of(m, cpu, map, nbits, [cpu](const auto& mx) { return mx.matrix().free_map(cpu); });
 }
 
 int irqm_system_map(const struct irqm_matrix* m, unsigned long* map, unsigned int nbits) noexcept {
     if (map == nullptr) return IRQM_EINVAL;
     return with_matrix(m, [&](const auto& mx) {
         if (nbits < mx.bits()) return int{IRQM_EINVAL};
-        return copy_map(mx.system_map(), mx.bits(), map, nbits);
+        return copy_map(mx.matrix().system_map(), mx.bits(), map, nbits);
     });
 }
 
 int irqm_verify(const struct irqm_matrix* m, char* msg, std::size_t size) noexcept {
     if (msg == nullptr && size != 0) return IRQM_EINVAL;
     return with_matrix(m, [&](const auto& mx) {
+        // The planner's verify(): the matrix's rules plus its own (group
+        // planes, guaranteed reservations still placeable).
         const std::string violation = mx.verify();
         copy_text(violation, msg, size);
         return violation.empty() ? 0 : int{IRQM_EUCLEAN};
@@ -438,7 +514,7 @@ int irqm_verify(const struct irqm_matrix* m, char* msg, std::size_t size) noexce
 int irqm_debug_show(const struct irqm_matrix* m, int ind, char* buf, std::size_t size) noexcept {
     if ((buf == nullptr && size != 0) || ind < 0 || ind > 32) return IRQM_EINVAL;
     return with_matrix(m, [&](const auto& mx) {
-        const std::string text = irqmatrix::debug_show(mx, ind);
+        const std::string text = irqmatrix::debug_show(mx.matrix(), ind);
         if (text.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
             return int{IRQM_ENOMEM};
         copy_text(text, buf, size);

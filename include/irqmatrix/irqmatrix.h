@@ -139,16 +139,18 @@ extern "C" {
  * @nr_mask_bits is 0 (the empty mask).
  *
  * A matrix is not thread-safe, like the kernel's (whose callers hold
- * vector_lock): serialise all calls on one matrix. Distinct matrices are
- * independent. Only irqm_create(), irqm_verify() and irqm_debug_show()
- * allocate memory.
+ * vector_lock): serialise all calls on one matrix, queries included.
+ * Distinct matrices are independent. Of the kernel's operations and the
+ * queries, only irqm_create(), irqm_verify() and irqm_debug_show() allocate
+ * memory, unless a guaranteed reservation is outstanding (see DOC: Planning).
  */
 
 /**
  * enum irqm_status - the negative Linux errno values the functions return.
  * @IRQM_OK: success (functions returning a vector return it, >= 0, instead).
  * @IRQM_ENOENT: freeing something that is not allocated as stated.
- * @IRQM_ENOMEM: out of memory (only irqm_verify() and irqm_debug_show()).
+ * @IRQM_ENOMEM: out of memory (irqm_verify(), irqm_debug_show() and the
+ *	planning operations).
  * @IRQM_EBUSY: state conflict (already online, nothing removable, ...).
  * @IRQM_EINVAL: an argument is out of range, an empty mask where a CPU is
  *	needed, an unaligned base, a NULL pointer where one is needed.
@@ -280,10 +282,12 @@ IRQM_NODISCARD IRQM_API int irqm_online(struct irqm_matrix *m, unsigned int cpu)
  * @m: the matrix.
  * @cpu: the CPU.
  *
- * Its @available leaves @global_available; its allocations stay.
+ * Its @available leaves @global_available; its allocations stay (see
+ * irqm_can_offline() and irqm_evacuate() for moving them first).
  *
  * Return: 0; -EINVAL if @m is NULL or @cpu is out of range; -EBUSY if the
- * CPU is offline.
+ * CPU is offline; -ENOSPC if the outstanding guaranteed reservations (DOC:
+ * Planning) could not be placed without this CPU.
  */
 IRQM_NODISCARD IRQM_API int irqm_offline(struct irqm_matrix *m, unsigned int cpu) IRQM_NOEXCEPT;
 
@@ -324,7 +328,10 @@ IRQM_NODISCARD IRQM_API int irqm_assign_system(struct irqm_matrix *m, unsigned i
  * The -ENOSPC case is undone the kernel's way: each CPU already done releases
  * its *lowest* unallocated managed vector, so every counter comes back but
  * which vector is reserved may move (the only refusal that is not
- * state-neutral; irqm_reserve_managed_block() is all or nothing).
+ * state-neutral; irqm_reserve_managed_block() is all or nothing). While a
+ * guaranteed reservation is outstanding (DOC: Planning) each CPU takes its
+ * lowest free vector that keeps the reservations placeable, -ENOSPC is also
+ * given when some CPU has none, and it is all or nothing too.
  */
 IRQM_NODISCARD IRQM_API int irqm_reserve_managed(struct irqm_matrix *m, const unsigned long *mask,
 						 unsigned int nr_mask_bits) IRQM_NOEXCEPT;
@@ -378,7 +385,9 @@ IRQM_NODISCARD IRQM_API int irqm_alloc_managed(struct irqm_matrix *m, const unsi
  * @available even on an offline CPU (counter drift, recorded).
  *
  * Return: 0; -EINVAL if @m is NULL, @cpu is out of range or @bit is outside
- * the window; -EBUSY if @bit is already allocated on @cpu.
+ * the window; -EBUSY if @bit is already allocated on @cpu; -ENOSPC if @bit is
+ * free on an online @cpu and taking it would leave the outstanding guaranteed
+ * reservations (DOC: Planning) unplaceable.
  */
 IRQM_NODISCARD IRQM_API int irqm_assign(struct irqm_matrix *m, unsigned int cpu,
 					unsigned int bit) IRQM_NOEXCEPT;
@@ -420,7 +429,9 @@ IRQM_NODISCARD IRQM_API int irqm_remove_reserved(struct irqm_matrix *m) IRQM_NOE
  * is empty or NULL with @nr_mask_bits > 0, or a CPU is out of range; -EBUSY
  * if @reserved and no reservation is outstanding; -ENOSPC if no CPU of the
  * mask is online with an available vector, or the chosen CPU is full although
- * its counter says otherwise (counter drift, as in the kernel).
+ * its counter says otherwise (counter drift, as in the kernel), or while a
+ * guaranteed reservation is outstanding (DOC: Planning) if every candidate
+ * would leave it unplaceable.
  */
 IRQM_NODISCARD IRQM_API int irqm_alloc(struct irqm_matrix *m, const unsigned long *mask,
 				       unsigned int nr_mask_bits, bool reserved,
@@ -500,7 +511,9 @@ IRQM_NODISCARD IRQM_API int irqm_allocated(const struct irqm_matrix *m, unsigned
  * Return: the base vector (>= 0, a multiple of 2^@order); -EINVAL if @m or
  * @mapped_cpu is NULL, the mask is empty or NULL with @nr_mask_bits > 0, a CPU
  * or @order is out of range; -EBUSY if @reserved and fewer than 2^@order
- * reservations are outstanding; -ENOSPC if no CPU qualifies.
+ * reservations are outstanding; -ENOSPC if no CPU qualifies (while a
+ * guaranteed reservation is outstanding, DOC: Planning, a candidate that
+ * would leave it unplaceable does not qualify).
  */
 IRQM_NODISCARD IRQM_API int irqm_alloc_block(struct irqm_matrix *m, const unsigned long *mask,
 					     unsigned int nr_mask_bits, unsigned int order,
@@ -540,7 +553,9 @@ IRQM_NODISCARD IRQM_API int irqm_free_block(struct irqm_matrix *m, unsigned int 
  *
  * Return: 0; -EINVAL if @m is NULL, the mask is empty or NULL with
  * @nr_mask_bits > 0, a CPU or @order is out of range; -ENOSPC if some CPU of
- * the mask has no free aligned block of the order (nothing changes).
+ * the mask has no free aligned block of the order, or (DOC: Planning) none
+ * that keeps the outstanding guaranteed reservations placeable (nothing
+ * changes).
  */
 IRQM_NODISCARD IRQM_API int irqm_reserve_managed_block(struct irqm_matrix *m,
 						       const unsigned long *mask,
@@ -589,6 +604,210 @@ IRQM_NODISCARD IRQM_API int irqm_alloc_managed_block(struct irqm_matrix *m,
 						     const unsigned long *mask,
 						     unsigned int nr_mask_bits, unsigned int order,
 						     unsigned int *mapped_cpu) IRQM_NOEXCEPT;
+
+/* ---- planning operations (beyond the kernel) --------------------------- */
+
+/**
+ * DOC: Planning
+ *
+ * The kernel's matrix counts vectors; it cannot say whether a block can be
+ * placed later, where a block goes when it moves, or whether a CPU's vectors
+ * fit elsewhere before it goes offline. These functions answer that (the
+ * "Planning operations" of the trace format specification).
+ *
+ * Every successful allocation (irqm_alloc(), irqm_alloc_managed(),
+ * irqm_assign(), the block allocations and irqm_alloc_reserved_block())
+ * creates a *group*: the vector or block it took, named by its CPU and base
+ * vector. Freeing releases members; a group keeps its order (a partly freed
+ * block still needs a whole aligned block to move). Managed groups never
+ * move. When a block's freed vector has been allocated again, two groups
+ * share a CPU and base; (@cpu, @base) then names the one of the lowest order.
+ *
+ * irqm_reserve_block() makes a *guaranteed* reservation of an aligned block:
+ * admitted only if all outstanding ones can be placed at once in the free
+ * space of the online CPUs (exact for aligned power-of-two blocks). It is
+ * separate from irqm_reserve(), which only counts. While one is outstanding,
+ * every operation that takes free vectors (irqm_alloc(), irqm_alloc_block(),
+ * irqm_assign(), irqm_reserve_managed(), irqm_reserve_managed_block(),
+ * irqm_offline(), irqm_move_block(), irqm_evacuate()) takes the first
+ * candidate in its default order that keeps them all placeable, and is
+ * refused with -ENOSPC, changing nothing, if there is none. With none
+ * outstanding, every kernel operation behaves exactly as the kernel's.
+ *
+ * The planning functions that search (irqm_largest_order(),
+ * irqm_alloc_reserved_block(), irqm_can_offline(), irqm_evacuate(),
+ * irqm_move_block()) may allocate memory and give -ENOMEM if it runs out.
+ * While a guaranteed reservation is outstanding, the kernel operations that
+ * take free vectors search the same way and allocate too; without one, they
+ * allocate nothing.
+ */
+
+/**
+ * irqm_largest_order() - the largest block that irqm_alloc_block() would
+ *	place now.
+ * @m: the matrix.
+ * @mask: the candidate CPUs.
+ * @nr_mask_bits: meaningful bits in @mask.
+ *
+ * Placement-aware: the largest order k for which irqm_alloc_block(@m, @mask,
+ * @nr_mask_bits, k, false, ...) would succeed now (a free aligned block of
+ * 2^k vectors on an online CPU of the mask whose @available counter is at
+ * least 2^k, keeping the guaranteed reservations placeable). Changes nothing.
+ *
+ * Return: the order, 0 to IRQM_MAX_ORDER; -EINVAL if @m is NULL, the mask is
+ * empty or NULL with @nr_mask_bits > 0, or a CPU is out of range; -ENOSPC if
+ * not even one vector can be placed; -ENOMEM if memory runs out.
+ */
+IRQM_NODISCARD IRQM_API int irqm_largest_order(const struct irqm_matrix *m,
+					       const unsigned long *mask,
+					       unsigned int nr_mask_bits) IRQM_NOEXCEPT;
+
+/**
+ * irqm_reserve_block() - make a guaranteed reservation of an aligned block.
+ * @m: the matrix.
+ * @order: 0 to IRQM_MAX_ORDER (1 to 32 vectors).
+ *
+ * Reserves one aligned block of 2^@order vectors on some online CPU, to be
+ * taken later with irqm_alloc_reserved_block() (a driver at probe time,
+ * before it activates the device). Admitted only if every outstanding
+ * guaranteed reservation, this one included, can be placed at once into the
+ * free aligned space of the online CPUs. No vector is taken yet and no
+ * counter moves (@global_reserved included); see DOC: Planning for how the
+ * other operations keep the guarantee.
+ *
+ * Return: 0; -EINVAL if @m is NULL or @order is out of range; -ENOSPC if
+ * the reservation cannot be guaranteed (nothing changes).
+ */
+IRQM_NODISCARD IRQM_API int irqm_reserve_block(struct irqm_matrix *m,
+					       unsigned int order) IRQM_NOEXCEPT;
+
+/**
+ * irqm_remove_reserved_block() - withdraw one guaranteed reservation.
+ * @m: the matrix.
+ * @order: the order it was made with.
+ *
+ * Return: 0; -EINVAL if @m is NULL or @order is out of range; -EBUSY if no
+ * guaranteed reservation of @order is outstanding.
+ */
+IRQM_NODISCARD IRQM_API int irqm_remove_reserved_block(struct irqm_matrix *m,
+						       unsigned int order) IRQM_NOEXCEPT;
+
+/**
+ * irqm_alloc_reserved_block() - allocate a guaranteed reservation.
+ * @m: the matrix.
+ * @mask: the candidate CPUs.
+ * @nr_mask_bits: meaningful bits in @mask.
+ * @order: the order of an outstanding irqm_reserve_block().
+ * @mapped_cpu: where the chosen CPU is stored (untouched on failure).
+ *
+ * Placed by the irqm_alloc_block() rule among the online CPUs of the mask,
+ * taking the first candidate that keeps the other outstanding reservations
+ * placeable; the reservation is then retired. Accounted as
+ * irqm_alloc_block() with @reserved false. With every online CPU in the mask
+ * it cannot fail for want of room.
+ *
+ * Return: the base vector (>= 0, a multiple of 2^@order); -EINVAL if @m or
+ * @mapped_cpu is NULL, the mask is empty or NULL with @nr_mask_bits > 0, a
+ * CPU or @order is out of range; -EBUSY if no guaranteed reservation of
+ * @order is outstanding; -ENOSPC if no CPU of the mask can take it (the
+ * reservation stays); -ENOMEM if memory runs out.
+ */
+IRQM_NODISCARD IRQM_API int irqm_alloc_reserved_block(struct irqm_matrix *m,
+						      const unsigned long *mask,
+						      unsigned int nr_mask_bits, unsigned int order,
+						      unsigned int *mapped_cpu) IRQM_NOEXCEPT;
+
+/**
+ * irqm_can_offline() - whether a CPU's vectors fit on the other online CPUs.
+ * @m: the matrix.
+ * @cpu: the CPU to be taken offline.
+ *
+ * Placement-aware, where the kernel's lapic_can_unplug_cpu() only compares
+ * counts: every non-managed group on @cpu needs a free aligned block of its
+ * order on another online CPU, all at once, with the guaranteed reservations
+ * still placeable. Managed groups stay (the kernel shuts them down). Changes
+ * nothing.
+ *
+ * Return: the number of vectors that would move (>= 0); -EINVAL if @m is
+ * NULL or @cpu is out of range; -EBUSY if @cpu is offline or holds a pinned
+ * group; -ENOSPC if the groups do not fit; -ENOMEM if memory runs out.
+ */
+IRQM_NODISCARD IRQM_API int irqm_can_offline(const struct irqm_matrix *m,
+					     unsigned int cpu) IRQM_NOEXCEPT;
+
+/**
+ * irqm_evacuate() - move every non-managed group off a CPU.
+ * @m: the matrix.
+ * @cpu: the CPU.
+ *
+ * Largest group first (ties: lower base first), each make-before-break into a
+ * free aligned block of its order, placed by the irqm_alloc_block() rule
+ * among the other online CPUs (the first candidate that keeps the groups
+ * still to move and the guaranteed reservations placeable); members keep
+ * their offsets in the block. All or nothing, and it succeeds whenever
+ * irqm_can_offline() does. @cpu stays online: irqm_offline() is the caller's
+ * next step.
+ *
+ * Return: the number of vectors moved (>= 0); errors as irqm_can_offline()
+ * (-EINVAL, -EBUSY, -ENOSPC, -ENOMEM), with nothing changed.
+ */
+IRQM_NODISCARD IRQM_API int irqm_evacuate(struct irqm_matrix *m, unsigned int cpu) IRQM_NOEXCEPT;
+
+/**
+ * irqm_move_block() - move a group to another place (an affinity change).
+ * @m: the matrix.
+ * @cpu: the CPU the group is on.
+ * @base: the group's base vector (for a single vector, the vector).
+ * @mask: the CPUs it may move to.
+ * @nr_mask_bits: meaningful bits in @mask.
+ * @new_cpu: where the new CPU is stored (untouched on failure).
+ *
+ * The group goes where the irqm_alloc_block() rule puts a block of its order
+ * among the online CPUs of the mask (never its current place; the same CPU
+ * is allowed). The target block must be wholly free; the members are
+ * allocated at the same offsets in it before the old ones are freed, so for
+ * a moment both are held, as during the kernel's two-step affinity change.
+ *
+ * Return: the new base vector (>= 0); -EINVAL if @m or @new_cpu is NULL,
+ * @cpu is out of range, @base is not below @bits, the mask is empty or NULL
+ * with @nr_mask_bits > 0, or a CPU of it is out of range; -ENOENT if no
+ * group is based at (@cpu, @base); -EBUSY if the group is pinned or managed;
+ * -ENOSPC if there is no room; -ENOMEM if memory runs out.
+ */
+IRQM_NODISCARD IRQM_API int irqm_move_block(struct irqm_matrix *m, unsigned int cpu,
+					    unsigned int base, const unsigned long *mask,
+					    unsigned int nr_mask_bits,
+					    unsigned int *new_cpu) IRQM_NOEXCEPT;
+
+/**
+ * irqm_pin() - mark a group immovable.
+ * @m: the matrix.
+ * @cpu: the CPU the group is on.
+ * @base: the group's base vector.
+ *
+ * For a device that caches its message (as some firmware does): while
+ * pinned, irqm_move_block() of the group and irqm_can_offline() and
+ * irqm_evacuate() of its CPU give -EBUSY. Pinning a pinned group does
+ * nothing. Freeing the group's vectors drops the mark.
+ *
+ * Return: 0; -EINVAL if @m is NULL, @cpu is out of range or @base is not
+ * below @bits; -ENOENT if no group is based at (@cpu, @base).
+ */
+IRQM_NODISCARD IRQM_API int irqm_pin(struct irqm_matrix *m, unsigned int cpu,
+				     unsigned int base) IRQM_NOEXCEPT;
+
+/**
+ * irqm_unpin() - make a pinned group movable again.
+ * @m: the matrix.
+ * @cpu: the CPU the group is on.
+ * @base: the group's base vector.
+ *
+ * Unpinning a group that is not pinned does nothing.
+ *
+ * Return: as irqm_pin().
+ */
+IRQM_NODISCARD IRQM_API int irqm_unpin(struct irqm_matrix *m, unsigned int cpu,
+				       unsigned int base) IRQM_NOEXCEPT;
 
 /* ---- queries ----------------------------------------------------------- */
 

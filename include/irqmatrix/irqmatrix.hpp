@@ -12,6 +12,7 @@
 #include "matrix.hpp"
 #include "metrics.hpp"
 #include "placement.hpp"
+#include "planner.hpp"
 #include "result.hpp"
 #include "trace.hpp"
 #include "version.hpp"

@@ -318,6 +318,36 @@ public:
         return checked(alloc_managed_impl(mask, order, /*single=*/false));
     }
 
+    // ---- placed operations (the planner's building blocks) ---------------
+    // The block operations with the placement decided by the caller (the
+    // planner of planner.hpp, which must choose among candidates), with the
+    // same accounting. Not kernel functions.
+
+    /// alloc_block's accounting for the block [base, base + 2^order) on
+    /// `cpu`. errc::invalid: cpu or order out of range, base unaligned or
+    /// outside the window; errc::busy: CPU offline, a vector not free, the
+    /// available counter below 2^order, or reserved with too few reservations.
+    result<placement> alloc_at(unsigned cpu, unsigned base, unsigned order, bool reserved) noexcept {
+        if (auto v = validate_block(cpu, base, order); !v) return fail(v.error());
+        const unsigned n = block_size(order);
+        const auto& cm = cpus_[cpu];
+        if (!cm.online || cm.available < n || !free_map(cpu).all_set(base, n) ||
+            (reserved && global_reserved_ < n))
+            return fail(errc::busy);
+        return checked(take_block({cpu, base}, n, reserved));
+    }
+
+    /// reserve_managed_block's accounting for the block [base, base +
+    /// 2^order) on `cpu`, online or not. errc::invalid as alloc_at;
+    /// errc::busy: a vector of the block is not free.
+    status reserve_managed_at(unsigned cpu, unsigned base, unsigned order) noexcept {
+        if (auto v = validate_block(cpu, base, order); !v) return fail(v.error());
+        const unsigned n = block_size(order);
+        if (!free_map(cpu).all_set(base, n)) return fail(errc::busy);
+        reserve_managed_range(cpu, base, n);
+        return checked(status{});
+    }
+
     // ---- queries ---------------------------------------------------------
 
     matrix_stats stats() const noexcept {
@@ -666,18 +696,29 @@ private:
         mask.for_each([&](unsigned c) { room = room && first_free_block(c, order) < Capacity; });
         if (!room) return fail(errc::no_space);
         const unsigned n = block_size(order);
-        mask.for_each([&](unsigned c) {
-            auto& cm = cpus_[c];
-            cm.managed_map.set_range(first_free_block(c, order), n);
-            cm.managed += n;
-            if (cm.online) {
-                cm.available -= n;
-                global_available_ -= n;
-            } else if (cm.initialized) {
-                cm.available_drift += n;  // Q1: reserved while offline, not charged
-            }
-            refresh(c);
-        });
+        mask.for_each([&](unsigned c) { reserve_managed_range(c, first_free_block(c, order), n); });
+        return {};
+    }
+
+    void reserve_managed_range(unsigned c, unsigned base, unsigned n) noexcept {
+        auto& cm = cpus_[c];
+        cm.managed_map.set_range(base, n);
+        cm.managed += n;
+        if (cm.online) {
+            cm.available -= n;
+            global_available_ -= n;
+        } else if (cm.initialized) {
+            cm.available_drift += n;  // Q1: reserved while offline, not charged
+        }
+        refresh(c);
+    }
+
+    status validate_block(unsigned cpu, unsigned base, unsigned order) const noexcept {
+        if (cpu >= nr_cpus() || order > max_order) return fail(errc::invalid);
+        const unsigned n = block_size(order);
+        // alloc_end_ - base, not base + n: a base near UINT_MAX would wrap.
+        if (base % n != 0 || base < alloc_start_ || base >= alloc_end_ || alloc_end_ - base < n)
+            return fail(errc::invalid);
         return {};
     }
 
@@ -735,6 +776,11 @@ private:
         }
         IRQMATRIX_ASSERT_EXPENSIVE(free_map(p.cpu).all_set(p.base, n),
                                    "placement returned a non-free block");
+        return take_block(p, n, reserved);
+    }
+
+    // Allocates the free block [p.base, p.base + n) on online CPU p.cpu.
+    result<placement> take_block(placement p, unsigned n, bool reserved) noexcept {
         auto& cm = cpus_[p.cpu];
         const word_snapshot before = snapshot(p.cpu, p.base);
         cm.alloc_map.set_word(before.word, cm.alloc_map.word(before.word) | run_mask(p.base % 64, n));

@@ -24,6 +24,7 @@
 #include "cpuset.hpp"
 #include "dump.hpp"
 #include "matrix.hpp"
+#include "planner.hpp"
 #include "result.hpp"
 
 IRQMATRIX_BEGIN_NAMESPACE
@@ -149,6 +150,16 @@ inline constexpr op_signature signatures[] = {
     {"reserve_managed_block", "ln"},
     {"remove_managed_block", "ln"},
     {"alloc_managed_block", "ln"},
+    // planning operations (planner.hpp)
+    {"largest_order", "l"},
+    {"reserve_block", "n"},
+    {"remove_reserved_block", "n"},
+    {"alloc_reserved_block", "ln"},
+    {"can_offline", "n"},
+    {"evacuate", "n"},
+    {"move_block", "nnl"},
+    {"pin", "nn"},
+    {"unpin", "nn"},
 };
 
 /// Parsed arguments, in order: numbers and flags in `num`, a CPU list in `cpus`.
@@ -229,6 +240,19 @@ outcome execute(Matrix& m, std::string_view name, const arguments& a) {
     if (name == "reserve_managed_block") return to_outcome(m.reserve_managed_block(cpus, n[0]));
     if (name == "remove_managed_block") return to_outcome(m.remove_managed_block(cpus, n[0]));
     if (name == "alloc_managed_block") return to_outcome(m.alloc_managed_block(cpus, n[0]));
+    // The planning operations need a planner; on a bare matrix they are
+    // operations it does not have.
+    if constexpr (requires { m.largest_order(cpus); }) {
+        if (name == "largest_order") return to_outcome(m.largest_order(cpus));
+        if (name == "reserve_block") return to_outcome(m.reserve_block(n[0]));
+        if (name == "remove_reserved_block") return to_outcome(m.remove_reserved_block(n[0]));
+        if (name == "alloc_reserved_block") return to_outcome(m.alloc_reserved_block(cpus, n[0]));
+        if (name == "can_offline") return to_outcome(m.can_offline(n[0]));
+        if (name == "evacuate") return to_outcome(m.evacuate(n[0]));
+        if (name == "move_block") return to_outcome(m.move_block(n[0], n[1], cpus));
+        if (name == "pin") return to_outcome(m.pin(n[0], n[1]));
+        if (name == "unpin") return to_outcome(m.unpin(n[0], n[1]));
+    }
     return outcome::of_error(errc::invalid);
 }
 
@@ -236,8 +260,10 @@ outcome execute(Matrix& m, std::string_view name, const arguments& a) {
 /// one of the supported capacities (256 for up to 256 bits, 2048 above).
 class session {
 public:
-    using small_matrix = basic_matrix<256>;
-    using large_matrix = basic_matrix<2048>;
+    // Planners, so that the planning operations work; visit() shows their
+    // matrices.
+    using small_matrix = basic_planner<256>;
+    using large_matrix = basic_planner<2048>;
 
     /// Runs one operation given as its words (the first is the operation).
     outcome run(const std::vector<std::string_view>& words) {
@@ -266,6 +292,14 @@ public:
     /// Calls f(matrix) on the current matrix, or returns `otherwise` if none.
     template <class F, class R>
     R visit(F&& f, R otherwise) const {
+        if (const auto* m = std::get_if<small_matrix>(&state_)) return f(m->matrix());
+        if (const auto* m = std::get_if<large_matrix>(&state_)) return f(m->matrix());
+        return otherwise;
+    }
+
+    /// Calls f(planner) on the current planner, or returns `otherwise`.
+    template <class F, class R>
+    R visit_planner(F&& f, R otherwise) const {
         if (const auto* m = std::get_if<small_matrix>(&state_)) return f(*m);
         if (const auto* m = std::get_if<large_matrix>(&state_)) return f(*m);
         return otherwise;

@@ -4,7 +4,9 @@
  * and, from a copy, as C++: every function, every case of "Errors for bad
  * input" in the trace format specification (each checked to leave the state
  * exactly as it was: counters, drift, bitmaps and the debugfs text), the
- * golden geometries and the start of golden trace kernel-01.
+ * golden geometries, the start of golden trace kernel-01, and the planning
+ * operations (results, errors, refusals that change nothing; guarantees,
+ * which no getter shows, are checked through what they let through).
  *
  * Plain C on purpose: no test framework, no casts (the C++ build has
  * -Wold-style-cast), no allocation. CHECK() counts; main() prints
@@ -968,6 +970,345 @@ static void test_verify_messages(void)
 	irqm_destroy(m);
 }
 
+/* ---- planning operations ----------------------------------------------------- */
+
+/* The planning functions refuse a NULL matrix, NULL out-parameters and bad
+ * masks like the kernel operations, changing nothing. */
+static void test_planning_null_arguments(void)
+{
+	unsigned long mask[1] = {1ul}, none[1] = {0ul}, c2[1] = {4ul};
+	unsigned int cpu = 77;
+	struct irqm_matrix *m;
+
+	CHECK_EQ(irqm_largest_order(NULL, mask, 1), IRQM_EINVAL);
+	CHECK_EQ(irqm_reserve_block(NULL, 0), IRQM_EINVAL);
+	CHECK_EQ(irqm_remove_reserved_block(NULL, 0), IRQM_EINVAL);
+	CHECK_EQ(irqm_alloc_reserved_block(NULL, mask, 1, 0, &cpu), IRQM_EINVAL);
+	CHECK_EQ(irqm_can_offline(NULL, 0), IRQM_EINVAL);
+	CHECK_EQ(irqm_evacuate(NULL, 0), IRQM_EINVAL);
+	CHECK_EQ(irqm_move_block(NULL, 0, 32, mask, 1, &cpu), IRQM_EINVAL);
+	CHECK_EQ(irqm_pin(NULL, 0, 32), IRQM_EINVAL);
+	CHECK_EQ(irqm_unpin(NULL, 0, 32), IRQM_EINVAL);
+	CHECK_EQ(cpu, 77);
+
+	m = irqm_create(256, 32, 236, 2);
+	CHECK(m != NULL);
+	DONE(m, irqm_online(m, 0), 0);
+	DONE(m, irqm_online(m, 1), 0);
+	expect_placed(irqm_alloc(m, mask, 1, false, &cpu), &cpu, 0, 32, "setup", __LINE__);
+	DONE(m, irqm_reserve_block(m, 0), 0);
+	cpu = 77;
+	REFUSED(m, irqm_alloc_reserved_block(m, mask, 1, 0, NULL), IRQM_EINVAL);
+	REFUSED(m, irqm_move_block(m, 0, 32, mask, 2, NULL), IRQM_EINVAL);
+	/* A NULL mask with bits, the empty mask, a CPU the matrix lacks. */
+	REFUSED(m, irqm_largest_order(m, NULL, 2), IRQM_EINVAL);
+	REFUSED(m, irqm_largest_order(m, NULL, 0), IRQM_EINVAL);
+	REFUSED(m, irqm_largest_order(m, none, 2), IRQM_EINVAL);
+	REFUSED(m, irqm_largest_order(m, c2, 3), IRQM_EINVAL);
+	REFUSED(m, irqm_alloc_reserved_block(m, NULL, 2, 0, &cpu), IRQM_EINVAL);
+	REFUSED(m, irqm_alloc_reserved_block(m, none, 2, 0, &cpu), IRQM_EINVAL);
+	REFUSED(m, irqm_alloc_reserved_block(m, c2, 3, 0, &cpu), IRQM_EINVAL);
+	REFUSED(m, irqm_move_block(m, 0, 32, NULL, 2, &cpu), IRQM_EINVAL);
+	REFUSED(m, irqm_move_block(m, 0, 32, none, 2, &cpu), IRQM_EINVAL);
+	REFUSED(m, irqm_move_block(m, 0, 32, c2, 3, &cpu), IRQM_EINVAL);
+	/* CPU, base or order out of range. */
+	REFUSED(m, irqm_reserve_block(m, IRQM_MAX_ORDER + 1), IRQM_EINVAL);
+	REFUSED(m, irqm_remove_reserved_block(m, IRQM_MAX_ORDER + 1), IRQM_EINVAL);
+	REFUSED(m, irqm_alloc_reserved_block(m, mask, 1, IRQM_MAX_ORDER + 1, &cpu), IRQM_EINVAL);
+	REFUSED(m, irqm_can_offline(m, 2), IRQM_EINVAL);
+	REFUSED(m, irqm_evacuate(m, 2), IRQM_EINVAL);
+	REFUSED(m, irqm_move_block(m, 2, 32, mask, 1, &cpu), IRQM_EINVAL);
+	REFUSED(m, irqm_move_block(m, 0, 256, mask, 1, &cpu), IRQM_EINVAL);
+	REFUSED(m, irqm_pin(m, 2, 32), IRQM_EINVAL);
+	REFUSED(m, irqm_pin(m, 0, 256), IRQM_EINVAL);
+	REFUSED(m, irqm_unpin(m, 2, 32), IRQM_EINVAL);
+	REFUSED(m, irqm_unpin(m, 0, 256), IRQM_EINVAL);
+	CHECK_EQ(cpu, 77);
+	/* The order-0 guarantee is still outstanding, exactly once. */
+	DONE(m, irqm_remove_reserved_block(m, 0), 0);
+	REFUSED(m, irqm_remove_reserved_block(m, 0), IRQM_EBUSY);
+	irqm_destroy(m);
+}
+
+/*
+ * largest_order: placement-aware, a query only. The window [8, 40) of a
+ * 64-vector matrix holds one aligned 16-block ([16, 32)) and no 32-block.
+ */
+static void test_largest_order(void)
+{
+	struct irqm_matrix *m = irqm_create(64, 8, 40, 2);
+	unsigned long c0[1] = {1ul}, c1[1] = {2ul}, all[1] = {3ul};
+	unsigned int cpu = 99;
+
+	CHECK(m != NULL);
+	REFUSED(m, irqm_largest_order(m, all, 2), IRQM_ENOSPC); /* no CPU online */
+	DONE(m, irqm_online(m, 0), 0);
+	DONE(m, irqm_online(m, 1), 0);
+	REFUSED(m, irqm_largest_order(m, all, 2), 4);
+	REFUSED(m, irqm_alloc_block(m, all, 2, 5, false, &cpu), IRQM_ENOSPC);
+	expect_placed(irqm_alloc(m, c0, 2, false, &cpu), &cpu, 0, 8, "single", __LINE__);
+	expect_placed(irqm_alloc_block(m, c0, 2, 4, false, &cpu), &cpu, 0, 16, "16-block",
+		      __LINE__);
+	/* CPU 0 keeps 9-15 and 32-39: an aligned 8-block at 32 at best. */
+	REFUSED(m, irqm_largest_order(m, c0, 2), 3);
+	REFUSED(m, irqm_largest_order(m, c1, 2), 4);
+	REFUSED(m, irqm_largest_order(m, all, 2), 4);
+	DONE(m, irqm_free(m, 0, 8, false), 0);
+	REFUSED(m, irqm_largest_order(m, c0, 2), 3); /* 8-15 is an 8-block too */
+	expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu, 0, 8, "8-block",
+		      __LINE__);
+	expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu, 0, 32, "8-block",
+		      __LINE__);
+	REFUSED(m, irqm_largest_order(m, c0, 2), IRQM_ENOSPC); /* full */
+	DONE(m, irqm_offline(m, 1), 0);
+	REFUSED(m, irqm_largest_order(m, all, 2), IRQM_ENOSPC); /* CPU 1 offline */
+	irqm_destroy(m);
+}
+
+/*
+ * Guaranteed reservations. Window [8, 40) on two CPUs: one free aligned
+ * 16-block per CPU, so two order-4 guarantees fit and a third does not, and
+ * while both are outstanding the other operations must leave those blocks be.
+ */
+static void test_reserve_block(void)
+{
+	struct irqm_matrix *m = irqm_create(64, 8, 40, 2);
+	unsigned long c0[1] = {1ul}, c1[1] = {2ul}, all[1] = {3ul};
+	unsigned long map[MAX_WORDS];
+	unsigned int cpu = 99;
+
+	CHECK(m != NULL);
+	REFUSED(m, irqm_reserve_block(m, 0), IRQM_ENOSPC); /* no CPU online */
+	DONE(m, irqm_online(m, 0), 0);
+	DONE(m, irqm_online(m, 1), 0);
+	REFUSED(m, irqm_reserve_block(m, 5), IRQM_ENOSPC); /* no 32-block anywhere */
+	/* Admitted, and no counter moves (global_reserved is irqm_reserve()'s). */
+	REFUSED(m, irqm_reserve_block(m, 4), 0);
+	REFUSED(m, irqm_reserve_block(m, 4), 0);
+	REFUSED(m, irqm_reserve_block(m, 4), IRQM_ENOSPC);
+	CHECK_EQ(irqm_reserved(m), 0);
+	REFUSED(m, irqm_remove_reserved_block(m, 3), IRQM_EBUSY);
+	REFUSED(m, irqm_alloc_reserved_block(m, all, 2, 3, &cpu), IRQM_EBUSY);
+
+	/* The kernel would place this 16-block; the guarantees forbid it. */
+	REFUSED(m, irqm_alloc_block(m, all, 2, 4, false, &cpu), IRQM_ENOSPC);
+	REFUSED(m, irqm_largest_order(m, all, 2), 3);
+	REFUSED(m, irqm_reserve_managed_block(m, c0, 2, 4), IRQM_ENOSPC);
+	REFUSED(m, irqm_assign(m, 0, 20), IRQM_ENOSPC); /* inside CPU 0's 16-block */
+	REFUSED(m, irqm_offline(m, 1), IRQM_ENOSPC);	/* CPU 0 alone holds one */
+	/* What leaves them placeable goes ahead, at the first such place. */
+	expect_placed(irqm_alloc_block(m, all, 2, 3, false, &cpu), &cpu, 0, 8, "8-block",
+		      __LINE__);
+	DONE(m, irqm_assign(m, 0, 33), 0);
+	/* Managed reservations skip the guaranteed blocks: CPU 0's lowest free
+	 * vector is 16, taken instead is 32; CPU 1 keeps the kernel's 8. */
+	DONE(m, irqm_reserve_managed(m, all, 2), 0);
+	CHECK_EQ(irqm_cpu_managed_map(m, 0, map, 64), 1);
+	CHECK(test_bit(map, 32));
+	CHECK_EQ(irqm_cpu_managed_map(m, 1, map, 64), 1);
+	CHECK(test_bit(map, 8));
+	expect_cpu(m, 0, true, 22, 9, 1, 0, __LINE__);
+	expect_cpu(m, 1, true, 31, 0, 1, 0, __LINE__);
+
+	/* Allocate one: CPU 1 has the most available. */
+	expect_placed(irqm_alloc_reserved_block(m, all, 2, 4, &cpu), &cpu, 1, 16, "guaranteed",
+		      __LINE__);
+	expect_cpu(m, 1, true, 15, 16, 1, 0, __LINE__);
+	/* The other one is CPU 0's: not placeable on CPU 1, and it stays. */
+	REFUSED(m, irqm_alloc_reserved_block(m, c1, 2, 4, &cpu), IRQM_ENOSPC);
+	REFUSED(m, irqm_offline(m, 0), IRQM_ENOSPC);
+	REFUSED(m, irqm_reserve_block(m, 0), 0);
+	DONE(m, irqm_remove_reserved_block(m, 0), 0);
+	/* Withdrawn, the kernel's rules apply again. */
+	DONE(m, irqm_remove_reserved_block(m, 4), 0);
+	REFUSED(m, irqm_remove_reserved_block(m, 4), IRQM_EBUSY);
+	expect_placed(irqm_alloc_block(m, all, 2, 4, false, &cpu), &cpu, 0, 16, "16-block",
+		      __LINE__);
+	DONE(m, irqm_offline(m, 0), 0);
+	irqm_destroy(m);
+}
+
+/* move_block, pin and unpin: an affinity change of a group. */
+static void test_move_block(void)
+{
+	struct irqm_matrix *m = irqm_create(256, 32, 236, 3);
+	unsigned long c0[1] = {1ul}, c2[1] = {4ul}, all[1] = {7ul};
+	unsigned long map[MAX_WORDS];
+	unsigned int cpu = 99, ncpu = 99;
+
+	CHECK(m != NULL);
+	DONE(m, irqm_online(m, 0), 0);
+	DONE(m, irqm_online(m, 1), 0);
+	DONE(m, irqm_online(m, 2), 0);
+	expect_placed(irqm_alloc_block(m, all, 3, 3, false, &cpu), &cpu, 0, 32, "8-block",
+		      __LINE__);
+	expect_placed(irqm_alloc(m, all, 3, false, &cpu), &cpu, 1, 32, "single", __LINE__);
+
+	/* To CPU 2; then within CPU 2 (never the current place). */
+	expect_placed(irqm_move_block(m, 0, 32, c2, 3, &ncpu), &ncpu, 2, 32, "move", __LINE__);
+	expect_cpu(m, 0, true, 204, 0, 0, 0, __LINE__);
+	expect_cpu(m, 2, true, 196, 8, 0, 0, __LINE__);
+	expect_placed(irqm_move_block(m, 2, 32, c2, 3, &ncpu), &ncpu, 2, 40, "move in place",
+		      __LINE__);
+	CHECK_EQ(irqm_cpu_alloc_map(m, 2, map, 256), 8);
+	CHECK(test_bit(map, 40) && test_bit(map, 47) && !test_bit(map, 32));
+	/* A single vector is a group too. */
+	expect_placed(irqm_move_block(m, 1, 32, all, 3, &ncpu), &ncpu, 0, 32, "move single",
+		      __LINE__);
+
+	/* Not a group's base, or nothing there. */
+	ncpu = 99;
+	REFUSED(m, irqm_move_block(m, 2, 32, all, 3, &ncpu), IRQM_ENOENT);
+	REFUSED(m, irqm_move_block(m, 2, 41, all, 3, &ncpu), IRQM_ENOENT);
+	REFUSED(m, irqm_move_block(m, 1, 32, all, 3, &ncpu), IRQM_ENOENT);
+	REFUSED(m, irqm_pin(m, 2, 41), IRQM_ENOENT);
+	REFUSED(m, irqm_unpin(m, 1, 32), IRQM_ENOENT);
+
+	/* Pinned: neither moved nor evacuated; unpinned, it moves again. */
+	REFUSED(m, irqm_pin(m, 2, 40), 0);
+	REFUSED(m, irqm_pin(m, 2, 40), 0);
+	REFUSED(m, irqm_move_block(m, 2, 40, all, 3, &ncpu), IRQM_EBUSY);
+	REFUSED(m, irqm_can_offline(m, 2), IRQM_EBUSY);
+	REFUSED(m, irqm_evacuate(m, 2), IRQM_EBUSY);
+	REFUSED(m, irqm_unpin(m, 2, 40), 0);
+	REFUSED(m, irqm_unpin(m, 2, 40), 0);
+	REFUSED(m, irqm_can_offline(m, 2), 8);
+	CHECK_EQ(ncpu, 99);
+	expect_placed(irqm_move_block(m, 2, 40, all, 3, &ncpu), &ncpu, 1, 32, "move unpinned",
+		      __LINE__);
+
+	/* A partly freed block keeps its order and its members' offsets. */
+	DONE(m, irqm_free(m, 1, 33, false), 0);
+	expect_placed(irqm_move_block(m, 1, 32, c2, 3, &ncpu), &ncpu, 2, 32, "move partial",
+		      __LINE__);
+	CHECK_EQ(irqm_cpu_alloc_map(m, 2, map, 256), 7);
+	CHECK(test_bit(map, 32) && !test_bit(map, 33) && test_bit(map, 34) && test_bit(map, 39));
+	expect_cpu(m, 1, true, 204, 0, 0, 0, __LINE__);
+
+	/* Managed groups never move. */
+	DONE(m, irqm_reserve_managed(m, c0, 3), 0);
+	expect_placed(irqm_alloc_managed(m, c0, 3, &cpu), &cpu, 0, 33, "managed", __LINE__);
+	REFUSED(m, irqm_move_block(m, 0, 33, all, 3, &ncpu), IRQM_EBUSY);
+	REFUSED(m, irqm_can_offline(m, 0), 1); /* only the single vector 32 moves */
+	/* A pinned group blocks its CPU's offline check, managed or not. */
+	REFUSED(m, irqm_pin(m, 0, 33), 0);
+	REFUSED(m, irqm_can_offline(m, 0), IRQM_EBUSY);
+	REFUSED(m, irqm_evacuate(m, 0), IRQM_EBUSY);
+	REFUSED(m, irqm_unpin(m, 0, 33), 0);
+	DONE(m, irqm_evacuate(m, 0), 1);
+	expect_cpu(m, 0, true, 203, 1, 1, 1, __LINE__);
+	irqm_destroy(m);
+}
+
+/* No room: the target CPUs have no free aligned block of the group's order. */
+static void test_move_block_no_space(void)
+{
+	struct irqm_matrix *m = irqm_create(64, 8, 24, 2);
+	unsigned long c0[1] = {1ul}, c1[1] = {2ul}, all[1] = {3ul};
+	unsigned int cpu = 99, ncpu = 99;
+
+	CHECK(m != NULL);
+	DONE(m, irqm_online(m, 0), 0);
+	DONE(m, irqm_online(m, 1), 0);
+	expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu, 0, 8, "8-block",
+		      __LINE__);
+	DONE(m, irqm_assign(m, 1, 12), 0);
+	DONE(m, irqm_assign(m, 1, 20), 0);
+	/* CPU 1 has 14 free vectors but no aligned 8-block. */
+	REFUSED(m, irqm_move_block(m, 0, 8, c1, 2, &ncpu), IRQM_ENOSPC);
+	CHECK_EQ(ncpu, 99);
+	/* CPU 1 comes first (most available) but cannot serve; CPU 0's 16 can. */
+	expect_placed(irqm_move_block(m, 0, 8, all, 2, &ncpu), &ncpu, 0, 16, "move", __LINE__);
+	REFUSED(m, irqm_move_block(m, 0, 16, c1, 2, &ncpu), IRQM_ENOSPC);
+	expect_placed(irqm_move_block(m, 0, 16, c0, 2, &ncpu), &ncpu, 0, 8, "move back",
+		      __LINE__);
+	/* Both of CPU 0's blocks taken: nowhere to go. */
+	expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu, 0, 16, "8-block",
+		      __LINE__);
+	REFUSED(m, irqm_move_block(m, 0, 8, all, 2, &ncpu), IRQM_ENOSPC);
+	REFUSED(m, irqm_can_offline(m, 0), IRQM_ENOSPC);
+	irqm_destroy(m);
+}
+
+/*
+ * can_offline and evacuate against the kernel's count-based unplug check
+ * (lapic_can_unplug_cpu(): allocated(cpu) <= available(cpu, cpudown)).
+ * Window [8, 40) of three CPUs; CPU 2 holds an 8-block, a single and a
+ * managed vector; CPUs 0 and 1 have room by count but no aligned 8-block.
+ */
+static void test_can_offline(void)
+{
+	struct irqm_matrix *m = irqm_create(64, 8, 40, 3);
+	unsigned long c2[1] = {4ul};
+	unsigned long map[MAX_WORDS];
+	unsigned int cpu = 99, tomove = 0, avl = 0, c, bit;
+
+	CHECK(m != NULL);
+	for (c = 0; c < 3; c++)
+		DONE(m, irqm_online(m, c), 0);
+	expect_placed(irqm_alloc_block(m, c2, 3, 3, false, &cpu), &cpu, 2, 8, "8-block",
+		      __LINE__);
+	expect_placed(irqm_alloc(m, c2, 3, false, &cpu), &cpu, 2, 16, "single", __LINE__);
+	DONE(m, irqm_reserve_managed(m, c2, 3), 0);
+	expect_placed(irqm_alloc_managed(m, c2, 3, &cpu), &cpu, 2, 17, "managed", __LINE__);
+	for (c = 0; c < 2; c++)
+		for (bit = 8; bit < 40; bit += 8)
+			DONE(m, irqm_assign(m, c, bit + 3), 0);
+
+	/* The kernel's check says yes: 9 to move, 56 available elsewhere. */
+	CHECK_EQ(irqm_allocated(m, 2, &tomove), 0);
+	CHECK_EQ(irqm_available(m, 2, true, &avl), 0);
+	CHECK_EQ(tomove, 9);
+	CHECK_EQ(avl, 56);
+	/* Placement says no, and evacuate refuses whole. */
+	REFUSED(m, irqm_can_offline(m, 2), IRQM_ENOSPC);
+	REFUSED(m, irqm_evacuate(m, 2), IRQM_ENOSPC);
+	REFUSED(m, irqm_can_offline(m, 0), 4); /* singles fit anywhere */
+
+	/* Free one blocker: CPU 0's [16, 24) opens. */
+	DONE(m, irqm_free(m, 0, 19, false), 0);
+	REFUSED(m, irqm_can_offline(m, 2), 9);
+	DONE(m, irqm_evacuate(m, 2), 9);
+	/* Largest first: the block to CPU 0 (most available), at 16; then the
+	 * single to CPU 1 (now the most available), its lowest free vector. */
+	CHECK_EQ(irqm_cpu_alloc_map(m, 0, map, 64), 3 + 8);
+	CHECK(test_bit(map, 16) && test_bit(map, 23));
+	CHECK_EQ(irqm_cpu_alloc_map(m, 1, map, 64), 4 + 1);
+	CHECK(test_bit(map, 8));
+	/* The managed vector stays (the kernel shuts it down). */
+	CHECK_EQ(irqm_cpu_alloc_map(m, 2, map, 64), 1);
+	CHECK(test_bit(map, 17));
+	expect_cpu(m, 2, true, 31, 1, 1, 1, __LINE__);
+	REFUSED(m, irqm_can_offline(m, 2), 0);
+	REFUSED(m, irqm_evacuate(m, 2), 0);
+	DONE(m, irqm_offline(m, 2), 0);
+	REFUSED(m, irqm_can_offline(m, 2), IRQM_EBUSY);
+	REFUSED(m, irqm_evacuate(m, 2), IRQM_EBUSY);
+	irqm_destroy(m);
+}
+
+/* The 2048-vector planner behind the same interface. */
+static void test_planning_large(void)
+{
+	struct irqm_matrix *m = irqm_create(2048, 32, 2000, 2);
+	unsigned long all[1] = {3ul}, c1[1] = {2ul};
+	unsigned int cpu = 99, ncpu = 99;
+
+	CHECK(m != NULL);
+	DONE(m, irqm_online(m, 0), 0);
+	DONE(m, irqm_online(m, 1), 0);
+	REFUSED(m, irqm_largest_order(m, all, 2), 5);
+	DONE(m, irqm_reserve_block(m, 5), 0);
+	expect_placed(irqm_alloc_reserved_block(m, all, 2, 5, &cpu), &cpu, 0, 32, "guaranteed",
+		      __LINE__);
+	DONE(m, irqm_assign(m, 1, 1990), 0);
+	expect_placed(irqm_move_block(m, 0, 32, c1, 2, &ncpu), &ncpu, 1, 32, "move", __LINE__);
+	REFUSED(m, irqm_can_offline(m, 1), 33);
+	DONE(m, irqm_evacuate(m, 1), 33);
+	CHECK_EQ(irqm_can_offline(m, 1), 0);
+	irqm_destroy(m);
+}
+
 int main(void)
 {
 	test_create();
@@ -985,6 +1326,13 @@ int main(void)
 	test_errors_busy();
 	test_errors_no_space();
 	test_verify_messages();
+	test_planning_null_arguments();
+	test_largest_order();
+	test_reserve_block();
+	test_move_block();
+	test_move_block_no_space();
+	test_can_offline();
+	test_planning_large();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed == 0 ? 0 : 1;
 }

@@ -111,3 +111,7 @@ file(WRITE "${WORK}/not-a-dump.txt" "hello\n")
 run(2 "${TOOL}" import "${WORK}/not-a-dump.txt")
 expect("not-a-dump.txt" err)
 run(2 "${TOOL}" show "${WORK}/no-such-file.txt")
+
+# The planning operations replay with every stated result.
+run(0 "${TOOL}" replay --check "${DATA}/planning.trace")
+expect("0 mismatched" out)
