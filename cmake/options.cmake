@@ -8,6 +8,7 @@ option(IRQMATRIX_BUILD_EXAMPLES "Build the examples" ${PROJECT_IS_TOP_LEVEL})
 option(IRQMATRIX_BUILD_C_API "Build the C interface irqmatrix::c (a compiled shim; needs only C++)"
        ${PROJECT_IS_TOP_LEVEL})
 option(IRQMATRIX_BUILD_BENCHMARKS "Build the Google Benchmark programs" OFF)
+option(IRQMATRIX_BUILD_FUZZERS "Build the libFuzzer programs fuzz-trace and fuzz-ops (clang++ only)" OFF)
 option(IRQMATRIX_WERROR "Treat warnings as errors in our own targets" OFF)
 option(IRQMATRIX_SYSTEM_HEADERS "Consumers see our headers as SYSTEM headers" ON)
 set(IRQMATRIX_DEBUG_LEVEL "" CACHE STRING

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds irqmatrix and runs the whole test suite three ways: g++ and clang++
 # with -Werror at debug level 3 (verify() after every mutation), then g++ with
-# AddressSanitizer and UndefinedBehaviorSanitizer. Installs missing Debian
-# packages when run as root; otherwise prints the command to install them.
+# AddressSanitizer and UndefinedBehaviorSanitizer; then the ThreadSanitizer
+# stress test of locked_matrix, and each libFuzzer target for 60 seconds.
+# Installs missing Debian packages when run as root; otherwise prints the
+# command to install them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup-deps.sh
@@ -11,8 +13,10 @@ irqmatrix_need_catch2
 irqmatrix_need_tool_libs
 irqmatrix_install_missing
 
-for workflow in ci-gcc ci-clang ci-asan; do
+for workflow in ci-gcc ci-clang ci-asan ci-tsan; do
     echo "==== irqmatrix: cmake --workflow --preset $workflow"
     cmake --workflow --preset "$workflow"
 done
-echo "==== irqmatrix: all test workflows passed (g++, clang++, ASan+UBSan)"
+# Each libFuzzer target for a minute (clang++); longer runs: scripts/fuzz.sh.
+./scripts/fuzz.sh 60
+echo "==== irqmatrix: all tests passed (g++, clang++, ASan+UBSan, TSan, 60 s of each fuzzer)"

@@ -9,6 +9,7 @@
 #include "config.hpp"
 #include "cpuset.hpp"
 #include "dump.hpp"
+#include "locked.hpp"
 #include "matrix.hpp"
 #include "metrics.hpp"
 #include "placement.hpp"

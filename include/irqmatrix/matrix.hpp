@@ -71,8 +71,12 @@
 // kernel's walk over the mask; a vector or block search is O(Capacity / 64)
 // word operations. docs/performance.md has the measurements.
 //
-// Thread safety: none inside, like the kernel's (whose callers hold
-// vector_lock). Serialise all calls on one matrix.
+// Thread safety: none inside. The matrix is externally synchronised, like
+// the kernel's, whose callers hold vector_lock around every irq_matrix_*
+// call: serialise all calls on one matrix, const queries included (a query
+// that races a mutation reads half-updated counters). Distinct matrices share
+// nothing and need no lock. locked.hpp's locked_matrix pairs a matrix with its
+// lock so that no call can forget it.
 #pragma once
 
 #include <cstdint>
