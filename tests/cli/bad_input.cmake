@@ -181,7 +181,7 @@ file(REMOVE "${t}" "${WORK}/huge.out")  # 60 MB the build tree need not keep
 # ---- input errors: exit 2, naming the file ----------------------------------
 file(MAKE_DIRECTORY "${WORK}/a-directory")
 replay(2 ARGS "${WORK}/a-directory")
-expect("a-directory" err)
+expect("a-directory: Is a directory" err)
 replay(2 ARGS "${WORK}/crlf.trace" "${WORK}/missing.trace")
 expect("online 0 => 0\n" out)
 expect("missing.trace" err)

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -40,6 +41,11 @@ int replay_command(const std::vector<std::string>& files, bool check, bool show)
         std::ifstream file;
         std::istream* in = &std::cin;
         if (name != "-") {
+            std::error_code ec;
+            if (std::filesystem::is_directory(name, ec)) {
+                std::cerr << "irqmatrix: " << name << ": Is a directory\n";
+                return exit_usage;
+            }
             file.open(name);
             if (!file) {
                 std::cerr << "irqmatrix: " << name << ": " << std::strerror(errno) << '\n';
