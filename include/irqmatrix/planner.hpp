@@ -176,7 +176,7 @@ public:
     status assign(unsigned cpu, unsigned bit) noexcept {
         if (outstanding() && cpu < nr_cpus() && bit >= alloc_start() && bit < alloc_end() &&
             !m_.cpu_map(cpu).alloc_map.test(bit) && m_.cpu_map(cpu).online &&
-            m_.free_map(cpu).test(bit) && !fits_after_taking(cpu, bit, 0, demand_))
+            m_.free_map(cpu).test(bit) && !fits_after_taking(cpu, bit, 0, demand_, online_runs(no_cpu)))
             return fail(errc::no_space);
         auto r = m_.assign(cpu, bit);
         if (r) record({cpu, bit, 0});
@@ -510,10 +510,11 @@ private:
         return total;
     }
 
-    // Would `demand` still fit after [base, base + 2^order) on `cpu` is taken?
+    // Would `demand` still fit after [base, base + 2^order) on `cpu` is
+    // taken? `runs` is online_runs(except) of the current state, computed
+    // once by the caller for all the candidates it tries.
     bool fits_after_taking(unsigned cpu, unsigned base, unsigned order, const block_demand& demand,
-                           unsigned except = no_cpu) const noexcept {
-        block_demand total = online_runs(except);
+                           block_demand total, unsigned except = no_cpu) const noexcept {
         const auto before = free_block_runs(m_.free_map(cpu));
         auto after_map = m_.free_map(cpu);
         after_map.reset_range(base, 1u << order);
@@ -540,6 +541,7 @@ private:
         });
         const bool constrained = std::any_of(demand.begin(), demand.end(),
                                              [](std::uint64_t d) { return d != 0; });
+        const block_demand runs = constrained ? online_runs(except) : block_demand{};
         for (const auto& [avail, c] : cpus) {
             const auto free = m_.free_map(c);
             for (unsigned w = 0; w < bitmap_type::word_count; ++w) {
@@ -547,7 +549,7 @@ private:
                 while (starts) {
                     const unsigned base = w * 64 + static_cast<unsigned>(std::countr_zero(starts));
                     starts &= starts - 1;
-                    if (!constrained || fits_after_taking(c, base, order, demand, except))
+                    if (!constrained || fits_after_taking(c, base, order, demand, runs, except))
                         return {c, base};
                 }
             }
@@ -579,12 +581,13 @@ private:
         mask.for_each([&](unsigned c) {
             if (!ok) return;
             const auto free = m_.free_map(c);
+            const block_demand runs = online_runs(no_cpu);  // changes only after a reservation
             for (unsigned w = 0; w < bitmap_type::word_count && ok; ++w) {
                 std::uint64_t starts = aligned_block_starts(free.word(w), order);
                 while (starts) {
                     const unsigned base = w * 64 + static_cast<unsigned>(std::countr_zero(starts));
                     starts &= starts - 1;
-                    if (fits_after_taking(c, base, order, demand_)) {
+                    if (fits_after_taking(c, base, order, demand_, runs)) {
                         ok = static_cast<bool>(m_.reserve_managed_at(c, base, order));
                         return;
                     }

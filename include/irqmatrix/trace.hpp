@@ -162,6 +162,13 @@ inline constexpr op_signature signatures[] = {
     {"unpin", "nn"},
 };
 
+/// The signature of an operation, or nullptr if there is no such operation.
+inline const op_signature* find_signature(std::string_view name) noexcept {
+    for (const auto& s : signatures)
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
 /// Parsed arguments, in order: numbers and flags in `num`, a CPU list in `cpus`.
 struct arguments {
     std::array<unsigned, 4> num{};
@@ -268,9 +275,7 @@ public:
     /// Runs one operation given as its words (the first is the operation).
     outcome run(const std::vector<std::string_view>& words) {
         if (words.empty()) return outcome::of_error(errc::invalid);
-        const op_signature* sig = nullptr;
-        for (const auto& s : signatures)
-            if (s.name == words[0]) sig = &s;
+        const op_signature* sig = find_signature(words[0]);
         if (!sig) return outcome::of_error(errc::invalid);
         const unsigned nr_cpus = visit([](const auto& m) { return m.nr_cpus(); }, max_cpus);
         auto args = parse_arguments(sig->args, words, nr_cpus);

@@ -610,9 +610,7 @@ std::string build_session(std::string_view trace_text, trace::session& s) {
                        got.text();
         } else if (got.error == to_errno(errc::invalid)) {
             // A refusal is a result; a line that is not an operation is not.
-            const trace::op_signature* sig = nullptr;
-            for (const auto& candidate : trace::signatures)
-                if (candidate.name == parts.words[0]) sig = &candidate;
+            const trace::op_signature* sig = trace::find_signature(parts.words[0]);
             if (!sig) return where + "'" + std::string(parts.words[0]) + "' is not an operation";
             const unsigned nr = s.visit([](const auto& m) { return m.nr_cpus(); }, 0u);
             if (!trace::parse_arguments(sig->args, parts.words, nr))

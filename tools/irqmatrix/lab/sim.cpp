@@ -187,9 +187,7 @@ std::string build_from_trace(std::optional<M>& m, const std::string& text) {
     for (unsigned number = 1; std::getline(in, raw); ++number) {
         const auto parts = trace::split_line(raw);
         if (parts.words.empty()) continue;
-        const trace::op_signature* sig = nullptr;
-        for (const auto& s : trace::signatures)
-            if (s.name == parts.words[0]) sig = &s;
+        const trace::op_signature* sig = trace::find_signature(parts.words[0]);
         const std::string where = "start state, line " + std::to_string(number) + ": ";
         if (!sig) return where + "unknown operation";
         const unsigned nr = m ? m->nr_cpus() : max_cpus;
