@@ -511,7 +511,7 @@ private:
     }
 
     // Would `demand` still fit after [base, base + 2^order) on `cpu` is
-    // taken? `runs` is online_runs(except) of the current state, computed
+    // taken? `total` is online_runs(except) of the current state, computed
     // once by the caller for all the candidates it tries.
     bool fits_after_taking(unsigned cpu, unsigned base, unsigned order, const block_demand& demand,
                            block_demand total, unsigned except = no_cpu) const noexcept {
