@@ -38,12 +38,30 @@ inline constexpr std::uint64_t aligned_starts[max_order + 1] = {
     ~std::uint64_t{0},     0x5555555555555555ull, 0x1111111111111111ull,
     0x0101010101010101ull, 0x0001000100010001ull, 0x0000000100000001ull,
 };
+// Bit i of lane_tops[k] is set iff i is the last bit of an aligned 2^k lane.
+inline constexpr std::uint64_t lane_tops[max_order + 1] = {
+    ~std::uint64_t{0},     0xAAAAAAAAAAAAAAAAull, 0x8888888888888888ull,
+    0x8080808080808080ull, 0x8000800080008000ull, 0x8000000080000000ull,
+};
 }  // namespace detail
 
 constexpr std::uint64_t aligned_block_starts(std::uint64_t free, unsigned order) noexcept {
     // After the loop bit i is set iff bits [i, i + 2^order) were all set.
     for (unsigned shift = 1; shift < (1u << order); shift <<= 1) free &= free >> shift;
     return free & detail::aligned_starts[order];
+}
+
+/// The lowest free aligned block of the order in one word, as a bit offset
+/// (0..63, a multiple of 2^order), or 64 if the word has none. Flat in the
+/// order: each aligned block is a lane of 2^order bits, and a lane is wholly
+/// free iff it is zero in ~free, which one subtraction detects for every lane
+/// at once (the SWAR "has a zero lane" test). A borrow out of a zero lane can
+/// flag the lane above it too, so only the lowest flag is trusted, which is
+/// all a first-fit search needs; aligned_block_starts() is the exact set.
+constexpr unsigned lowest_aligned_block(std::uint64_t free, unsigned order) noexcept {
+    const std::uint64_t flags =
+        (~free - detail::aligned_starts[order]) & free & detail::lane_tops[order];
+    return flags ? static_cast<unsigned>(std::countr_zero(flags)) & ~((1u << order) - 1) : 64u;
 }
 
 /// The largest order k (0..max_order) of an aligned block of 2^k set bits in
@@ -156,12 +174,10 @@ public:
     }
 
     /// The lowest base of a block of 2^order set bits aligned to 2^order, or
-    /// `capacity` if there is none (word-parallel; see aligned_block_starts).
+    /// `capacity` if there is none (word-parallel; see lowest_aligned_block()).
     constexpr unsigned find_aligned_run(unsigned order) const noexcept {
-        for (unsigned i = 0; i < word_count; ++i) {
-            const word_type starts = aligned_block_starts(words_[i], order);
-            if (starts) return i * 64 + static_cast<unsigned>(std::countr_zero(starts));
-        }
+        for (unsigned i = 0; i < word_count; ++i)
+            if (const unsigned at = lowest_aligned_block(words_[i], order); at < 64) return i * 64 + at;
         return capacity;
     }
     /// The largest order of an aligned block of set bits, -1 if none is set.

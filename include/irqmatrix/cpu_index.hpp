@@ -49,6 +49,10 @@ IRQMATRIX_BEGIN_NAMESPACE
 /// The order requirement "none" of the index queries (the single-vector rules).
 inline constexpr int cpu_index_any_order = -1;
 
+/// Masks of at most this many CPUs are walked rather than searched in the
+/// index (cpu_index::walk_limit; the default placement walks them itself).
+inline constexpr unsigned cpu_index_walk_limit = 8;
+
 template <unsigned Capacity>
 class cpu_index {
 public:
@@ -63,6 +67,11 @@ public:
     };
 
     static constexpr int any_order = cpu_index_any_order;
+
+    /// Masks of at most this many CPUs are walked, as the kernel walks them:
+    /// at that size a walk costs no more than any index. An index of at most
+    /// this many CPUs keeps only its keys (it is never searched).
+    static constexpr unsigned walk_limit = cpu_index_walk_limit;
 
     explicit cpu_index(unsigned nr_cpus)
         : dormant_(nr_cpus <= walk_limit),
@@ -79,7 +88,7 @@ public:
     /// updates for each side whose part of the key changed.
     void update(unsigned cpu, const key& k) noexcept {
         key& old = keys_[cpu];
-        if (dormant_) {  // every mask is walked: the keys are all it needs
+        if (dormant_ || old == k) {  // dormant: every mask is walked, the keys are all it needs
             old = k;
             return;
         }
@@ -195,6 +204,10 @@ public:
                     if (s->count[i] != count[i] || present != (count[i] != 0))
                         return "cpu index: a per-value count is wrong";
                 }
+            for (unsigned row = 0; row <= all_row; ++row)
+                for (unsigned i = 0; i < value_words; ++i)
+                    if (((s->present_top[row] >> i) & 1u) != (s->present[row * value_words + i] != 0))
+                        return "cpu index: a value summary word is wrong";
         }
         return {};
     }
@@ -205,14 +218,12 @@ private:
     static constexpr unsigned overflow = Capacity + 1;  // the bucket of counters above capacity
     static constexpr unsigned values = Capacity + 2;
     static constexpr unsigned value_words = (values + 63) / 64;
+    static_assert(value_words <= 64, "one summary word per row");
     static constexpr unsigned orders = max_order + 1;
     static constexpr unsigned classes = orders + 1;  // largest order -1 (none), 0..5
     static constexpr unsigned all_row = classes;     // every CPU, whatever its order
     static constexpr unsigned no_value = ~0u;
     static constexpr unsigned give_up = no_cpu - 1;
-    // Masks of at most this many CPUs are walked, as the kernel walks them:
-    // at that size a walk costs no more than any index.
-    static constexpr unsigned walk_limit = 8;
 
     static constexpr unsigned bucket(std::uint32_t counter) noexcept {
         return counter > Capacity ? overflow : counter;
@@ -231,11 +242,13 @@ private:
             : sets(values * stride, 0),
               order_sets(orders * stride, 0),
               count((classes + 1) * values, 0),
-              present((classes + 1) * value_words, 0) {}
+              present((classes + 1) * value_words, 0),
+              present_top(classes + 1, 0) {}
         std::vector<std::uint64_t> sets;
         std::vector<std::uint64_t> order_sets;
         std::vector<std::uint32_t> count;
         std::vector<std::uint64_t> present;
+        std::vector<std::uint64_t> present_top;  // per row: bit i iff present word i is not 0
         friend bool operator==(const side&, const side&) noexcept = default;
     };
 
@@ -292,11 +305,26 @@ private:
     static void count_row(side& s, unsigned row, unsigned v, bool more) noexcept {
         std::uint64_t& present = s.present[row * value_words + v / 64];
         std::uint32_t& n = s.count[row * values + v];
+        const std::uint64_t top = std::uint64_t{1} << (v / 64);
         if (more) {
-            if (n++ == 0) present |= std::uint64_t{1} << (v % 64);
+            if (n++ == 0) {
+                present |= std::uint64_t{1} << (v % 64);
+                s.present_top[row] |= top;
+            }
         } else {
-            if (--n == 0) present &= ~(std::uint64_t{1} << (v % 64));
+            if (--n == 0) {
+                present &= ~(std::uint64_t{1} << (v % 64));
+                if (!present) s.present_top[row] &= ~top;
+            }
         }
+    }
+
+    // Which words of present_word() are not zero.
+    static std::uint64_t present_top(const side& s, int order) noexcept {
+        if (order == any_order) return s.present_top[all_row];
+        std::uint64_t t = 0;
+        for (unsigned row = class_of(order); row < classes; ++row) t |= s.present_top[row];
+        return t;
     }
 
     // Word i of the values held by CPUs whose largest order is >= order.
@@ -330,22 +358,27 @@ private:
         const unsigned room = limit - i * 64;  // 1..64 bits of word i lie below the limit
         std::uint64_t w =
             present_word(s, order, i) & (room == 64 ? ~std::uint64_t{0} : run_mask(0, room));
-        for (;;) {
-            if (w) return i * 64 + 63 - static_cast<unsigned>(std::countl_zero(w));
-            if (i == 0) return no_value;
-            w = present_word(s, order, --i);
+        if (!w) {  // the summary names the next word below with any value
+            const std::uint64_t below = present_top(s, order) & ((std::uint64_t{1} << i) - 1);
+            if (!below) return no_value;
+            i = 63 - static_cast<unsigned>(std::countl_zero(below));
+            w = present_word(s, order, i);
         }
+        return i * 64 + 63 - static_cast<unsigned>(std::countl_zero(w));
     }
     // The smallest value >= from held by a CPU whose order is >= order, or
     // `values`.
     static unsigned first_present_from(const side& s, int order, unsigned from) noexcept {
-        for (unsigned i = from / 64; i < value_words; ++i) {
-            const std::uint64_t w =
-                present_word(s, order, i) &
-                (i == from / 64 ? ~std::uint64_t{0} << (from % 64) : ~std::uint64_t{0});
-            if (w) return i * 64 + static_cast<unsigned>(std::countr_zero(w));
+        if (from >= values) return values;
+        unsigned i = from / 64;
+        std::uint64_t w = present_word(s, order, i) & (~std::uint64_t{0} << (from % 64));
+        if (!w) {  // the summary names the next word above with any value
+            const std::uint64_t above = present_top(s, order) & (~std::uint64_t{1} << i);
+            if (!above) return values;
+            i = static_cast<unsigned>(std::countr_zero(above));
+            w = present_word(s, order, i);
         }
-        return values;
+        return i * 64 + static_cast<unsigned>(std::countr_zero(w));
     }
     // Whether some CPU whose order is >= order has value v.
     static bool any_with(const side& s, int order, unsigned v) noexcept {

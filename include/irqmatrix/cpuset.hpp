@@ -75,6 +75,10 @@ public:
     template <class F>
     constexpr void for_each(F&& f) const {
         if (count_ == 0) return;
+        if (contiguous()) {  // a range (all CPUs, a node): no bits to decode
+            for (unsigned c = first_; c <= last_; ++c) f(c);
+            return;
+        }
         for (std::size_t i = first_ / 64; i <= last_ / 64; ++i)
             for (std::uint64_t w = words_[i]; w; w &= w - 1)
                 f(static_cast<unsigned>(i * 64) + static_cast<unsigned>(std::countr_zero(w)));

@@ -65,11 +65,15 @@
 //    come back exactly but which vector is reserved may shift (quirk Q7). The
 //    block operations are all-or-nothing.
 //
-// Complexity: CPU choice asks the CPU index (cpu_index.hpp), kept up to date
-// after every change: O(1) for a mask that is a range (all CPUs, a node),
-// word operations over the mask for an arbitrary one, never worse than the
-// kernel's walk over the mask; a vector or block search is O(Capacity / 64)
-// word operations. docs/performance.md has the measurements.
+// Complexity: a mask of at most cpu_index::walk_limit CPUs is walked, as the
+// kernel walks it; a larger one asks the CPU index (cpu_index.hpp): O(1) for
+// a mask that is a range (all CPUs, a node), word operations over the mask
+// for an arbitrary one, never much worse than the walk. The index is fed
+// lazily: a mutation marks the CPU word it changed, and the index catches up
+// with the dirty CPUs when next asked, so the upkeep is paid once per CPU
+// per query rather than per operation, and not at all by operations on small
+// masks. A vector or block search is O(Capacity / 64) word operations, each
+// flat in the order. docs/performance.md has the measurements.
 //
 // Thread safety: none inside. The matrix is externally synchronised, like
 // the kernel's, whose callers hold vector_lock around every irq_matrix_*
@@ -79,8 +83,11 @@
 // lock so that no call can forget it.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "bitmap.hpp"
@@ -171,7 +178,7 @@ public:
     unsigned alloc_start() const noexcept { return alloc_start_; }
     unsigned alloc_end() const noexcept { return alloc_end_; }
     unsigned alloc_size() const noexcept { return alloc_end_ - alloc_start_; }
-    unsigned nr_cpus() const noexcept { return static_cast<unsigned>(cpus_.size()); }
+    unsigned nr_cpus() const noexcept { return nr_cpus_; }
 
     // ---- the kernel's operations ----------------------------------------
     // Each mirrors one irq_matrix_* function; "this CPU" is an argument.
@@ -381,8 +388,13 @@ public:
         return cpus_[c];
     }
 
-    /// The CPU index the default placement asks (see cpu_index.hpp).
-    const index_type& cpu_index() const noexcept { return index_; }
+    /// The CPU index the default placement asks (see cpu_index.hpp), brought
+    /// up to date first: the matrix feeds it lazily (see "Complexity" in the
+    /// file comment), so this const accessor may do deferred work.
+    const index_type& cpu_index() const noexcept {
+        sync_index();
+        return index_;
+    }
 
     /// The placement policy object (its state, for a stateful policy).
     Placement& placement_state() noexcept { return placement_.policy; }
@@ -391,7 +403,8 @@ public:
     /// Memory per CPU in bytes: the per-CPU state plus its share of the CPU
     /// index (the per-matrix parts, a few kilobytes, are not counted).
     static constexpr double bytes_per_cpu() noexcept {
-        return static_cast<double>(sizeof(cpumap_type)) + index_type::bytes_per_cpu();
+        return static_cast<double>(sizeof(cpumap_type)) + index_type::bytes_per_cpu() +
+               static_cast<double>(sizeof(cpu_summary)) + 1.0 / 8.0;  // + its dirty bit
     }
 
     /// The system vectors (the same on every CPU).
@@ -413,8 +426,8 @@ public:
     unsigned first_free_block(unsigned c, unsigned order) const noexcept {
         if (alloc_start_ == alloc_end_) return Capacity;
         for (unsigned w = alloc_start_ / 64; w <= (alloc_end_ - 1) / 64; ++w)
-            if (const std::uint64_t starts = aligned_block_starts(free_word(c, w), order))
-                return w * 64 + static_cast<unsigned>(std::countr_zero(starts));
+            if (const unsigned at = lowest_aligned_block(free_word(c, w), order); at < 64)
+                return w * 64 + at;
         return Capacity;
     }
 
@@ -422,10 +435,12 @@ public:
     /// on CPU c, or `capacity`.
     unsigned first_managed_free_block(unsigned c, unsigned order) const noexcept {
         const auto& cm = cpu_map(c);
+        if (cm.managed == 0) return Capacity;  // most CPUs reserve nothing
         for (unsigned w = 0; w < bitmap_type::word_count; ++w)
-            if (const std::uint64_t starts = aligned_block_starts(
-                    cm.managed_map.word(w) & ~cm.alloc_map.word(w), order))
-                return w * 64 + static_cast<unsigned>(std::countr_zero(starts));
+            if (const unsigned at = lowest_aligned_block(
+                    cm.managed_map.word(w) & ~cm.alloc_map.word(w), order);
+                at < 64)
+                return w * 64 + at;
         return Capacity;
     }
 
@@ -441,7 +456,7 @@ public:
     /// or -1 if it has no free vector. Requires c < nr_cpus().
     int largest_free_order(unsigned c) const noexcept {
         IRQMATRIX_ASSERT(c < nr_cpus(), "largest_free_order(): cpu out of range");
-        return index_.get(c).free_order;  // kept up to date after every change
+        return free_map(c).largest_aligned_order();
     }
 
     /// Recomputes every counter and structural rule from the bitmaps (see
@@ -485,10 +500,7 @@ public:
             }
             sum_allocated += cm.allocated;
         }
-        for (unsigned c = 0; c < nr_cpus(); ++c)
-            if (index_.get(c) != fresh_key(c))
-                return "cpu " + std::to_string(c) + ": the CPU index holds stale counters or orders";
-        if (std::string bad = index_.self_check(); !bad.empty()) return bad;
+        if (std::string bad = verify_index(); !bad.empty()) return bad;
         if (online_maps_ != online) return cpu_say(0, "online_maps (global)", online_maps_, online);
         if (global_available_ != sum_available + global_available_drift_)
             return cpu_say(0, "global_available less its quirk drift (global)",
@@ -509,7 +521,21 @@ public:
         return {static_cast<int>(global_available_drift_), static_cast<int>(total_allocated_drift_)};
     }
 
-    friend bool operator==(const basic_matrix&, const basic_matrix&) noexcept = default;
+    /// Equal vector state: geometry, counters, quirk ledger and bitmaps. The
+    /// CPU index and its lazy feed are derived from these and not compared
+    /// (two equal matrices may have deferred different amounts of upkeep).
+    friend bool operator==(const basic_matrix& a, const basic_matrix& b) noexcept {
+        return a.bits_ == b.bits_ && a.alloc_start_ == b.alloc_start_ &&
+               a.alloc_end_ == b.alloc_end_ && a.online_maps_ == b.online_maps_ &&
+               a.global_available_ == b.global_available_ &&
+               a.global_reserved_ == b.global_reserved_ &&
+               a.total_allocated_ == b.total_allocated_ &&
+               a.systembits_inalloc_ == b.systembits_inalloc_ &&
+               a.global_available_drift_ == b.global_available_drift_ &&
+               a.total_allocated_drift_ == b.total_allocated_drift_ &&
+               a.system_duplicates_ == b.system_duplicates_ && a.system_map_ == b.system_map_ &&
+               a.window_ == b.window_ && a.cpus_ == b.cpus_;  // nr_cpus_ is cpus_.size()
+    }
 
 private:
     basic_matrix(unsigned bits, unsigned alloc_start, unsigned alloc_end, unsigned nr_cpus)
@@ -518,20 +544,15 @@ private:
           alloc_end_(alloc_end),
           window_(bitmap_type::range(alloc_start, alloc_end)),
           cpus_(nr_cpus),
+          nr_cpus_(nr_cpus),
+          indexed_(nr_cpus > index_type::walk_limit),
+          summaries_(indexed_ ? nr_cpus : 0),
+          dirty_(indexed_ ? dirty_words(nr_cpus) + dirty_words(dirty_words(nr_cpus)) : 0, 0),
+          dirty_top_(static_cast<unsigned>(dirty_words(nr_cpus))),
           index_(nr_cpus) {
         for (unsigned c = 0; c < nr_cpus; ++c) refresh(c);
+        sync_index();
     }
-
-    // What the CPU index must hold for CPU c, computed from its state.
-    typename index_type::key fresh_key(unsigned c) const noexcept {
-        const auto& cm = cpus_[c];
-        return {cm.available, cm.managed_allocated,
-                static_cast<std::int8_t>(free_map(c).largest_aligned_order()),
-                static_cast<std::int8_t>(managed_free_map(c).largest_aligned_order()), cm.online};
-    }
-
-    // Brings the CPU index up to date after any change of CPU c.
-    void refresh(unsigned c) noexcept { index_.update(c, fresh_key(c)); }
 
     static constexpr unsigned block_size(unsigned order) noexcept { return 1u << order; }
 
@@ -549,46 +570,172 @@ private:
                ~(cm.alloc_map.word(w) | cm.managed_map.word(w) | system_map_.word(w));
     }
 
-    // One word of a CPU's free map and of its reserved-and-unallocated map,
-    // taken before a change confined to that word.
-    struct word_snapshot {
-        unsigned word;
-        std::uint64_t free_bits;
-        std::uint64_t managed_free_bits;
+
+    // ---- the lazy feed of the CPU index ---------------------------------
+    // A mutation only notes what it touched: the word of a CPU's bitmaps it
+    // changed (or every word, for the rare whole-CPU changes) and that the
+    // CPU is dirty, a few instructions. The index is brought up to date when
+    // it is asked (cpu_index(): the default placement asks for masks of more
+    // than walk_limit CPUs), once per dirty CPU however many operations
+    // touched it, so an alloc and a free on one CPU between two queries cost
+    // the index one comparison of keys. Each CPU keeps the largest free and
+    // managed-free order of each of its words, so a sync recomputes only the
+    // stale words. Matrices of at most walk_limit CPUs are always walked and
+    // feed nothing.
+
+    // Masks of stale words: a bit per bitmap word (at most 32 words).
+    using stale_mask = std::conditional_t<(bitmap_type::word_count <= 8), std::uint8_t,
+                                          std::uint32_t>;
+    static_assert(bitmap_type::word_count <= 32);
+    static constexpr stale_mask all_words =
+        static_cast<stale_mask>((std::uint64_t{1} << bitmap_type::word_count) - 1);
+
+    struct cpu_summary {
+        // Per word: (largest free order + 1) | (largest managed-free order + 1) << 4,
+        // 0 meaning none; valid for the words not in stale_words.
+        std::array<std::uint8_t, bitmap_type::word_count> word_orders{};
+        stale_mask stale_words = 0;
     };
-    word_snapshot snapshot(unsigned c, unsigned bit) const noexcept {
-        const unsigned w = bit / 64;
-        const auto& cm = cpus_[c];
-        return {w, free_word(c, w), cm.managed_map.word(w) & ~cm.alloc_map.word(w)};
+
+    static constexpr std::size_t dirty_words(std::size_t n) noexcept { return (n + 63) / 64; }
+
+    // Notes a change of word w of CPU c's bitmaps (and of its counters).
+    void touch(unsigned c, unsigned w) noexcept {
+        if (!indexed_) return;
+        summaries_[c].stale_words |= static_cast<stale_mask>(1u << w);
+        mark_dirty(c);
+    }
+    // Notes a change of CPU c's counters or online state only.
+    void touch_counters(unsigned c) noexcept {
+        if (indexed_) mark_dirty(c);
+    }
+    // Notes a change of any part of CPU c.
+    void refresh(unsigned c) noexcept {
+        if (!indexed_) return;
+        summaries_[c].stale_words = all_words;
+        mark_dirty(c);
     }
 
-    // A CPU's largest order after one word's bits changed from `old_bits` to
-    // `new_bits`: usually decided by that word alone; only when it held the
-    // largest block and lost it are the other words looked at.
-    template <class Whole>
-    static std::int8_t updated_order(std::int8_t current, std::uint64_t old_bits,
-                                     std::uint64_t new_bits, Whole whole) noexcept {
-        if (old_bits == new_bits) return current;
-        const int now = largest_aligned_order(new_bits);
-        if (now >= current) return static_cast<std::int8_t>(now);
-        if (largest_aligned_order(old_bits) < current) return current;
-        return static_cast<std::int8_t>(whole().largest_aligned_order());
+    void mark_dirty(unsigned c) noexcept {
+        const unsigned w = c / 64;
+        std::uint64_t* dirty = dirty_.data();
+        dirty[w] |= std::uint64_t{1} << (c % 64);
+        dirty[dirty_top_ + w / 64] |= std::uint64_t{1} << (w % 64);
+        dirty_any_ = true;
+    }
+    bool is_dirty(unsigned c) const noexcept { return (dirty_[c / 64] >> (c % 64)) & 1u; }
+
+    // Brings the index up to date with every dirty CPU; a matrix too small to
+    // be indexed refreshes every key (only a direct caller of cpu_index()
+    // asks it). Const because asking the index is a query; the feed is
+    // mutable cache state (the matrix is externally synchronised, const
+    // calls included).
+    void sync_index() const noexcept {
+        if (!indexed_) {
+            for (unsigned c = 0; c < nr_cpus(); ++c) index_.update(c, fresh_key(c));
+            return;
+        }
+        if (!dirty_any_) return;
+        const std::size_t words = dirty_top_;
+        for (std::size_t sw = 0; sw < dirty_.size() - words; ++sw) {
+            for (std::uint64_t top = dirty_[words + sw]; top; top &= top - 1) {
+                const std::size_t w = sw * 64 + static_cast<unsigned>(std::countr_zero(top));
+                for (std::uint64_t bits = dirty_[w]; bits; bits &= bits - 1)
+                    sync_cpu(static_cast<unsigned>(w * 64) +
+                             static_cast<unsigned>(std::countr_zero(bits)));
+                dirty_[w] = 0;
+            }
+            dirty_[words + sw] = 0;
+        }
+        dirty_any_ = false;
     }
 
-    // Brings the CPU index up to date after a change of CPU c confined to the
-    // word of `before` (and to its counters).
-    void refresh_word(unsigned c, const word_snapshot& before) noexcept {
-        const word_snapshot after = snapshot(c, before.word * 64);
+    void sync_cpu(unsigned c) const noexcept {
+        cpu_summary& s = summaries_[c];
+        bool orders_moved = false;
+        for (unsigned m = s.stale_words; m; m &= m - 1) {
+            const unsigned w = static_cast<unsigned>(std::countr_zero(m));
+            const std::uint8_t now = word_orders_of(c, w, s.word_orders[w]);
+            orders_moved |= now != s.word_orders[w];
+            s.word_orders[w] = now;
+        }
+        s.stale_words = 0;
         const auto& cm = cpus_[c];
-        auto k = index_.get(c);
+        typename index_type::key k = index_.get(c);
         k.available = cm.available;
         k.managed_allocated = cm.managed_allocated;
-        k.free_order = updated_order(k.free_order, before.free_bits, after.free_bits,
-                                     [&] { return free_map(c); });
-        k.managed_free_order =
-            updated_order(k.managed_free_order, before.managed_free_bits,
-                          after.managed_free_bits, [&] { return managed_free_map(c); });
+        k.online = cm.online;
+        // An alloc and a free in one word usually leave its orders as they
+        // were; then the CPU's largest orders stand too.
+        if (orders_moved) {
+            int free_order = -1, managed_order = -1;
+            for (const std::uint8_t o : s.word_orders) {
+                free_order = std::max(free_order, (o & 15) - 1);
+                managed_order = std::max(managed_order, (o >> 4) - 1);
+            }
+            k.free_order = static_cast<std::int8_t>(free_order);
+            k.managed_free_order = static_cast<std::int8_t>(managed_order);
+        }
         index_.update(c, k);
+    }
+
+    // The summary byte of word w of CPU c, from its bitmaps.
+    std::uint8_t word_orders_of(unsigned c, unsigned w) const noexcept {
+        const auto& cm = cpus_[c];
+        const int free = largest_aligned_order(free_word(c, w)) + 1;
+        const std::uint64_t managed_free = cm.managed_map.word(w) & ~cm.alloc_map.word(w);
+        const int managed = managed_free ? largest_aligned_order(managed_free) + 1 : 0;
+        return static_cast<std::uint8_t>(free | managed << 4);
+    }
+
+    // The same, given the byte it had: an alloc and a free in one word
+    // usually leave its largest orders as they were, which two flat block
+    // tests per map confirm without the full doubling.
+    std::uint8_t word_orders_of(unsigned c, unsigned w, std::uint8_t was) const noexcept {
+        const auto& cm = cpus_[c];
+        const std::uint64_t managed_free = cm.managed_map.word(w) & ~cm.alloc_map.word(w);
+        if (largest_order_is(free_word(c, w), (was & 15) - 1) &&
+            largest_order_is(managed_free, (was >> 4) - 1))
+            return was;
+        return word_orders_of(c, w);
+    }
+    static bool largest_order_is(std::uint64_t word, int order) noexcept {
+        if (order < 0) return word == 0;
+        const unsigned k = static_cast<unsigned>(order);
+        return lowest_aligned_block(word, k) < 64 &&
+               (k == max_order || lowest_aligned_block(word, k + 1) == 64);
+    }
+
+    // What the CPU index must hold for CPU c, computed from its state.
+    typename index_type::key fresh_key(unsigned c) const noexcept {
+        const auto& cm = cpus_[c];
+        return {cm.available, cm.managed_allocated,
+                static_cast<std::int8_t>(free_map(c).largest_aligned_order()),
+                static_cast<std::int8_t>(managed_free_map(c).largest_aligned_order()), cm.online};
+    }
+
+    // The lazy feed's invariants: a clean CPU's key and every word summary
+    // not marked stale match the bitmaps, stale words belong to dirty CPUs,
+    // and the dirty set's summary is exact. Then the index's own self-check.
+    std::string verify_index() const {
+        if (!indexed_) return {};
+        const std::size_t words = dirty_top_;
+        for (std::size_t w = 0; w < words; ++w) {
+            const bool marked = (dirty_[words + w / 64] >> (w % 64)) & 1u;
+            if (marked != (dirty_[w] != 0) || (dirty_[w] && !dirty_any_))
+                return "cpu index feed: the dirty CPU set's summary is wrong";
+        }
+        for (unsigned c = 0; c < nr_cpus(); ++c) {
+            const cpu_summary& s = summaries_[c];
+            const std::string cpu = "cpu " + std::to_string(c);
+            if (s.stale_words && !is_dirty(c)) return cpu + ": stale words but not marked dirty";
+            for (unsigned w = 0; w < bitmap_type::word_count; ++w)
+                if (!((s.stale_words >> w) & 1u) && s.word_orders[w] != word_orders_of(c, w))
+                    return cpu + ": a word's order summary is stale but not marked";
+            if (!is_dirty(c) && index_.get(c) != fresh_key(c))
+                return cpu + ": the CPU index holds stale counters or orders";
+        }
+        return index_.self_check();
     }
 
     // At debug level 3 every mutation, refused or not, ends with verify().
@@ -622,7 +769,7 @@ private:
         global_available_ += cm.available;
         cm.online = true;
         ++online_maps_;
-        refresh(cpu);
+        touch_counters(cpu);
         return {};
     }
 
@@ -633,7 +780,7 @@ private:
         global_available_ -= cm.available;
         cm.online = false;
         --online_maps_;
-        refresh(cpu);
+        touch_counters(cpu);
         return {};
     }
 
@@ -714,7 +861,7 @@ private:
         } else if (cm.initialized) {
             cm.available_drift += n;  // Q1: reserved while offline, not charged
         }
-        refresh(c);
+        touch(c, base / 64);
     }
 
     status validate_block(unsigned cpu, unsigned base, unsigned order) const noexcept {
@@ -748,7 +895,7 @@ private:
             } else if (cm.initialized) {
                 cm.available_drift -= now_free;  // Q1: released while offline, not credited
             }
-            refresh(c);
+            touch(c, base / 64);
         });
         return {};
     }
@@ -786,14 +933,14 @@ private:
     // Allocates the free block [p.base, p.base + n) on online CPU p.cpu.
     result<placement> take_block(placement p, unsigned n, bool reserved) noexcept {
         auto& cm = cpus_[p.cpu];
-        const word_snapshot before = snapshot(p.cpu, p.base);
-        cm.alloc_map.set_word(before.word, cm.alloc_map.word(before.word) | run_mask(p.base % 64, n));
+        const unsigned w = p.base / 64;
+        cm.alloc_map.set_word(w, cm.alloc_map.word(w) | run_mask(p.base % 64, n));
         cm.allocated += n;
         cm.available -= n;
         total_allocated_ += n;
         global_available_ -= n;
         if (reserved) global_reserved_ -= n;
-        refresh_word(p.cpu, before);
+        touch(p.cpu, w);
         return p;
     }
 
@@ -810,12 +957,12 @@ private:
         IRQMATRIX_ASSERT_EXPENSIVE(managed_free_map(p.cpu).all_set(p.base, n),
                                    "placement returned a block that is not reserved and free");
         auto& cm = cpus_[p.cpu];
-        const word_snapshot before = snapshot(p.cpu, p.base);
-        cm.alloc_map.set_word(before.word, cm.alloc_map.word(before.word) | run_mask(p.base % 64, n));
+        const unsigned w = p.base / 64;
+        cm.alloc_map.set_word(w, cm.alloc_map.word(w) | run_mask(p.base % 64, n));
         cm.allocated += n;
         cm.managed_allocated += n;
         total_allocated_ += n;
-        refresh_word(p.cpu, before);
+        touch(p.cpu, w);
         return p;
     }
 
@@ -829,13 +976,12 @@ private:
             --cm.available_drift;
         if (cm.managed_map.test(bit)) --cm.managed_allocated_drift;
         if (!cm.online) --global_available_drift_;  // charged although not online
-        const word_snapshot before = snapshot(cpu, bit);
         cm.alloc_map.set(bit);
         ++cm.allocated;
         ++total_allocated_;
         --cm.available;
         --global_available_;
-        refresh_word(cpu, before);
+        touch(cpu, bit / 64);
         return {};
     }
 
@@ -852,7 +998,6 @@ private:
         if ((cm.alloc_map.word(w) & block) != block || reserved != (managed ? block : 0))
             return fail(errc::not_found);
         // Each vector is freed as the kernel frees one; the block is done at once.
-        const word_snapshot before = snapshot(cpu, base);
         cm.alloc_map.set_word(w, cm.alloc_map.word(w) & ~block);
         cm.allocated -= n;
         if (cm.online)
@@ -868,7 +1013,7 @@ private:
             // although it is not free.
             if (cm.initialized) cm.available_drift += count_system(base, n);
         }
-        refresh_word(cpu, before);
+        touch(cpu, w);
         return {};
     }
 
@@ -887,7 +1032,15 @@ private:
     bitmap_type system_map_;
     bitmap_type window_;  // [alloc_start, alloc_end), fixed at creation
     std::vector<cpumap_type> cpus_;
-    index_type index_;
+    unsigned nr_cpus_;  // cpus_.size(), kept at hand for the argument checks
+    // The CPU index and its lazy feed (mutable: see sync_index()).
+    bool indexed_;
+    mutable std::vector<cpu_summary> summaries_;
+    // Dirty CPUs: one bit per CPU, then one summary bit per word of those.
+    mutable std::vector<std::uint64_t> dirty_;
+    unsigned dirty_top_;  // where the summary words begin
+    mutable bool dirty_any_ = false;
+    mutable index_type index_;
     // The placement policy object: empty for the built-in stateless ones;
     // a stateful policy (a round-robin cursor) keeps its state here, so a
     // copy of the matrix carries it. Matrix equality is about vectors, so the

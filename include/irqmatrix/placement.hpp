@@ -178,12 +178,20 @@ struct kernel_scan_placement {
 
 /// The kernel's rules through the matrix's CPU index: the same winners as
 /// kernel_scan_placement in O(1) for the common masks (all CPUs, a range)
-/// rather than O(CPUs). The view must offer m.cpu_index() besides the above.
+/// rather than O(CPUs). A mask of at most cpu_index_walk_limit CPUs is walked
+/// as the kernel walks it, which at that size is cheaper than any index and
+/// leaves the index's deferred upkeep alone. The view must offer
+/// m.cpu_index() besides the above.
 struct kernel_placement {
     static constexpr bool verified = true;
 
+    static constexpr bool small(cpu_span mask) noexcept {
+        return mask.count() <= cpu_index_walk_limit;
+    }
+
     template <class M>
     static placement pick_single(const M& m, cpu_span mask) noexcept {
+        if (small(mask)) return kernel_scan_placement::pick_single(m, mask);
         // Most available, and at least one: a CPU with none is never chosen.
         const unsigned cpu = m.cpu_index().most_available(mask, cpu_index_any_order, 1);
         if (cpu == no_cpu) return {};
@@ -194,6 +202,7 @@ struct kernel_placement {
 
     template <class M>
     static placement pick_block(const M& m, cpu_span mask, unsigned order) noexcept {
+        if (small(mask)) return kernel_scan_placement::pick_block(m, mask, order);
         const unsigned cpu =
             m.cpu_index().most_available(mask, static_cast<int>(order), 1u << order);
         if (cpu == no_cpu) return {};
@@ -202,6 +211,7 @@ struct kernel_placement {
 
     template <class M>
     static placement pick_managed_single(const M& m, cpu_span mask) noexcept {
+        if (small(mask)) return kernel_scan_placement::pick_managed_single(m, mask);
         const unsigned cpu = m.cpu_index().fewest_managed(mask, cpu_index_any_order);
         if (cpu == no_cpu) return {};
         const unsigned base = m.first_managed_free_block(cpu, 0);
@@ -211,6 +221,7 @@ struct kernel_placement {
 
     template <class M>
     static placement pick_managed_block(const M& m, cpu_span mask, unsigned order) noexcept {
+        if (small(mask)) return kernel_scan_placement::pick_managed_block(m, mask, order);
         const unsigned cpu = m.cpu_index().fewest_managed(mask, static_cast<int>(order));
         if (cpu == no_cpu) return {};
         return {cpu, m.first_managed_free_block(cpu, order)};

@@ -46,25 +46,37 @@ constexpr failure fail(errc e) noexcept { return failure{e}; }
 /// could alias it. [[nodiscard]]: a refusal must not be dropped silently.
 template <class T>
 class [[nodiscard]] result {
+    // A small plain T (a placement, a count) is held as is, with errc{} (not
+    // an errno) meaning "a value": two words the compiler keeps in registers,
+    // where std::optional's flag byte made it spill and reload them. Other
+    // types (cpu_set, a matrix) go in a std::optional.
+    static constexpr bool plain =
+        std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T>;
+
 public:
     constexpr result(T value) noexcept(std::is_nothrow_move_constructible_v<T>)
         : value_(std::move(value)) {}
     constexpr result(failure f) noexcept : error_(f.code) {}
 
-    constexpr bool has_value() const noexcept { return value_.has_value(); }
+    constexpr bool has_value() const noexcept {
+        if constexpr (plain)
+            return error_ == errc{};
+        else
+            return value_.has_value();
+    }
     constexpr explicit operator bool() const noexcept { return has_value(); }
 
     constexpr const T& value() const& noexcept {
         IRQMATRIX_ASSERT(has_value(), "result::value() on an error");
-        return *value_;
+        return get();
     }
     constexpr T& value() & noexcept {
         IRQMATRIX_ASSERT(has_value(), "result::value() on an error");
-        return *value_;
+        return get();
     }
     constexpr T&& value() && noexcept {
         IRQMATRIX_ASSERT(has_value(), "result::value() on an error");
-        return std::move(*value_);
+        return std::move(get());
     }
     constexpr const T& operator*() const& noexcept { return value(); }
     constexpr T& operator*() & noexcept { return value(); }
@@ -77,7 +89,20 @@ public:
     }
 
 private:
-    std::optional<T> value_;
+    constexpr T& get() noexcept {
+        if constexpr (plain)
+            return value_;
+        else
+            return *value_;
+    }
+    constexpr const T& get() const noexcept {
+        if constexpr (plain)
+            return value_;
+        else
+            return *value_;
+    }
+
+    std::conditional_t<plain, T, std::optional<T>> value_{};
     errc error_{};
 };
 

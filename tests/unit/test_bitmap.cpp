@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // bitmap<Capacity>: bit and range edits, searches and aligned-block helpers, against brute force.
+#include <bit>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -371,6 +372,44 @@ TEST_CASE("bitmap: aligned_block_starts on every 16-bit pattern, at several word
     }
     INFO(first_bad);
     REQUIRE(first_bad.empty());
+}
+
+// lowest_aligned_block(): the lowest set bit of the exact starts, or 64.
+unsigned brute_lowest(std::uint64_t w, unsigned order) {
+    const std::uint64_t starts = brute_starts(w, order);
+    return starts ? static_cast<unsigned>(std::countr_zero(starts)) : 64u;
+}
+
+TEST_CASE("bitmap: lowest_aligned_block (the flat SWAR search) on every 16-bit pattern and "
+          "random words",
+          "[bitmap]") {
+    // Its flags may be wrong above the lowest free lane (a borrow out of a
+    // free lane), so the lowest one is all it claims; every 16-bit pattern
+    // in every lane, with the other lanes empty and full, then random words.
+    std::string first_bad;
+    auto check = [&](std::uint64_t w) {
+        for (unsigned order = 0; order <= max_order; ++order)
+            if (irqmatrix::lowest_aligned_block(w, order) != brute_lowest(w, order) &&
+                first_bad.empty())
+                first_bad = "word " + std::to_string(w) + " order " + std::to_string(order);
+    };
+    for (std::uint64_t pattern = 0; pattern < (1u << 16) && first_bad.empty(); ++pattern)
+        for (unsigned shift : {0u, 16u, 32u, 48u}) {
+            const std::uint64_t lane = pattern << shift;
+            check(lane);
+            check(lane | ~(std::uint64_t{0xFFFF} << shift));
+            check(lane | (std::uint64_t{0xFFFF} << ((shift + 16) % 64)));  // a full lane above
+        }
+    std::mt19937_64 rng(0x5EA4Cu);
+    for (unsigned i = 0; i < 20000 && first_bad.empty(); ++i) check(random_word(rng, i));
+    INFO(first_bad);
+    REQUIRE(first_bad.empty());
+    // The false flag it must not trust: 0..3 free and 5..7 free flag lane
+    // 4..7 too at order 2 (the borrow out of lane 0..3); the lowest is 0.
+    REQUIRE(irqmatrix::lowest_aligned_block(0xEFull, 2) == 0);
+    REQUIRE(irqmatrix::lowest_aligned_block(0xE0ull, 2) == 64);
+    REQUIRE(irqmatrix::lowest_aligned_block(0xFFFFFFFF00000000ull, 5) == 32);
+    REQUIRE(irqmatrix::lowest_aligned_block(0x1FFFFFFFEull, 5) == 64);
 }
 
 TEST_CASE("bitmap: aligned_block_starts on random words and fixed examples", "[bitmap]") {

@@ -194,3 +194,68 @@ TEST_CASE("cpu index: a counter drifted above the capacity wins (overflow bucket
     REQUIRE(test::text(m.alloc(all, false)) == "7 35");
     test::require_consistent(m);
 }
+
+TEST_CASE("cpu index: deferred upkeep catches up with many CPUs and words changed between queries",
+          "[cpu_index]") {
+    // The matrix feeds the index lazily: operations on small masks (walked,
+    // never asking the index) only mark what they changed. Thousands of them
+    // on random CPUs and words, then one query of each mask shape must see
+    // every change; the pending upkeep never shows in equality, and verify()
+    // holds throughout (at debug level 3 it also runs after every operation).
+    const unsigned n = 200;
+    std::mt19937_64 rng(0xDEFE4u);
+    matrix m = test::make(256, 32, 236, n);
+    auto twin = test::make<scan_matrix>(256, 32, 236, n);
+    for (unsigned c = 0; c < n; ++c) {
+        test::ok(m.online(c));
+        test::ok(twin.online(c));
+    }
+    for (unsigned round = 0; round < 6; ++round) {
+        for (unsigned step = 0; step < 800; ++step) {
+            const unsigned cpu = static_cast<unsigned>(rng() % n);
+            const cpu_set one = cpu_set::single(n, cpu);
+            const unsigned order = static_cast<unsigned>(rng() % 6);
+            const auto& cm = m.cpu_map(cpu);
+            switch (rng() % 5) {
+            case 0: REQUIRE(test::text(m.alloc(one, false)) == test::text(twin.alloc(one, false))); break;
+            case 1:
+                REQUIRE(test::text(m.alloc_block(one, order, false)) ==
+                        test::text(twin.alloc_block(one, order, false)));
+                break;
+            case 2:
+                REQUIRE(test::text(m.reserve_managed_block(one, order % 3)) ==
+                        test::text(twin.reserve_managed_block(one, order % 3)));
+                break;
+            case 3:
+                REQUIRE(test::text(m.alloc_managed(one)) == test::text(twin.alloc_managed(one)));
+                break;
+            default: {
+                const unsigned bit = cm.alloc_map.find_next_set(32 + static_cast<unsigned>(rng() % 204), 236);
+                if (bit < 236) {
+                    const bool managed = cm.managed_map.test(bit);
+                    REQUIRE(test::text(m.free(cpu, bit, managed)) ==
+                            test::text(twin.free(cpu, bit, managed)));
+                }
+                break;
+            }
+            }
+        }
+        test::require_consistent(m);
+        const matrix before = m;  // upkeep still pending in the copy
+        for (unsigned shape = 0; shape < 12; ++shape) {
+            const cpu_set mask = random_mask(rng, n);
+            for (int order = -1; order <= 5; ++order) {
+                const std::uint32_t min = order < 0 ? 1u : 1u << order;
+                REQUIRE(m.cpu_index().most_available(mask, order, min) ==
+                        brute_most_available(m, mask, order, min));
+                REQUIRE(m.cpu_index().fewest_managed(mask, order) ==
+                        brute_fewest_managed(m, mask, order));
+            }
+        }
+        REQUIRE(m == before);  // caught up, and still the same vector state
+        REQUIRE(before.verify().empty());
+        const cpu_set all = cpu_set::all(n);
+        REQUIRE(test::text(m.alloc(all, false)) == test::text(twin.alloc(all, false)));
+        test::require_consistent(m);
+    }
+}
