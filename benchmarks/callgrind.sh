@@ -7,8 +7,9 @@
 # operation and the ratios:
 #
 #   * 4096 CPUs, about half full (irqmatrix-scale's workload): 10,000 single
-#     alloc+free over every CPU, and 10,000 order-5 alloc_block+free_block
-#     over every CPU, on the library and on the baseline;
+#     alloc+free over every CPU, 10,000 order-5 alloc_block+free_block and
+#     10,000 alloc_managed+free over every CPU, on the library and on the
+#     baseline (each after one untimed round trip);
 #   * the aligned block search alone, orders 0..5, 10,000 searches over the
 #     4096 CPUs' maps: the library's bitmap::find_aligned_run, the baseline's
 #     first-fit area search, and a plain word-parallel 4-word search as the
@@ -79,6 +80,8 @@ printf '%-22s %14s %14s %14s\n' "alloc+free (single)" "$(per lib/single)" "$(per
     "$(ratio baseline/single lib/single)"
 printf '%-22s %14s %14s %14s\n' "alloc_block+free (o5)" "$(per lib/block5)" "$(per baseline/block5)" \
     "$(ratio baseline/block5 lib/block5)"
+printf '%-22s %14s %14s %14s\n' "alloc_managed+free" "$(per lib/managed)" "$(per baseline/managed)" \
+    "$(ratio baseline/managed lib/managed)"
 echo
 echo "aligned block search alone, instructions per search (call and return included;"
 echo "the driver loop, $(per null/search) per iteration, subtracted)"

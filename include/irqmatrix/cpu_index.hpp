@@ -4,7 +4,8 @@
 // CPUs while yielding exactly the kernel's winner.
 //
 // The kernel picks a CPU by walking every CPU of the mask. Here every online
-// CPU sits in a few CPU bitsets, updated whenever one of its counters changes:
+// CPU sits in a few CPU bitsets, refiled whenever its key (counters, largest
+// orders, online) changes:
 //
 //   by_available[v]      online CPUs whose available counter is v
 //   by_managed[u]        online CPUs whose managed_allocated counter is u
@@ -16,19 +17,24 @@
 // drift produces, goes to one overflow bucket searched linearly.) Each bitset
 // has a summary word per 64 words. For every exact largest order (none,
 // 0..5), and for all CPUs together, the index counts the CPUs of each value
-// and keeps a bitmap of the values that have any, so a move costs two
-// counters, and "the largest available value among CPUs with an order >= k
-// block" is a find-last-set over the OR of a few rows of a few words. The winner among equals is then the
-// lowest (or, for managed allocations, the highest) CPU of one bucket
-// intersected with the order set and the mask: a word AND, typically the
-// first word looked at.
+// and keeps a bitmap of the values that have any (with a summary word), so a
+// move costs two counters, and "the largest available value among CPUs with
+// an order >= k block" is a find-last-set over the OR of a few rows. The
+// winner among equals is then the lowest (or, for managed allocations, the
+// highest) CPU of one bucket intersected with the order set and the mask: a
+// word AND, typically the first word looked at.
 //
-// Masks: a mask that is a contiguous range (all CPUs, a NUMA node) restricts
-// the word range and needs no mask words at all; an arbitrary mask is ANDed
-// in word by word; a small mask (a few CPUs) is simply walked, in O(its
-// size). A search over an arbitrary mask whose top buckets miss it gives up
-// after a bounded number of words and walks the mask instead, so no mask is
-// ever much slower than the kernel's own walk.
+// Masks: the mask of every CPU needs no search over values at all (the top
+// value of the order's rows is the winner's); another contiguous range (a
+// NUMA node) restricts the word range and needs no mask words; an arbitrary
+// mask is ANDed in word by word; a small mask (walk_limit CPUs or fewer) is
+// simply walked, in O(its size). A search over an arbitrary mask whose top
+// buckets miss it gives up after a bounded number of words and walks the
+// mask instead, so no mask is ever much slower than the kernel's own walk.
+//
+// The index does not watch the matrix: the matrix calls update() with a
+// CPU's new key. basic_matrix does so lazily (matrix.hpp, "the lazy feed"),
+// once per dirty CPU when the index is next asked.
 //
 // Memory at capacity 256: two bits per value per CPU (258 values for
 // available, 258 for managed_allocated), 12 order bits and a 12-byte key per
@@ -120,6 +126,16 @@ public:
             const unsigned c = walk_most_available(mask, order, overflow);
             if (c != no_cpu) return c;
         }
+        if (whole(mask)) {
+            // Every CPU qualifies by the mask, so the largest value held by a
+            // CPU of the order is the answer's value, and its bucket meets the
+            // order set: no search over values, and no budget.
+            const unsigned v = last_present_below(available_, order, overflow);
+            if (v == no_value || v < min_available) return no_cpu;
+            unsigned unlimited = 0;
+            return lowest_in<true>(set_of(available_, v), order_set(available_, order), mask,
+                                   unlimited);
+        }
         unsigned budget = search_budget(mask);
         for (unsigned v = last_present_below(available_, order, overflow);
              v != no_value && v >= min_available; v = last_present_below(available_, order, v)) {
@@ -137,6 +153,14 @@ public:
     /// managed-allocated vectors, ties to the highest CPU. no_cpu if none.
     unsigned fewest_managed(cpu_span mask, int order) const noexcept {
         if (mask.count() <= walk_limit) return walk_fewest_managed(mask, order);
+        if (whole(mask)) {  // as in most_available
+            const unsigned u = first_present_from(managed_, order, 0);
+            unsigned unlimited = 0;
+            if (u < overflow)
+                return highest_in<true>(set_of(managed_, u), order_set(managed_, order), mask,
+                                        unlimited);
+            return u == overflow ? walk_fewest_managed(mask, order) : no_cpu;
+        }
         unsigned budget = search_budget(mask);
         for (unsigned u = first_present_from(managed_, order, 0); u < overflow;
              u = first_present_from(managed_, order, u + 1)) {
@@ -401,19 +425,31 @@ private:
         return from <= to ? run_mask(from, to - from + 1) : 0;
     }
 
+    // Whether the mask is every CPU the index knows.
+    bool whole(cpu_span mask) const noexcept {
+        return mask.first() == 0 && mask.last() + 1 == nr_cpus_ && mask.count() == nr_cpus_;
+    }
+
     // The lowest CPU of set & order & mask; no_cpu if none; give_up once the
-    // budget of words is spent.
+    // budget of words is spent. Whole: the mask is every CPU, so there is no
+    // mask word, no range to keep to and no budget (it ends at the first
+    // word where set and order meet).
+    template <bool Whole = false>
     unsigned lowest_in(set_view set, set_view order, cpu_span mask, unsigned& budget) const noexcept {
-        const unsigned first_word = mask.first() / 64, last_word = mask.last() / 64;
+        const unsigned first_word = Whole ? 0 : mask.first() / 64;
+        const unsigned last_word = Whole ? nwords_ - 1 : mask.last() / 64;
         for (unsigned sw = first_word / 64; sw <= last_word / 64; ++sw) {
             std::uint64_t cand = set.summary[sw];
             if (order.words) cand &= order.summary[sw];
             for (; cand; cand &= cand - 1) {
                 const unsigned w = sw * 64 + static_cast<unsigned>(std::countr_zero(cand));
-                if (w < first_word) continue;
-                if (w > last_word) break;
-                if (budget-- == 0) return give_up;
-                std::uint64_t bits = set.words[w] & mask_word(mask, w);
+                std::uint64_t bits = set.words[w];
+                if constexpr (!Whole) {
+                    if (w < first_word) continue;
+                    if (w > last_word) break;
+                    if (budget-- == 0) return give_up;
+                    bits &= mask_word(mask, w);
+                }
                 if (order.words) bits &= order.words[w];
                 if (bits) return w * 64 + static_cast<unsigned>(std::countr_zero(bits));
             }
@@ -422,8 +458,10 @@ private:
     }
 
     // The highest CPU of set & order & mask, as lowest_in.
+    template <bool Whole = false>
     unsigned highest_in(set_view set, set_view order, cpu_span mask, unsigned& budget) const noexcept {
-        const unsigned first_word = mask.first() / 64, last_word = mask.last() / 64;
+        const unsigned first_word = Whole ? 0 : mask.first() / 64;
+        const unsigned last_word = Whole ? nwords_ - 1 : mask.last() / 64;
         for (unsigned sw = last_word / 64 + 1; sw-- > first_word / 64;) {
             std::uint64_t cand = set.summary[sw];
             if (order.words) cand &= order.summary[sw];
@@ -431,10 +469,13 @@ private:
                 const unsigned top = 63 - static_cast<unsigned>(std::countl_zero(cand));
                 cand &= ~(std::uint64_t{1} << top);
                 const unsigned w = sw * 64 + top;
-                if (w > last_word) continue;
-                if (w < first_word) break;
-                if (budget-- == 0) return give_up;
-                std::uint64_t bits = set.words[w] & mask_word(mask, w);
+                std::uint64_t bits = set.words[w];
+                if constexpr (!Whole) {
+                    if (w > last_word) continue;
+                    if (w < first_word) break;
+                    if (budget-- == 0) return give_up;
+                    bits &= mask_word(mask, w);
+                }
                 if (order.words) bits &= order.words[w];
                 if (bits) return w * 64 + 63 - static_cast<unsigned>(std::countl_zero(bits));
             }

@@ -619,8 +619,13 @@ private:
     void mark_dirty(unsigned c) noexcept {
         const unsigned w = c / 64;
         std::uint64_t* dirty = dirty_.data();
-        dirty[w] |= std::uint64_t{1} << (c % 64);
+        const std::uint64_t bit = std::uint64_t{1} << (c % 64);
+        if (dirty[w] & bit) return;
+        dirty[w] |= bit;
         dirty[dirty_top_ + w / 64] |= std::uint64_t{1} << (w % 64);
+        // Between two queries it is usually one CPU (an alloc and its free):
+        // remember it, so the sync need not search the set.
+        lone_dirty_ = dirty_any_ ? no_cpu : c;
         dirty_any_ = true;
     }
     bool is_dirty(unsigned c) const noexcept { return (dirty_[c / 64] >> (c % 64)) & 1u; }
@@ -636,6 +641,13 @@ private:
             return;
         }
         if (!dirty_any_) return;
+        dirty_any_ = false;
+        if (const unsigned c = lone_dirty_; c != no_cpu) {
+            sync_cpu(c);
+            dirty_[c / 64] = 0;  // its only bit, and its word's only summary bit
+            dirty_[dirty_top_ + c / 4096] = 0;
+            return;
+        }
         const std::size_t words = dirty_top_;
         for (std::size_t sw = 0; sw < dirty_.size() - words; ++sw) {
             for (std::uint64_t top = dirty_[words + sw]; top; top &= top - 1) {
@@ -647,7 +659,6 @@ private:
             }
             dirty_[words + sw] = 0;
         }
-        dirty_any_ = false;
     }
 
     void sync_cpu(unsigned c) const noexcept {
@@ -724,6 +735,11 @@ private:
             const bool marked = (dirty_[words + w / 64] >> (w % 64)) & 1u;
             if (marked != (dirty_[w] != 0) || (dirty_[w] && !dirty_any_))
                 return "cpu index feed: the dirty CPU set's summary is wrong";
+        }
+        if (dirty_any_ && lone_dirty_ != no_cpu) {
+            for (std::size_t w = 0; w < words; ++w)
+                if (dirty_[w] != (w == lone_dirty_ / 64 ? std::uint64_t{1} << (lone_dirty_ % 64) : 0))
+                    return "cpu index feed: the lone dirty CPU is not the only one";
         }
         for (unsigned c = 0; c < nr_cpus(); ++c) {
             const cpu_summary& s = summaries_[c];
@@ -1040,6 +1056,7 @@ private:
     mutable std::vector<std::uint64_t> dirty_;
     unsigned dirty_top_;  // where the summary words begin
     mutable bool dirty_any_ = false;
+    mutable unsigned lone_dirty_ = no_cpu;  // the dirty CPU if it is the only one
     mutable index_type index_;
     // The placement policy object: empty for the built-in stateless ones;
     // a stateful policy (a round-robin cursor) keeps its state here, so a

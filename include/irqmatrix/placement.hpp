@@ -74,7 +74,7 @@ inline constexpr bool placement_halves_on_failure = requires {
 };
 
 /// Where an allocation goes: a CPU and the first vector of the block.
-struct placement {
+struct alignas(8) placement {
     unsigned cpu = no_cpu;
     unsigned base = 0;
     constexpr explicit operator bool() const noexcept { return cpu != no_cpu; }
