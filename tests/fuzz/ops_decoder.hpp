@@ -4,7 +4,8 @@
 // operation of shared/spec/trace-format.md, with valid and invalid
 // arguments), runs each one on the library and on the naive model
 // (tests/model/naive_matrix.hpp), and after every step demands what the
-// differential test demands: equal results and counters, equal bitmaps (of
+// differential test demands, with the same comparison
+// (support/differential.hpp): equal results and counters, equal bitmaps (of
 // the CPUs either side changed; of all CPUs every 64th step and at the end),
 // a clean verify() (the library's own after every mutation at debug level 3),
 // and a refused operation that leaves the library exactly as it was
@@ -30,7 +31,6 @@
 #pragma once
 
 #include <array>
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -44,15 +44,7 @@
 #include <irqmatrix/trace.hpp>
 
 #include "model/naive_matrix.hpp"
-
-// The checks are the fuzzer's oracle, not its target: under clang they get no
-// coverage instrumentation, which would make the bit loops most of the run
-// time and feed libFuzzer features that say nothing about the library.
-#if defined(__clang__)
-#define IRQMATRIX_FUZZ_ORACLE __attribute__((no_sanitize("coverage")))
-#else
-#define IRQMATRIX_FUZZ_ORACLE
-#endif
+#include "support/differential.hpp"
 
 namespace fuzz_ops {
 
@@ -163,7 +155,8 @@ inline std::string line_of(const operation& op) {
     return out;
 }
 
-IRQMATRIX_FUZZ_ORACLE inline bool same_outcome(const trace::outcome& a, const trace::outcome& b) {
+// Part of the oracle: no coverage instrumentation (IRQMATRIX_DIFF_ORACLE).
+IRQMATRIX_DIFF_ORACLE inline bool same_outcome(const trace::outcome& a, const trace::outcome& b) {
     if (a.error != b.error || a.count != b.count) return false;
     for (unsigned i = 0; i < a.count; ++i)
         if (a.values[i] != b.values[i]) return false;
@@ -223,104 +216,6 @@ inline trace::outcome run_model(naive_matrix& m, std::string_view name, const tr
     if (name == "remove_managed_block") return model_status(m.remove_managed_block(cpus, n[0]));
     if (name == "alloc_managed_block") return model_pick(m.alloc_managed_block(cpus, n[0]));
     return {-1, 0, {}};  // unreachable: every shape is handled above
-}
-
-// ---- comparisons --------------------------------------------------------------
-
-// Word by word, reading the model's bits in one pass of an iterator.
-template <class Bitmap>
-IRQMATRIX_FUZZ_ORACLE std::string bitmap_diff(const char* what, unsigned cpu, const Bitmap& lib,
-                                              const std::vector<bool>& model) {
-    auto it = model.begin();
-    const auto end = model.end();
-    for (unsigned w = 0; w < Bitmap::word_count; ++w) {
-        std::uint64_t want = 0;
-        for (unsigned j = 0; j < 64 && it != end; ++j, ++it)
-            if (*it) want |= std::uint64_t{1} << j;
-        const std::uint64_t diff = lib.word(w) ^ want;
-        if (diff == 0) continue;
-        const unsigned j = static_cast<unsigned>(std::countr_zero(diff));
-        return std::string(what) + " of cpu " + std::to_string(cpu) + ": bit " +
-               std::to_string(w * 64 + j) +
-               ((want >> j) & 1u ? " set in the model only" : " set in the library only");
-    }
-    return {};
-}
-
-IRQMATRIX_FUZZ_ORACLE inline std::string counter_diff(const char* what, unsigned cpu,
-                                                      std::uint32_t lib, std::uint32_t model) {
-    if (lib == model) return {};
-    return std::string(what) + " of cpu " + std::to_string(cpu) + ": library " +
-           std::to_string(lib) + ", model " + std::to_string(model);
-}
-
-/// What state_diff() checks beyond the counters, which it always compares.
-struct check_scope {
-    std::uint64_t cpus = ~std::uint64_t{0};  ///< bit c: CPU c (CPUs from 64 on: always)
-    bool system = true;
-    /// Whether to call verify(). At debug level 3 the library has already
-    /// verified itself after the mutation, so only the full comparisons add it.
-    bool verify = true;
-};
-
-/// The first difference between the library and the model (cpu ~0 stands for
-/// the global state), or a verify() violation; "" if none.
-template <unsigned Cap>
-IRQMATRIX_FUZZ_ORACLE std::string state_diff(const irqmatrix::basic_matrix<Cap>& lib,
-                                             const naive_matrix& model,
-                                             const check_scope& scope = {}) {
-    const auto s = lib.stats();
-    const unsigned g = ~0u;
-    std::string d;
-    if (!(d = counter_diff("online_maps", g, s.online_maps, model.online_maps())).empty() ||
-        !(d = counter_diff("global_available", g, s.global_available, model.global_available()))
-             .empty() ||
-        !(d = counter_diff("global_reserved", g, s.global_reserved, model.global_reserved()))
-             .empty() ||
-        !(d = counter_diff("total_allocated", g, s.total_allocated, model.total_allocated()))
-             .empty() ||
-        !(d = counter_diff("systembits_inalloc", g, s.systembits_inalloc,
-                           model.systembits_inalloc()))
-             .empty() ||
-        (scope.system &&
-         !(d = bitmap_diff("system_map", g, lib.system_map(), model.system_map())).empty()))
-        return d;
-    if (lib.nr_cpus() != model.nr_cpus()) return "nr_cpus differs";
-    for (unsigned c = 0; c < lib.nr_cpus(); ++c) {
-        const auto& l = lib.cpu_map(c);
-        const auto& m = model.cpu(c);
-        if (!(d = counter_diff("online", c, l.online, m.online)).empty() ||
-            !(d = counter_diff("initialized", c, l.initialized, m.initialized)).empty() ||
-            !(d = counter_diff("available", c, l.available, m.available)).empty() ||
-            !(d = counter_diff("allocated", c, l.allocated, m.allocated)).empty() ||
-            !(d = counter_diff("managed", c, l.managed, m.managed)).empty() ||
-            !(d = counter_diff("managed_allocated", c, l.managed_allocated, m.managed_allocated))
-                 .empty())
-            return d;
-        if ((c >= 64 || ((scope.cpus >> c) & 1u) != 0) &&
-            (!(d = bitmap_diff("alloc_map", c, l.alloc_map, m.alloc_map)).empty() ||
-             !(d = bitmap_diff("managed_map", c, l.managed_map, m.managed_map)).empty()))
-            return d;
-        const auto q = lib.cpu(c);
-        if (!q || *q != irqmatrix::cpu_stats{l.online, l.available, l.allocated, l.managed,
-                                             l.managed_allocated})
-            return "cpu(" + std::to_string(c) + ") disagrees with cpu_map()";
-    }
-    if (scope.verify) {
-        if (std::string v = lib.verify(); !v.empty()) return "verify(): " + v;
-    }
-    return {};
-}
-
-/// The counters a refused operation must leave alone, even under quirk Q7.
-template <unsigned Cap>
-IRQMATRIX_FUZZ_ORACLE bool same_counters(const irqmatrix::basic_matrix<Cap>& a,
-                                         const irqmatrix::basic_matrix<Cap>& b) {
-    if (a.stats() != b.stats() || a.nr_cpus() != b.nr_cpus()) return false;
-    for (unsigned c = 0; c < a.nr_cpus(); ++c)
-        if (*a.cpu(c) != *b.cpu(c) || a.cpu_map(c).initialized != b.cpu_map(c).initialized)
-            return false;
-    return true;
 }
 
 // ---- decoding -----------------------------------------------------------------
@@ -555,9 +450,9 @@ std::string run_on(const geometry& g, byte_reader& in, const logger& log) {
     if (!created) return "create() refused a valid geometry";
     matrix& lib = *created;
     naive_matrix model(g.bits, g.start, g.end, g.nr_cpus);
-    if (log.out)
-        std::fprintf(log.out, "matrix %u %u %u %u => 0\n", g.bits, g.start, g.end, g.nr_cpus);
-    if (std::string d = state_diff(lib, model); !d.empty()) return "after create(): " + d;
+    if (log.out) std::fprintf(log.out, "%s", differential::trace_header(g).c_str());
+    if (std::string d = differential::matrix_diff(lib, model); !d.empty())
+        return "after create(): " + d;
     decoder<Cap> dec(g, in, lib);
     // What each step starts from, kept without heap allocations (under ASan
     // fresh allocations cost page faults): the whole matrix is copied, into
@@ -586,19 +481,20 @@ std::string run_on(const geometry& g, byte_reader& in, const logger& log) {
         if (log.out) std::fprintf(log.out, " => %s\n", got.text().c_str());
         if (!same_outcome(got, want))
             return "result: library " + got.text() + ", model " + want.text();
-        if (refused && !(lib == before && same_counters(lib, before))) {
+        if (refused && !(lib == before && differential::same_counters(lib, before))) {
             // Q7: a reserve_managed refused for lack of room undoes its
             // reservations as the kernel does, which may move one.
             const bool q7 = name == "reserve_managed" &&
                             got.error == irqmatrix::to_errno(irqmatrix::errc::no_space);
-            if (!q7 || !same_counters(lib, before)) return "refused operation changed the matrix";
+            if (!q7 || !differential::same_counters(lib, before))
+                return "refused operation changed the matrix";
         }
         // Bitmaps are compared (reading the model's std::vector<bool> is the
         // costly part) on the CPUs where either side moved: every change the
         // model makes to a CPU's bitmaps moves one of its counters, save the
         // Q7 rollback of reserve_managed, which gets a full comparison, as
         // does every 64th step and the last.
-        check_scope scope;
+        differential::check_scope scope;
         if (step % 64 != 63 && name != "reserve_managed" && !in.exhausted() &&
             step + 1 < max_steps) {
             scope.system = name == "assign_system";
@@ -608,7 +504,7 @@ std::string run_on(const geometry& g, byte_reader& in, const logger& log) {
                 if (!(lib.cpu_map(c) == maps_before[c]) || model_counters(c) != counters_before[c])
                     scope.cpus |= std::uint64_t{1} << c;
         }
-        if (std::string d = state_diff(lib, model, scope); !d.empty()) return d;
+        if (std::string d = differential::matrix_diff(lib, model, scope); !d.empty()) return d;
         if (got.error == 0) dec.allocated(op, got);
     }
     return {};

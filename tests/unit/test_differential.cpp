@@ -17,10 +17,13 @@
 // processes (POSIX only). For exploration, IRQMATRIX_DIFF_SEED=N runs
 // other seeds and IRQMATRIX_DIFF_SCALE=K runs K times as many operations;
 // IRQMATRIX_DIFF_VERBOSE=1 prints what each geometry covered.
+//
+// The comparison, the shrinking loop and the trace text are shared with the
+// planner's differential test and the fuzz_ops target
+// (support/differential.hpp).
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <random>
 #include <string>
@@ -41,9 +44,12 @@
 
 #include "model/naive_matrix.hpp"
 #include "support/catch.hpp"
+#include "support/differential.hpp"
 
 namespace {
 
+// What the three differential harnesses share (support/differential.hpp).
+using namespace differential;
 using irqmatrix_model::naive_matrix;
 
 // ---- operations as data ---------------------------------------------------
@@ -90,13 +96,6 @@ struct op {
 
 bool mutates(kind k) { return k != kind::available && k != kind::reserved && k != kind::allocated; }
 
-std::string list_text(const std::vector<unsigned>& cpus) {
-    if (cpus.empty()) return "none";
-    std::string s;
-    for (unsigned c : cpus) s += (s.empty() ? "" : ",") + std::to_string(c);
-    return s;
-}
-
 // The operation as a trace line.
 std::string describe(const op& o) {
     const std::string f = o.flag ? "1" : "0";
@@ -128,65 +127,11 @@ std::string describe(const op& o) {
     return "?";
 }
 
-// ---- the geometries ----------------------------------------------------------
-
-struct geometry {
-    const char* name;
-    unsigned bits, start, end, nr_cpus;
-    unsigned operations;  // per run (all epochs together)
-    unsigned epoch;       // operations before both matrices are created afresh
-    std::uint64_t seed;
-};
-
-unsigned env_unsigned(const char* name, unsigned fallback) {
-    const char* v = std::getenv(name);
-    if (!v || !*v) return fallback;
-    return static_cast<unsigned>(std::strtoul(v, nullptr, 0));
-}
-
 // ---- one operation on each side ----------------------------------------------
-
-// A result: err 0 or a negative errno; a = value or CPU, b = base.
-struct outcome {
-    int err = 0;
-    long long a = 0;
-    unsigned b = 0;
-    friend bool operator==(const outcome&, const outcome&) = default;
-};
-
-std::string text(const outcome& r) {
-    if (r.err != 0) return std::to_string(r.err);
-    return std::to_string(r.a) + " " + std::to_string(r.b);
-}
-
-outcome of_status(const irqmatrix::status& s) {
-    return {s ? 0 : irqmatrix::to_errno(s.error()), 0, 0};
-}
-outcome of_placement(const irqmatrix::result<irqmatrix::placement>& r) {
-    if (!r) return {irqmatrix::to_errno(r.error()), 0, 0};
-    return {0, r->cpu, r->base};
-}
-outcome of_value(const irqmatrix::result<unsigned>& r) {
-    if (!r) return {irqmatrix::to_errno(r.error()), 0, 0};
-    return {0, *r, 0};
-}
-outcome of_int(int e) { return {e, 0, 0}; }
-outcome of_pick(const irqmatrix_model::pick& p) {
-    if (p.err != 0) return {p.err, 0, 0};
-    return {0, p.cpu, p.base};
-}
-outcome of_long(long long v) {
-    if (v < 0) return {static_cast<int>(v), 0, 0};
-    return {0, v, 0};
-}
 
 template <unsigned Cap>
 outcome run_library(irqmatrix::basic_matrix<Cap>& m, const op& o) {
-    // The mask may name CPUs beyond the matrix: the words cover them all.
-    unsigned top = 0;
-    for (unsigned c : o.cpus) top = c > top ? c : top;
-    std::vector<std::uint64_t> words(top / 64 + 1, 0);
-    for (unsigned c : o.cpus) words[c / 64] |= std::uint64_t{1} << (c % 64);
+    const auto words = differential::mask_words(o.cpus);
     const irqmatrix::cpu_span mask(words.data(), words.size());
     switch (o.k) {
     case kind::online: return of_status(m.online(o.cpu));
@@ -239,81 +184,7 @@ outcome run_model(naive_matrix& m, const op& o) {
     return {-1, 0, 0};
 }
 
-// ---- state comparison ---------------------------------------------------------
-
-// Compares a word at a time; the model's bits are read with one pass of an
-// iterator (std::vector<bool> indexing is slow in a Debug build).
-template <class Bitmap>
-std::string bitmap_diff(const char* what, unsigned cpu, const Bitmap& lib, const std::vector<bool>& model) {
-    auto it = model.begin();
-    const auto end = model.end();
-    for (unsigned w = 0; w < Bitmap::word_count; ++w) {
-        std::uint64_t want = 0;
-        for (unsigned j = 0; j < 64 && it != end; ++j, ++it)
-            if (*it) want |= std::uint64_t{1} << j;
-        if (lib.word(w) == want) continue;
-        const std::uint64_t diff = lib.word(w) ^ want;
-        unsigned j = 0;
-        while (((diff >> j) & 1u) == 0) ++j;
-        const bool in_lib = ((lib.word(w) >> j) & 1u) != 0;
-        return std::string(what) + (cpu == ~0u ? "" : " of cpu " + std::to_string(cpu)) + ": bit " +
-               std::to_string(w * 64 + j) + " is " + (in_lib ? "set" : "clear") +
-               " in the library, " + (in_lib ? "clear" : "set") + " in the model";
-    }
-    return {};
-}
-
-std::string counter_diff(const char* what, unsigned cpu, std::uint32_t lib, std::uint32_t model) {
-    if (lib == model) return {};
-    return std::string(what) + (cpu == ~0u ? "" : " of cpu " + std::to_string(cpu)) +
-           ": library " + std::to_string(lib) + ", model " + std::to_string(model);
-}
-
-// Everything observable must agree; returns the first difference, or "".
-template <unsigned Cap>
-std::string state_diff(const irqmatrix::basic_matrix<Cap>& lib, const naive_matrix& model) {
-    std::string d;
-    const auto s = lib.stats();
-    const unsigned g = ~0u;
-    if (!(d = counter_diff("online_maps", g, s.online_maps, model.online_maps())).empty()) return d;
-    if (!(d = counter_diff("global_available", g, s.global_available, model.global_available())).empty()) return d;
-    if (!(d = counter_diff("global_reserved", g, s.global_reserved, model.global_reserved())).empty()) return d;
-    if (!(d = counter_diff("total_allocated", g, s.total_allocated, model.total_allocated())).empty()) return d;
-    if (!(d = counter_diff("systembits_inalloc", g, s.systembits_inalloc, model.systembits_inalloc())).empty()) return d;
-    if (lib.nr_cpus() != model.nr_cpus()) return "nr_cpus differs";
-    for (unsigned c = 0; c < lib.nr_cpus(); ++c) {
-        const auto& l = lib.cpu_map(c);
-        const auto& m = model.cpu(c);
-        if (!(d = counter_diff("online", c, l.online, m.online)).empty()) return d;
-        if (!(d = counter_diff("initialized", c, l.initialized, m.initialized)).empty()) return d;
-        if (!(d = counter_diff("available", c, l.available, m.available)).empty()) return d;
-        if (!(d = counter_diff("allocated", c, l.allocated, m.allocated)).empty()) return d;
-        if (!(d = counter_diff("managed", c, l.managed, m.managed)).empty()) return d;
-        if (!(d = counter_diff("managed_allocated", c, l.managed_allocated, m.managed_allocated)).empty()) return d;
-        // The public per-CPU query must say the same as the raw map.
-        const auto q = lib.cpu(c);
-        if (!q || q->online != l.online || q->available != l.available || q->allocated != l.allocated ||
-            q->managed != l.managed || q->managed_allocated != l.managed_allocated)
-            return "cpu(" + std::to_string(c) + ") disagrees with cpu_map()";
-        if (!(d = bitmap_diff("alloc_map", c, l.alloc_map, m.alloc_map)).empty()) return d;
-        if (!(d = bitmap_diff("managed_map", c, l.managed_map, m.managed_map)).empty()) return d;
-    }
-    if (!(d = bitmap_diff("system_map", g, lib.system_map(), model.system_map())).empty()) return d;
-    const std::string violation = lib.verify();
-    if (!violation.empty()) return "verify(): " + violation;
-    return {};
-}
-
-template <unsigned Cap>
-bool same_counters(const irqmatrix::basic_matrix<Cap>& a, const irqmatrix::basic_matrix<Cap>& b) {
-    if (!(a.stats() == b.stats())) return false;
-    for (unsigned c = 0; c < a.nr_cpus(); ++c) {
-        const auto x = a.cpu(c);
-        const auto y = b.cpu(c);
-        if (!(*x == *y) || a.cpu_map(c).initialized != b.cpu_map(c).initialized) return false;
-    }
-    return true;
-}
+// ---- one step on both sides ---------------------------------------------------
 
 // What happened in one step, for coverage and for the Q7 check.
 struct step_report {
@@ -338,7 +209,7 @@ step_report step(irqmatrix::basic_matrix<Cap>& lib, naive_matrix& model, const o
     }
     if (mut && got.err != 0 && !(lib == *before)) {
         if (o.k == kind::reserve_managed && got.err == irqmatrix_model::err_no_space) {
-            if (!same_counters(lib, *before)) {
+            if (!differential::same_counters(lib, *before)) {
                 rep.mismatch = "refused reserve_managed (-28) changed counters";
                 return rep;
             }
@@ -348,7 +219,7 @@ step_report step(irqmatrix::basic_matrix<Cap>& lib, naive_matrix& model, const o
             return rep;
         }
     }
-    rep.mismatch = state_diff(lib, model);
+    rep.mismatch = differential::matrix_diff(lib, model);
     return rep;
 }
 
@@ -756,87 +627,37 @@ std::optional<irqmatrix::basic_matrix<Cap>> fresh_library(const geometry& g) {
     return std::move(*m);
 }
 
-// How a replay fails: the kind of the operation at the first mismatch and the
-// mismatch's subject (the text before its first colon).
-struct failure_signature {
-    kind k = kind::count;
-    std::string subject;
-    friend bool operator==(const failure_signature&, const failure_signature&) = default;
-};
-
-failure_signature signature_of(const op& o, const std::string& mismatch) {
-    return {o.k, mismatch.substr(0, mismatch.find(':'))};
-}
+using failure_signature = differential::failure_signature<kind>;
 
 // Replays the operations on fresh matrices; the first mismatch, if any.
 template <unsigned Cap>
 std::optional<failure_signature> first_failure(const geometry& g, const std::vector<op>& ops) {
     auto lib = fresh_library<Cap>(g);
     naive_matrix model(g.bits, g.start, g.end, g.nr_cpus);
-    for (const op& o : ops) {
-        const std::string mismatch = step(*lib, model, o).mismatch;
-        if (!mismatch.empty()) return signature_of(o, mismatch);
-    }
-    return std::nullopt;
+    return differential::first_failure(ops, [&](const op& o) { return step(*lib, model, o).mismatch; });
 }
 
-// Removes chunks of operations, then single operations, while
-// still_fails(ops) holds; bounded by a replay budget and 10 seconds.
-template <class Pred>
-std::vector<op> shrink(std::vector<op> ops, Pred still_fails) {
-    using clock = std::chrono::steady_clock;
-    const auto deadline = clock::now() + std::chrono::seconds(10);
-    unsigned budget = 20000;
-    std::size_t chunk = ops.size() > 1 ? ops.size() / 2 : 1;
-    while (budget > 0 && clock::now() < deadline) {
-        bool progress = false;
-        for (std::size_t at = 0; at + chunk <= ops.size() && budget > 0 && clock::now() < deadline;) {
-            std::vector<op> trial(ops.begin(), ops.begin() + static_cast<std::ptrdiff_t>(at));
-            trial.insert(trial.end(), ops.begin() + static_cast<std::ptrdiff_t>(at + chunk), ops.end());
-            --budget;
-            if (still_fails(trial)) {
-                ops = std::move(trial);
-                progress = true;
-            } else {
-                at += chunk;
-            }
-        }
-        if (chunk > 1)
-            chunk /= 2;
-        else if (!progress)
-            break;
-    }
-    return ops;
-}
-
-std::string header(const geometry& g) {
-    return "matrix " + std::to_string(g.bits) + " " + std::to_string(g.start) + " " +
-           std::to_string(g.end) + " " + std::to_string(g.nr_cpus) + " => 0\n";
-}
+// Shrinking gives up after this many replays or this long, and reports the
+// shortest sequence it has found by then.
+constexpr differential::shrink_limits shrink_bound{20000, std::chrono::seconds(10)};
 
 // The operations as a trace with the library's results, up to the mismatch.
 template <unsigned Cap>
 std::string library_trace(const geometry& g, const std::vector<op>& ops) {
-    std::string out = header(g);
     auto lib = fresh_library<Cap>(g);
     naive_matrix model(g.bits, g.start, g.end, g.nr_cpus);
-    for (const op& o : ops) {
+    return differential::trace_text(differential::trace_header(g), ops, [&](const op& o) {
         const step_report r = step(*lib, model, o);
-        out += describe(o) + " => " + result_text(o, r.result) + "\n";
-        if (!r.mismatch.empty()) {
-            out += "# MISMATCH: " + r.mismatch + "\n";
-            break;
-        }
-    }
-    return out;
+        return differential::traced_step{describe(o) + " => " + result_text(o, r.result), r.mismatch};
+    });
 }
 
 // The operations as a trace with the model's (the specification's) results.
 std::string model_trace(const geometry& g, const std::vector<op>& ops) {
-    std::string out = header(g);
     naive_matrix model(g.bits, g.start, g.end, g.nr_cpus);
-    for (const op& o : ops) out += describe(o) + " => " + result_text(o, run_model(model, o)) + "\n";
-    return out;
+    return differential::trace_text(differential::trace_header(g), ops, [&](const op& o) {
+        return differential::traced_step{describe(o) + " => " + result_text(o, run_model(model, o)), {}};
+    });
 }
 
 // A library assertion (verify() at debug level 3) aborts the process. While
@@ -894,7 +715,7 @@ isolated_result replay_isolated(const geometry& g, const std::vector<op>& ops,
 template <unsigned Cap>
 std::vector<op> shrink_mismatch(const geometry& g, const std::vector<op>& ops,
                                 const failure_signature& sig) {
-    return shrink(ops, [&g, &sig](const std::vector<op>& t) {
+    return differential::shrink(ops, shrink_bound, [&g, &sig](const std::vector<op>& t) {
 #if IRQMATRIX_DIFF_POSIX
         return replay_isolated<Cap>(g, t, sig) == isolated_result::same_failure;
 #else
@@ -936,7 +757,7 @@ public:
                      history_.empty() ? "-" : describe(history_.back()).c_str());
 #if IRQMATRIX_DIFF_POSIX
         std::fprintf(stderr, "*** shrinking it in child processes...\n");
-        const auto ops = shrink(history_, [this](const std::vector<op>& t) {
+        const auto ops = differential::shrink(history_, shrink_bound, [this](const std::vector<op>& t) {
             return replay_isolated<Cap>(g_, t, {}) == isolated_result::aborted;
         });
         std::fprintf(stderr,
@@ -966,8 +787,8 @@ struct coverage {
 
 template <unsigned Cap>
 coverage run(const geometry& g) {
-    const std::uint64_t seed = env_unsigned("IRQMATRIX_DIFF_SEED", 0) + g.seed;
-    const unsigned total = g.operations * env_unsigned("IRQMATRIX_DIFF_SCALE", 1);
+    const std::uint64_t seed = differential::seed_of(g);
+    const unsigned total = differential::operations_of(g);
     INFO("geometry " << g.name << ": " << g.bits << " bits, window [" << g.start << "," << g.end
                      << "), " << g.nr_cpus << " CPUs");
     CAPTURE(seed);
@@ -992,7 +813,7 @@ coverage run(const geometry& g) {
             if (!r.mismatch.empty()) {
                 INFO("step " << done << " (epoch step " << i << "): " << describe(o));
                 INFO("mismatch: " << r.mismatch);
-                const auto ops = shrink_mismatch<Cap>(g, history, signature_of(o, r.mismatch));
+                const auto ops = shrink_mismatch<Cap>(g, history, differential::signature_of(o.k, r.mismatch));
                 INFO("shrunk reproduction (results are the library's):\n" << library_trace<Cap>(g, ops));
                 REQUIRE(r.mismatch.empty());
             }
@@ -1019,7 +840,7 @@ coverage run(const geometry& g) {
         }
         cov.operations = done;
     }
-    if (env_unsigned("IRQMATRIX_DIFF_VERBOSE", 0) != 0) {
+    if (differential::verbose()) {
         std::printf("%s: %lu operations, %lu fill/drain cycles (peak occupancy %.2f), %lu Q7 moves\n",
                     g.name, cov.operations, cov.fill_cycles, cov.max_occupancy, cov.q7_moves);
         for (unsigned i = 0; i < kind_count; ++i)
@@ -1033,7 +854,7 @@ coverage run(const geometry& g) {
 // at least 80% to at most 20% occupancy `min_cycles` times. Other seeds
 // (IRQMATRIX_DIFF_SEED) only check the agreement, not the coverage.
 void require_coverage(const coverage& cov, unsigned long min_cycles) {
-    if (env_unsigned("IRQMATRIX_DIFF_SEED", 0) != 0) return;
+    if (!differential::fixed_seeds()) return;
     for (unsigned i = 0; i < kind_count; ++i) {
         INFO(kind_names[i]);
         CHECK(cov.ok[i] > 0);
@@ -1055,7 +876,7 @@ TEST_CASE("differential: small 64-bit windows that fill up fast", "[differential
         const geometry g{"small64-4", 64, 2, 56, 4, 35000, 5000, 0x5eed0002};
         const auto cov = run<64>(g);
         require_coverage(cov, 3);
-        if (env_unsigned("IRQMATRIX_DIFF_SEED", 0) == 0) {
+        if (differential::fixed_seeds()) {
             CHECK(cov.q7_moves > 0);  // the kernel's rollback did move a reservation
         }
     }

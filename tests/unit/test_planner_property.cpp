@@ -38,12 +38,15 @@
 // sequence is shrunk and printed as a trace (shared/spec/trace-format.md)
 // with the model's results; if a library assertion aborts the process, a
 // SIGABRT handler prints the seed and the epoch's operations first.
+//
+// The comparison of the matrix underneath, the shrinking loop and the trace
+// text are shared with test_differential.cpp and the fuzz_ops target
+// (support/differential.hpp).
 #include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <random>
 #include <string>
@@ -54,9 +57,12 @@
 
 #include "model/naive_planner.hpp"
 #include "support/catch.hpp"
+#include "support/differential.hpp"
 
 namespace {
 
+// What the three differential harnesses share (support/differential.hpp).
+using namespace differential;
 using irqmatrix_model::naive_planner;
 
 // ---- operations as data ---------------------------------------------------
@@ -112,13 +118,6 @@ struct op {
     std::vector<unsigned> cpus;
 };
 
-std::string list_text(const std::vector<unsigned>& cpus) {
-    if (cpus.empty()) return "none";
-    std::string s;
-    for (unsigned c : cpus) s += (s.empty() ? "" : ",") + std::to_string(c);
-    return s;
-}
-
 // The operation as a trace line.
 std::string describe(const op& o) {
     const std::string f = o.flag ? "1" : "0";
@@ -158,14 +157,6 @@ std::string describe(const op& o) {
 
 // ---- outcomes ---------------------------------------------------------------
 
-// err 0 or a negative errno; a = value or CPU, b = base.
-struct outcome {
-    int err = 0;
-    long long a = 0;
-    unsigned b = 0;
-    friend bool operator==(const outcome&, const outcome&) = default;
-};
-
 bool returns_pair(kind k) {
     return k == kind::alloc || k == kind::alloc_block || k == kind::alloc_managed ||
            k == kind::alloc_managed_block || k == kind::alloc_reserved_block || k == kind::move_block;
@@ -182,35 +173,12 @@ std::string result_text(kind k, const outcome& r) {
     return "0";
 }
 
-outcome of_status(const irqmatrix::status& s) { return {s ? 0 : irqmatrix::to_errno(s.error()), 0, 0}; }
-outcome of_placement(const irqmatrix::result<irqmatrix::placement>& r) {
-    if (!r) return {irqmatrix::to_errno(r.error()), 0, 0};
-    return {0, r->cpu, r->base};
-}
-outcome of_value(const irqmatrix::result<unsigned>& r) {
-    if (!r) return {irqmatrix::to_errno(r.error()), 0, 0};
-    return {0, *r, 0};
-}
-outcome of_int(int e) { return {e, 0, 0}; }
-outcome of_pick(const irqmatrix_model::pick& p) {
-    if (p.err != 0) return {p.err, 0, 0};
-    return {0, p.cpu, p.base};
-}
-outcome of_long(long long v) {
-    if (v < 0) return {static_cast<int>(v), 0, 0};
-    return {0, v, 0};
-}
-
 template <unsigned Cap>
 using lib_planner = irqmatrix::basic_planner<Cap>;
 
 template <unsigned Cap>
 outcome run_library(lib_planner<Cap>& p, const op& o) {
-    // The mask may name CPUs beyond the matrix: the words cover them all.
-    unsigned top = 0;
-    for (unsigned c : o.cpus) top = std::max(top, c);
-    std::vector<std::uint64_t> words(top / 64 + 1, 0);
-    for (unsigned c : o.cpus) words[c / 64] |= std::uint64_t{1} << (c % 64);
+    const auto words = differential::mask_words(o.cpus);
     const irqmatrix::cpu_span mask(words.data(), words.size());
     switch (o.k) {
     case kind::online: return of_status(p.online(o.cpu));
@@ -277,35 +245,6 @@ outcome run_model(naive_planner& m, const op& o) {
 
 // ---- state comparison ---------------------------------------------------------
 
-// The first bit where the library's bitmap and the model's differ, or -1.
-template <class Bitmap>
-long first_difference(const Bitmap& lib, const std::vector<bool>& model) {
-    unsigned i = 0;
-    for (const bool want : model) {  // iterators: vector<bool> indexing is slow in Debug
-        if (lib.test(i) != want) return static_cast<long>(i);
-        ++i;
-    }
-    return -1;
-}
-
-std::string where(const char* what, unsigned cpu) {
-    return std::string(what) + (cpu == ~0u ? "" : " of cpu " + std::to_string(cpu));
-}
-
-template <class Bitmap>
-std::string bitmap_diff(const char* what, unsigned cpu, const Bitmap& lib, const std::vector<bool>& model) {
-    const long i = first_difference(lib, model);
-    if (i < 0) return {};
-    const bool in_lib = lib.test(static_cast<unsigned>(i));
-    return where(what, cpu) + ": bit " + std::to_string(i) + " is " + (in_lib ? "set" : "clear") +
-           " in the library, " + (in_lib ? "clear" : "set") + " in the model";
-}
-
-std::string counter_diff(const char* what, unsigned cpu, std::uint64_t lib, std::uint64_t model) {
-    if (lib == model) return {};
-    return where(what, cpu) + ": library " + std::to_string(lib) + ", model " + std::to_string(model);
-}
-
 // A group as both sides describe it: members as a mask over the block's offsets.
 struct group_key {
     unsigned base = 0, order = 0;
@@ -353,32 +292,16 @@ std::vector<group_key> model_groups(const naive_planner& m, unsigned cpu) {
 // Everything observable must agree; returns the first difference, or "".
 template <unsigned Cap>
 std::string state_diff(const lib_planner<Cap>& lib, const naive_planner& model) {
-    const auto& lm = lib.matrix();
-    const auto& mm = model.matrix();
-    const auto s = lm.stats();
-    const unsigned all = ~0u;
-    std::string d;
-    if (!(d = counter_diff("online_maps", all, s.online_maps, mm.online_maps())).empty()) return d;
-    if (!(d = counter_diff("global_available", all, s.global_available, mm.global_available())).empty()) return d;
-    if (!(d = counter_diff("global_reserved", all, s.global_reserved, mm.global_reserved())).empty()) return d;
-    if (!(d = counter_diff("total_allocated", all, s.total_allocated, mm.total_allocated())).empty()) return d;
-    if (!(d = counter_diff("systembits_inalloc", all, s.systembits_inalloc, mm.systembits_inalloc())).empty())
+    // The matrix underneath, but not its verify(): the planner's, below, runs it.
+    differential::check_scope matrix_scope;
+    matrix_scope.verify = false;
+    if (std::string d = differential::matrix_diff(lib.matrix(), model.matrix(), matrix_scope); !d.empty())
         return d;
-    for (unsigned c = 0; c < lm.nr_cpus(); ++c) {
-        const auto& l = lm.cpu_map(c);
-        const auto& m = mm.cpu(c);
-        if (!(d = counter_diff("online", c, l.online, m.online)).empty()) return d;
-        if (!(d = counter_diff("available", c, l.available, m.available)).empty()) return d;
-        if (!(d = counter_diff("allocated", c, l.allocated, m.allocated)).empty()) return d;
-        if (!(d = counter_diff("managed", c, l.managed, m.managed)).empty()) return d;
-        if (!(d = counter_diff("managed_allocated", c, l.managed_allocated, m.managed_allocated)).empty()) return d;
-        if (!(d = bitmap_diff("alloc_map", c, l.alloc_map, m.alloc_map)).empty()) return d;
-        if (!(d = bitmap_diff("managed_map", c, l.managed_map, m.managed_map)).empty()) return d;
+    for (unsigned c = 0; c < lib.nr_cpus(); ++c) {
         const auto lg = library_groups(lib, c);
         const auto mg = model_groups(model, c);
         if (lg != mg) return where("groups", c) + ": library " + text(lg) + ", model " + text(mg);
     }
-    if (!(d = bitmap_diff("system_map", all, lm.system_map(), mm.system_map())).empty()) return d;
     const auto want = model.reserved_blocks();
     for (unsigned k = 0; k <= irqmatrix::max_order; ++k)
         if (lib.reserved_blocks()[k] != want[k])
@@ -533,20 +456,6 @@ step_report step(lib_planner<Cap>& lib, naive_planner* model, const op& o, prope
 }
 
 // ---- the generator ----------------------------------------------------------------
-
-struct geometry {
-    const char* name;
-    unsigned bits, start, end, nr_cpus;
-    unsigned operations;  // per run
-    unsigned epoch;       // operations before the state is created afresh
-    std::uint64_t seed;
-};
-
-unsigned env_unsigned(const char* name, unsigned fallback) {
-    const char* v = std::getenv(name);
-    if (!v || !*v) return fallback;
-    return static_cast<unsigned>(std::strtoul(v, nullptr, 0));
-}
 
 // Operations biased towards meaningful ones (frees and moves of existing
 // groups, reservations of orders that are outstanding, masks of online
@@ -897,82 +806,43 @@ lib_planner<Cap> fresh_library(const geometry& g) {
     return std::move(*p);
 }
 
-std::string header(const geometry& g) {
-    return "matrix " + std::to_string(g.bits) + " " + std::to_string(g.start) + " " +
-           std::to_string(g.end) + " " + std::to_string(g.nr_cpus) + " => 0\n";
-}
-
-// The kind of the failing operation and the subject of the mismatch (the
-// text before its first colon), so that shrinking keeps the same failure.
-struct signature {
-    kind k = kind::count;
-    std::string subject;
-    friend bool operator==(const signature&, const signature&) = default;
-};
-
-signature signature_of(const op& o, const std::string& mismatch) {
-    return {o.k, mismatch.substr(0, mismatch.find(':'))};
-}
+using signature = differential::failure_signature<kind>;
 
 template <unsigned Cap>
 std::optional<signature> first_failure(const geometry& g, const std::vector<op>& ops, bool with_model) {
     auto lib = fresh_library<Cap>(g);
     naive_planner model(g.bits, g.start, g.end, g.nr_cpus);
     property_counts n;
-    for (const op& o : ops) {
-        const std::string mismatch = step(lib, with_model ? &model : nullptr, o, n).mismatch;
-        if (!mismatch.empty()) return signature_of(o, mismatch);
-    }
-    return std::nullopt;
+    return differential::first_failure(
+        ops, [&](const op& o) { return step(lib, with_model ? &model : nullptr, o, n).mismatch; });
 }
 
 // Removes chunks, then single operations, while the same failure remains;
-// bounded by a replay budget and 20 seconds.
+// bounded by a replay budget and 20 seconds (each replay runs the model's
+// brute-force placement search: fewer replays than the matrix test's).
 template <unsigned Cap>
 std::vector<op> shrink(const geometry& g, std::vector<op> ops, const signature& sig, bool with_model) {
-    using clock = std::chrono::steady_clock;
-    const auto deadline = clock::now() + std::chrono::seconds(20);
-    unsigned budget = 5000;
-    std::size_t chunk = ops.size() > 1 ? ops.size() / 2 : 1;
-    while (budget > 0 && clock::now() < deadline) {
-        bool progress = false;
-        for (std::size_t at = 0; at + chunk <= ops.size() && budget > 0 && clock::now() < deadline;) {
-            std::vector<op> trial(ops.begin(), ops.begin() + static_cast<std::ptrdiff_t>(at));
-            trial.insert(trial.end(), ops.begin() + static_cast<std::ptrdiff_t>(at + chunk), ops.end());
-            --budget;
-            const auto f = first_failure<Cap>(g, trial, with_model);
-            if (f && *f == sig) {
-                ops = std::move(trial);
-                progress = true;
-            } else {
-                at += chunk;
-            }
-        }
-        if (chunk > 1) chunk /= 2;
-        else if (!progress) break;
-    }
-    return ops;
+    return differential::shrink(std::move(ops), {5000, std::chrono::seconds(20)},
+                                [&](const std::vector<op>& trial) {
+                                    const auto f = first_failure<Cap>(g, trial, with_model);
+                                    return f && *f == sig;
+                                });
 }
 
 // The operations as a trace with the model's results (the library's where
 // the walk has no model), and the mismatch after the line where it shows.
 template <unsigned Cap>
 std::string trace_of(const geometry& g, const std::vector<op>& ops, bool with_model) {
-    std::string out = header(g);
     auto lib = fresh_library<Cap>(g);
     naive_planner model(g.bits, g.start, g.end, g.nr_cpus);
     property_counts n;
-    for (const op& o : ops) {
+    return differential::trace_text(differential::trace_header(g), ops, [&](const op& o) {
         naive_planner shadow = model;  // the model's result, without disturbing the step
         const outcome want = run_model(shadow, o);
         const step_report r = step(lib, with_model ? &model : nullptr, o, n);
-        out += describe(o) + " => " + result_text(o.k, with_model ? want : r.result) + "\n";
-        if (!r.mismatch.empty()) {
-            out += "# MISMATCH: " + r.mismatch + "\n";
-            break;
-        }
-    }
-    return out;
+        return differential::traced_step{describe(o) + " => " + result_text(o.k, with_model ? want : r.result),
+                                         r.mismatch};
+    });
 }
 
 // If a library assertion aborts the process, print what was running.
@@ -987,7 +857,7 @@ extern "C" void planner_on_abort(int sig) {
     if (current_epoch.g && current_epoch.history) {
         std::fprintf(stderr, "\n*** the library aborted (walk %s, seed %llu); this epoch's operations:\n%s",
                      current_epoch.g->name, static_cast<unsigned long long>(current_epoch.seed),
-                     header(*current_epoch.g).c_str());
+                     differential::trace_header(*current_epoch.g).c_str());
         for (const op& o : *current_epoch.history) std::fprintf(stderr, "%s\n", describe(o).c_str());
         std::fflush(stderr);
     }
@@ -1007,8 +877,8 @@ struct coverage {
 
 template <unsigned Cap>
 coverage walk(const geometry& g, bool with_model) {
-    const std::uint64_t seed = env_unsigned("IRQMATRIX_DIFF_SEED", 0) + g.seed;
-    const unsigned total = g.operations * env_unsigned("IRQMATRIX_DIFF_SCALE", 1);
+    const std::uint64_t seed = differential::seed_of(g);
+    const unsigned total = differential::operations_of(g);
     INFO("walk " << g.name << ": " << g.bits << " bits, window [" << g.start << "," << g.end << "), "
                  << g.nr_cpus << " CPUs, " << (with_model ? "with" : "without") << " the model");
     CAPTURE(seed);
@@ -1030,7 +900,7 @@ coverage walk(const geometry& g, bool with_model) {
                 current_epoch = {};
                 INFO("step " << done << " (epoch step " << i << "): " << describe(o));
                 INFO("mismatch: " << r.mismatch);
-                const auto ops = shrink<Cap>(g, history, signature_of(o, r.mismatch), with_model);
+                const auto ops = shrink<Cap>(g, history, differential::signature_of(o.k, r.mismatch), with_model);
                 INFO("shrunk reproduction (results are the "
                      << (with_model ? "model's" : "library's") << "):\n"
                      << trace_of<Cap>(g, ops, with_model));
@@ -1044,7 +914,7 @@ coverage walk(const geometry& g, bool with_model) {
     }
     current_epoch = {};
     std::signal(SIGABRT, previous);
-    if (env_unsigned("IRQMATRIX_DIFF_VERBOSE", 0) != 0) {
+    if (differential::verbose()) {
         std::printf("%s: %lu operations, %lu with reservations outstanding; (b) %lu checks of %lu "
                     "blocks, %lu skipped; (c) %lu yes, %lu no, %lu skipped\n",
                     g.name, cov.operations, cov.with_outstanding, cov.props.b_checked, cov.props.b_blocks,
@@ -1059,7 +929,7 @@ coverage walk(const geometry& g, bool with_model) {
 // refused, the constrained paths ran often, and both properties were
 // exercised on both sides. Other seeds only check the agreement.
 void require_coverage(const coverage& cov) {
-    if (env_unsigned("IRQMATRIX_DIFF_SEED", 0) != 0) return;
+    if (!differential::fixed_seeds()) return;
     for (unsigned i = 0; i < kind_count; ++i) {
         const kind k = static_cast<kind>(i);
         INFO(kind_names[i]);

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: MIT
+// What the differential harnesses share: test_differential.cpp (the matrix
+// against the naive model), test_planner_property.cpp (the planner against
+// the naive planner) and fuzz/ops_decoder.hpp (the fuzz_ops target).
+//
+//  - the seeded walks' geometry and their IRQMATRIX_DIFF_* knobs;
+//  - an operation's outcome as both sides report it;
+//  - the comparison of a library matrix with the model's (every counter,
+//    every bitmap, the per-CPU query, verify()), one function so that a
+//    check added here tightens all three harnesses;
+//  - the shrinking loop that cuts a failing sequence down, and the trace
+//    text (shared/spec/trace-format.md) that prints it for `irqmatrix replay`.
+//
+// No Catch2 here: the fuzz target is built without it.
+#pragma once
+
+#include <bit>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <irqmatrix/matrix.hpp>
+
+#include "model/naive_matrix.hpp"
+
+// The comparisons are a fuzzer's oracle, not its target: under clang they get
+// no coverage instrumentation, which would make the bit loops most of the run
+// time and feed libFuzzer features that say nothing about the library.
+#if defined(__clang__)
+#define IRQMATRIX_DIFF_ORACLE __attribute__((no_sanitize("coverage")))
+#else
+#define IRQMATRIX_DIFF_ORACLE
+#endif
+
+namespace differential {
+
+// ---- the seeded walks ---------------------------------------------------------
+
+/// A geometry and how long a seeded walk over it runs.
+struct geometry {
+    const char* name;
+    unsigned bits, start, end, nr_cpus;
+    unsigned operations;  ///< per run (all epochs together)
+    unsigned epoch;       ///< operations before both sides are created afresh
+    std::uint64_t seed;
+};
+
+inline unsigned env_unsigned(const char* name, unsigned fallback) {
+    const char* v = std::getenv(name);
+    if (!v || !*v) return fallback;
+    return static_cast<unsigned>(std::strtoul(v, nullptr, 0));
+}
+
+/// The walk's seed: the geometry's own, shifted by IRQMATRIX_DIFF_SEED.
+inline std::uint64_t seed_of(const geometry& g) {
+    return env_unsigned("IRQMATRIX_DIFF_SEED", 0) + g.seed;
+}
+
+/// The walk's length: the geometry's, times IRQMATRIX_DIFF_SCALE.
+inline unsigned operations_of(const geometry& g) {
+    return g.operations * env_unsigned("IRQMATRIX_DIFF_SCALE", 1);
+}
+
+/// Whether the seeds are the fixed ones, whose coverage the tests know;
+/// other seeds (IRQMATRIX_DIFF_SEED) check the agreement only.
+inline bool fixed_seeds() { return env_unsigned("IRQMATRIX_DIFF_SEED", 0) == 0; }
+
+/// IRQMATRIX_DIFF_VERBOSE=1: print what each walk covered.
+inline bool verbose() { return env_unsigned("IRQMATRIX_DIFF_VERBOSE", 0) != 0; }
+
+// ---- outcomes -------------------------------------------------------------------
+
+/// A result as either side reports it: err 0 or a negative errno; a = value
+/// or CPU, b = base.
+struct outcome {
+    int err = 0;
+    long long a = 0;
+    unsigned b = 0;
+    friend bool operator==(const outcome&, const outcome&) = default;
+};
+
+/// The errno, or "A B".
+inline std::string text(const outcome& r) {
+    if (r.err != 0) return std::to_string(r.err);
+    return std::to_string(r.a) + " " + std::to_string(r.b);
+}
+
+// The library's results.
+inline outcome of_status(const irqmatrix::status& s) {
+    return {s ? 0 : irqmatrix::to_errno(s.error()), 0, 0};
+}
+inline outcome of_placement(const irqmatrix::result<irqmatrix::placement>& r) {
+    if (!r) return {irqmatrix::to_errno(r.error()), 0, 0};
+    return {0, r->cpu, r->base};
+}
+inline outcome of_value(const irqmatrix::result<unsigned>& r) {
+    if (!r) return {irqmatrix::to_errno(r.error()), 0, 0};
+    return {0, *r, 0};
+}
+
+// The model's results.
+inline outcome of_int(int e) { return {e, 0, 0}; }
+inline outcome of_pick(const irqmatrix_model::pick& p) {
+    if (p.err != 0) return {p.err, 0, 0};
+    return {0, p.cpu, p.base};
+}
+inline outcome of_long(long long v) {
+    if (v < 0) return {static_cast<int>(v), 0, 0};
+    return {0, v, 0};
+}
+
+/// The words of a mask of the listed CPUs, for an irqmatrix::cpu_span. A
+/// list may name CPUs beyond the matrix (which the library must refuse): the
+/// words cover them all.
+inline std::vector<std::uint64_t> mask_words(const std::vector<unsigned>& cpus) {
+    unsigned top = 0;
+    for (unsigned c : cpus) top = c > top ? c : top;
+    std::vector<std::uint64_t> words(top / 64 + 1, 0);
+    for (unsigned c : cpus) words[c / 64] |= std::uint64_t{1} << (c % 64);
+    return words;
+}
+
+/// A CPU list as a trace line writes it: "none", or the CPUs in the order
+/// given, duplicates kept (they are part of what is tested).
+inline std::string list_text(const std::vector<unsigned>& cpus) {
+    if (cpus.empty()) return "none";
+    std::string s;
+    for (unsigned c : cpus) s += (s.empty() ? "" : ",") + std::to_string(c);
+    return s;
+}
+
+// ---- state comparison -------------------------------------------------------------
+
+/// The `cpu` that stands for the matrix as a whole (global counters, system_map).
+inline constexpr unsigned global = ~0u;
+
+/// "what", or "what of cpu N": the subject of a difference.
+inline std::string where(const char* what, unsigned cpu) {
+    return std::string(what) + (cpu == global ? "" : " of cpu " + std::to_string(cpu));
+}
+
+/// The first bit where the library's bitmap and the model's differ, or "".
+/// Word by word, reading the model's bits in one pass of an iterator
+/// (std::vector<bool> indexing is slow in a Debug build).
+template <class Bitmap>
+IRQMATRIX_DIFF_ORACLE std::string bitmap_diff(const char* what, unsigned cpu, const Bitmap& lib,
+                                              const std::vector<bool>& model) {
+    auto it = model.begin();
+    const auto end = model.end();
+    for (unsigned w = 0; w < Bitmap::word_count; ++w) {
+        std::uint64_t want = 0;
+        for (unsigned j = 0; j < 64 && it != end; ++j, ++it)
+            if (*it) want |= std::uint64_t{1} << j;
+        const std::uint64_t diff = lib.word(w) ^ want;
+        if (diff == 0) continue;
+        const unsigned j = static_cast<unsigned>(std::countr_zero(diff));
+        const bool in_lib = ((lib.word(w) >> j) & 1u) != 0;
+        return where(what, cpu) + ": bit " + std::to_string(w * 64 + j) + " is " +
+               (in_lib ? "set" : "clear") + " in the library, " + (in_lib ? "clear" : "set") +
+               " in the model";
+    }
+    return {};
+}
+
+IRQMATRIX_DIFF_ORACLE inline std::string counter_diff(const char* what, unsigned cpu,
+                                                      std::uint64_t lib, std::uint64_t model) {
+    if (lib == model) return {};
+    return where(what, cpu) + ": library " + std::to_string(lib) + ", model " +
+           std::to_string(model);
+}
+
+/// What matrix_diff() compares beyond the counters and the per-CPU query,
+/// which it always compares. By default, everything.
+struct check_scope {
+    /// Whose bitmaps: bit c for CPU c (CPUs from 64 on: always). The fuzz
+    /// target narrows it to the CPUs a step touched; bitmaps are the costly part.
+    std::uint64_t cpus = ~std::uint64_t{0};
+    bool system = true;  ///< system_map
+    /// Whether to call the matrix's verify(): not where the caller runs a
+    /// verify() that covers it (the planner's), or where the library has
+    /// just verified itself (debug level 3, after a mutation).
+    bool verify = true;
+};
+
+/// Everything observable about a library matrix must agree with the model;
+/// the first difference (its subject before the first colon), a verify()
+/// violation, or "".
+template <unsigned Cap>
+IRQMATRIX_DIFF_ORACLE std::string matrix_diff(const irqmatrix::basic_matrix<Cap>& lib,
+                                              const irqmatrix_model::naive_matrix& model,
+                                              const check_scope& scope = {}) {
+    const auto s = lib.stats();
+    std::string d;
+    if (!(d = counter_diff("online_maps", global, s.online_maps, model.online_maps())).empty() ||
+        !(d = counter_diff("global_available", global, s.global_available,
+                           model.global_available()))
+             .empty() ||
+        !(d = counter_diff("global_reserved", global, s.global_reserved, model.global_reserved()))
+             .empty() ||
+        !(d = counter_diff("total_allocated", global, s.total_allocated, model.total_allocated()))
+             .empty() ||
+        !(d = counter_diff("systembits_inalloc", global, s.systembits_inalloc,
+                           model.systembits_inalloc()))
+             .empty())
+        return d;
+    if (lib.nr_cpus() != model.nr_cpus()) return "nr_cpus differs";
+    for (unsigned c = 0; c < lib.nr_cpus(); ++c) {
+        const auto& l = lib.cpu_map(c);
+        const auto& m = model.cpu(c);
+        if (!(d = counter_diff("online", c, l.online, m.online)).empty() ||
+            !(d = counter_diff("initialized", c, l.initialized, m.initialized)).empty() ||
+            !(d = counter_diff("available", c, l.available, m.available)).empty() ||
+            !(d = counter_diff("allocated", c, l.allocated, m.allocated)).empty() ||
+            !(d = counter_diff("managed", c, l.managed, m.managed)).empty() ||
+            !(d = counter_diff("managed_allocated", c, l.managed_allocated, m.managed_allocated))
+                 .empty())
+            return d;
+        // The public per-CPU query must say the same as the raw map.
+        const auto q = lib.cpu(c);
+        if (!q || *q != irqmatrix::cpu_stats{l.online, l.available, l.allocated, l.managed,
+                                             l.managed_allocated})
+            return "cpu(" + std::to_string(c) + ") disagrees with cpu_map()";
+        if ((c >= 64 || ((scope.cpus >> c) & 1u) != 0) &&
+            (!(d = bitmap_diff("alloc_map", c, l.alloc_map, m.alloc_map)).empty() ||
+             !(d = bitmap_diff("managed_map", c, l.managed_map, m.managed_map)).empty()))
+            return d;
+    }
+    if (scope.system &&
+        !(d = bitmap_diff("system_map", global, lib.system_map(), model.system_map())).empty())
+        return d;
+    if (scope.verify) {
+        if (std::string v = lib.verify(); !v.empty()) return "verify(): " + v;
+    }
+    return {};
+}
+
+/// Whether two matrices have the same counters, global and per CPU: what a
+/// refused operation must leave alone even where the kernel's rollback of a
+/// failed reserve_managed moves a reservation (quirk Q7).
+template <unsigned Cap>
+IRQMATRIX_DIFF_ORACLE bool same_counters(const irqmatrix::basic_matrix<Cap>& a,
+                                         const irqmatrix::basic_matrix<Cap>& b) {
+    if (a.stats() != b.stats() || a.nr_cpus() != b.nr_cpus()) return false;
+    for (unsigned c = 0; c < a.nr_cpus(); ++c)
+        if (*a.cpu(c) != *b.cpu(c) || a.cpu_map(c).initialized != b.cpu_map(c).initialized)
+            return false;
+    return true;
+}
+
+// ---- shrinking a failing sequence -------------------------------------------------
+
+/// How a replay fails: the kind of the operation at the first mismatch and
+/// the mismatch's subject (the text before its first colon). Shrinking keeps
+/// a candidate only if it fails the same way, not merely somehow.
+template <class Kind>
+struct failure_signature {
+    Kind k = Kind::count;
+    std::string subject;
+    friend bool operator==(const failure_signature&, const failure_signature&) = default;
+};
+
+template <class Kind>
+failure_signature<Kind> signature_of(Kind k, const std::string& mismatch) {
+    return {k, mismatch.substr(0, mismatch.find(':'))};
+}
+
+/// Replays the operations through `step` (one operation on both sides,
+/// returning the mismatch or ""): the first failure, if any. The caller
+/// creates the fresh state that `step` works on.
+template <class Op, class Step>
+std::optional<failure_signature<decltype(Op::k)>> first_failure(const std::vector<Op>& ops,
+                                                                Step&& step) {
+    for (const Op& o : ops) {
+        const std::string mismatch = step(o);
+        if (!mismatch.empty()) return signature_of(o.k, mismatch);
+    }
+    return std::nullopt;
+}
+
+/// A bound on shrinking, which replays the sequence once per candidate: a
+/// long walk's failure must not keep the test from reporting it.
+struct shrink_limits {
+    unsigned replays;
+    std::chrono::seconds time;
+};
+
+/// Removes chunks of operations, halving the chunk size down to single
+/// operations, while still_fails(candidate) holds.
+template <class Op, class StillFails>
+std::vector<Op> shrink(std::vector<Op> ops, const shrink_limits& limits, StillFails&& still_fails) {
+    using clock = std::chrono::steady_clock;
+    const auto deadline = clock::now() + limits.time;
+    unsigned budget = limits.replays;
+    std::size_t chunk = ops.size() > 1 ? ops.size() / 2 : 1;
+    while (budget > 0 && clock::now() < deadline) {
+        bool progress = false;
+        for (std::size_t at = 0; at + chunk <= ops.size() && budget > 0 && clock::now() < deadline;) {
+            std::vector<Op> trial(ops.begin(), ops.begin() + static_cast<std::ptrdiff_t>(at));
+            trial.insert(trial.end(), ops.begin() + static_cast<std::ptrdiff_t>(at + chunk), ops.end());
+            --budget;
+            if (still_fails(trial)) {
+                ops = std::move(trial);
+                progress = true;
+            } else {
+                at += chunk;
+            }
+        }
+        if (chunk > 1)
+            chunk /= 2;
+        else if (!progress)
+            break;
+    }
+    return ops;
+}
+
+// ---- traces --------------------------------------------------------------------------
+
+/// A trace's first line, creating the matrix of the geometry `g` (anything
+/// with bits, start, end and nr_cpus).
+template <class Geometry>
+std::string trace_header(const Geometry& g) {
+    return "matrix " + std::to_string(g.bits) + " " + std::to_string(g.start) + " " +
+           std::to_string(g.end) + " " + std::to_string(g.nr_cpus) + " => 0\n";
+}
+
+/// One operation of a trace: its line ("OP ARGS => RESULT") and the mismatch
+/// it showed ("" if none).
+struct traced_step {
+    std::string line;
+    std::string mismatch;
+};
+
+/// A sequence as a trace that `irqmatrix replay` accepts: the header, a line
+/// per operation from replay(op), and after the first mismatch a
+/// "# MISMATCH: ..." comment, where the trace ends.
+template <class Op, class Replay>
+std::string trace_text(const std::string& header, const std::vector<Op>& ops, Replay&& replay) {
+    std::string out = header;
+    for (const Op& o : ops) {
+        const traced_step s = replay(o);
+        out += s.line + "\n";
+        if (!s.mismatch.empty()) {
+            out += "# MISMATCH: " + s.mismatch + "\n";
+            break;
+        }
+    }
+    return out;
+}
+
+}  // namespace differential
