@@ -102,13 +102,18 @@ IRQMATRIX_BEGIN_NAMESPACE
 /// Per-CPU state, the kernel's struct cpumap plus the quirk ledger.
 template <unsigned Capacity>
 struct cpumap {
-    std::uint32_t available = 0;          ///< vectors this CPU can still hand to non-managed users
-    std::uint32_t allocated = 0;          ///< bits set in alloc_map (managed and not)
-    std::uint32_t managed = 0;            ///< managed reservations held (bits in managed_map)
-    std::uint32_t managed_allocated = 0;  ///< managed reservations actually allocated
+    // The order keeps the counters that one operation changes together, and
+    // those the CPU index reads together, out of adjacent slots: side by
+    // side, g++ moves a pair as one 8-byte vector in one place while another
+    // stores its halves one by one, and the next 8-byte load then waits for
+    // both stores (a failed store-to-load forward, several ns an operation).
+    std::uint32_t available = 0;  ///< vectors this CPU can still hand to non-managed users
+    std::uint32_t managed = 0;    ///< managed reservations held (bits in managed_map)
+    std::uint32_t allocated = 0;  ///< bits set in alloc_map (managed and not)
     /// Quirk ledger: available - |free map|, and managed_allocated -
     /// |alloc_map & managed_map|, modulo 2^32 (0 unless a quirk path ran).
     std::uint32_t available_drift = 0;
+    std::uint32_t managed_allocated = 0;  ///< managed reservations actually allocated
     std::uint32_t managed_allocated_drift = 0;
     bool initialized = false;  ///< has been online once; available is never recomputed after
     bool online = false;       ///< the matrix's own notion of online
