@@ -461,6 +461,8 @@ public:
     /// or -1 if it has no free vector. Requires c < nr_cpus().
     int largest_free_order(unsigned c) const noexcept {
         IRQMATRIX_ASSERT(c < nr_cpus(), "largest_free_order(): cpu out of range");
+        // The index's key holds it for a CPU the lazy feed has caught up with.
+        if (indexed_ && !is_dirty(c)) return index_.get(c).free_order;
         return free_map(c).largest_aligned_order();
     }
 
