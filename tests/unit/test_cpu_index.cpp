@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <irqmatrix/irqmatrix.hpp>
@@ -50,6 +51,27 @@ unsigned brute_fewest_managed(const matrix& m, const cpu_set& mask, int order) {
         }
     }
     return best;
+}
+
+// Every order's question, both rules, against brute force.
+void require_index_agrees(const matrix& m, const cpu_set& mask) {
+    for (int order = -1; order <= 5; ++order) {
+        const std::uint32_t min = order < 0 ? 1u : 1u << order;
+        REQUIRE(m.cpu_index().most_available(mask, order, min) ==
+                brute_most_available(m, mask, order, min));
+        REQUIRE(m.cpu_index().fewest_managed(mask, order) == brute_fewest_managed(m, mask, order));
+    }
+}
+
+// Two matrices, the indexed one and the kernel's walk, with every CPU online.
+std::pair<matrix, scan_matrix> online_pair(unsigned n) {
+    matrix m = test::make(256, 32, 236, n);
+    auto twin = test::make<scan_matrix>(256, 32, 236, n);
+    for (unsigned c = 0; c < n; ++c) {
+        test::ok(m.online(c));
+        test::ok(twin.online(c));
+    }
+    return {std::move(m), std::move(twin)};
 }
 
 // A random mask of one of the shapes the index treats differently.
@@ -142,22 +164,10 @@ TEST_CASE("cpu index: the indexed choice equals brute force and the kernel's wal
         for (std::uint64_t seed = 1; seed <= 3; ++seed) {
             CAPTURE(n, seed);
             std::mt19937_64 rng(seed * 7919 + n);
-            matrix m = test::make(256, 32, 236, n);
-            auto twin = test::make<scan_matrix>(256, 32, 236, n);
-            for (unsigned c = 0; c < n; ++c) {
-                test::ok(m.online(c));
-                test::ok(twin.online(c));
-            }
+            auto [m, twin] = online_pair(n);
             for (unsigned step = 0; step < 1500; ++step) {
                 mutate(m, twin, rng);
-                const cpu_set mask = random_mask(rng, n);
-                for (int order = -1; order <= 5; ++order) {
-                    const std::uint32_t min = order < 0 ? 1u : 1u << order;
-                    REQUIRE(m.cpu_index().most_available(mask, order, min) ==
-                            brute_most_available(m, mask, order, min));
-                    REQUIRE(m.cpu_index().fewest_managed(mask, order) ==
-                            brute_fewest_managed(m, mask, order));
-                }
+                require_index_agrees(m, random_mask(rng, n));
                 REQUIRE(m.cpu_map(0) == twin.cpu_map(0));
                 REQUIRE(m.stats() == twin.stats());
             }
@@ -204,12 +214,7 @@ TEST_CASE("cpu index: deferred upkeep catches up with many CPUs and words change
     // holds throughout (at debug level 3 it also runs after every operation).
     const unsigned n = 200;
     std::mt19937_64 rng(0xDEFE4u);
-    matrix m = test::make(256, 32, 236, n);
-    auto twin = test::make<scan_matrix>(256, 32, 236, n);
-    for (unsigned c = 0; c < n; ++c) {
-        test::ok(m.online(c));
-        test::ok(twin.online(c));
-    }
+    auto [m, twin] = online_pair(n);
     for (unsigned round = 0; round < 6; ++round) {
         for (unsigned step = 0; step < 800; ++step) {
             const unsigned cpu = static_cast<unsigned>(rng() % n);
@@ -242,16 +247,7 @@ TEST_CASE("cpu index: deferred upkeep catches up with many CPUs and words change
         }
         test::require_consistent(m);
         const matrix before = m;  // upkeep still pending in the copy
-        for (unsigned shape = 0; shape < 12; ++shape) {
-            const cpu_set mask = random_mask(rng, n);
-            for (int order = -1; order <= 5; ++order) {
-                const std::uint32_t min = order < 0 ? 1u : 1u << order;
-                REQUIRE(m.cpu_index().most_available(mask, order, min) ==
-                        brute_most_available(m, mask, order, min));
-                REQUIRE(m.cpu_index().fewest_managed(mask, order) ==
-                        brute_fewest_managed(m, mask, order));
-            }
-        }
+        for (unsigned shape = 0; shape < 12; ++shape) require_index_agrees(m, random_mask(rng, n));
         REQUIRE(m == before);  // caught up, and still the same vector state
         REQUIRE(before.verify().empty());
         const cpu_set all = cpu_set::all(n);
