@@ -45,6 +45,18 @@ namespace irqmatrix::detail {
 #endif
 #endif
 
+// A small helper of an allocation path that must be inlined: left out of
+// line by g++ 12's heuristics, first_managed_free_block's call cost more
+// than its body (the managed round trip at 4 CPUs took 9.6 ns out of line
+// and 6.0 ns inlined). Measured one by one: forcing the same on the other
+// small helpers gained nothing and lost the managed gain, so it is not a
+// blanket rule.
+#if defined(__GNUC__)
+#define IRQMATRIX_HOT_INLINE [[gnu::always_inline]] inline
+#else
+#define IRQMATRIX_HOT_INLINE inline
+#endif
+
 #if IRQMATRIX_DEBUG_LEVEL >= 2
 #define IRQMATRIX_ASSERT_EXPENSIVE(cond, msg) IRQMATRIX_ASSERT(cond, msg)
 #else

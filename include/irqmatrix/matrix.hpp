@@ -438,7 +438,7 @@ public:
 
     /// The lowest base of a reserved, unallocated aligned block of the order
     /// on CPU c, or `capacity`.
-    unsigned first_managed_free_block(unsigned c, unsigned order) const noexcept {
+    IRQMATRIX_HOT_INLINE unsigned first_managed_free_block(unsigned c, unsigned order) const noexcept {
         const auto& cm = cpu_map(c);
         if (cm.managed == 0) return Capacity;  // most CPUs reserve nothing
         for (unsigned w = 0; w < bitmap_type::word_count; ++w)
