@@ -24,8 +24,15 @@
 // highest) CPU of one bucket intersected with the order set and the mask: a
 // word AND, typically the first word looked at.
 //
-// Masks: the mask of every CPU needs no search over values at all (the top
-// value of the order's rows is the winner's); another contiguous range (a
+// Masks: the mask of every CPU needs no search at all. Each row keeps its
+// largest and smallest value, each value its lowest and highest CPU, and each
+// side the two answers that combine them (the lowest CPU of the largest
+// available value, the highest CPU of the smallest managed_allocated value),
+// all updated with a min or max when a CPU is filed and re-found with the
+// summaries only when the extreme itself leaves. So the commonest question,
+// a single vector anywhere, is one load, and one with an order two or three;
+// the chain of dependent loads, not the instruction count, is what an
+// allocation waits for. Another contiguous range (a
 // NUMA node) restricts the word range and needs no mask words; an arbitrary
 // mask is ANDed in word by word; a small mask (walk_limit CPUs or fewer) is
 // simply walked, in O(its size). A search over an arbitrary mask whose top
@@ -38,9 +45,12 @@
 //
 // Memory at capacity 256: two bits per value per CPU (258 values for
 // available, 258 for managed_allocated), 12 order bits and a 12-byte key per
-// CPU: 78 bytes per CPU, beside the 96-byte per-CPU state.
+// CPU: 78 bytes per CPU, beside the 96-byte per-CPU state. The kept extremes
+// are per matrix (about 4 KB), not per CPU.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -48,6 +58,7 @@
 #include <vector>
 
 #include "bitmap.hpp"
+#include "config.hpp"
 #include "cpuset.hpp"
 
 IRQMATRIX_BEGIN_NAMESPACE
@@ -113,6 +124,8 @@ public:
                    bucket(k.managed_allocated), k.managed_free_order);
         }
         old = k;
+        settle_winners(available_);
+        settle_winners(managed_);
     }
 
     /// The kernel's choice for a regular allocation: among the online CPUs of
@@ -121,15 +134,58 @@ public:
     /// available vectors, ties to the lowest CPU. no_cpu if none.
     unsigned most_available(cpu_span mask, int order, std::uint32_t min_available) const noexcept {
         if (mask.count() <= walk_limit) return walk_most_available(mask, order, min_available);
+        // The mask of every CPU, with no counter drifted above the capacity:
+        // every CPU qualifies by the mask, so the largest value held by a CPU
+        // of the order is the answer's value (the rows' kept extremes), and
+        // its bucket's lowest CPU (kept too) is the winner unless the order
+        // excludes it. Two dependent loads; kept small to inline.
+        if (whole(mask) && available_.count[all_row * values + overflow] == 0) [[likely]] {
+            const unsigned top = top_of(available_, order);  // value + 1, 0: none
+            if (top == 0 || top - 1 < min_available) return no_cpu;
+            if (order == any_order) return available_.most_winner;
+            const unsigned c = available_.lowest[top - 1];
+            if (contains(order_set(available_, order), c)) [[likely]] return c;
+        }
+        return search_most_available(mask, order, min_available);
+    }
+
+    /// The kernel's choice for a managed allocation: among the online CPUs of
+    /// the mask with a reserved, unallocated aligned block of order >=
+    /// `order` (any_order: no requirement), the one with the fewest
+    /// managed-allocated vectors, ties to the highest CPU. no_cpu if none.
+    unsigned fewest_managed(cpu_span mask, int order) const noexcept {
+        if (mask.count() <= walk_limit) return walk_fewest_managed(mask, order);
+        if (whole(mask)) {  // as in most_available, with the smallest value
+            const unsigned u = bottom_of(managed_, order);
+            if (u < overflow) [[likely]] {
+                if (order == any_order) return managed_.fewest_winner;
+                const unsigned c = managed_.highest[u] - 1;
+                if (contains(order_set(managed_, order), c)) [[likely]] return c;
+            } else if (u == no_value) {
+                return no_cpu;
+            }
+        }
+        return search_fewest_managed(mask, order);
+    }
+
+    /// Bytes of index per CPU: a bit per value per side, the order bits and
+    /// the key (the per-value counts are per matrix, not per CPU).
+    static constexpr double bytes_per_cpu() noexcept {
+        return (2.0 * values + 2.0 * orders) / 8.0 + static_cast<double>(sizeof(key));
+    }
+
+private:
+    // most_available for any other mask, or with drifted counters.
+    IRQMATRIX_NOINLINE unsigned search_most_available(cpu_span mask, int order,
+                                                     std::uint32_t min_available) const noexcept {
         // Counters above the capacity (drift) beat every bucket.
         if (any_with(available_, order, overflow)) {
             const unsigned c = walk_most_available(mask, order, overflow);
             if (c != no_cpu) return c;
         }
         if (whole(mask)) {
-            // Every CPU qualifies by the mask, so the largest value held by a
-            // CPU of the order is the answer's value, and its bucket meets the
-            // order set: no search over values, and no budget.
+            // The largest value's bucket meets the order set; the order
+            // excluded the bucket's lowest CPU, so search it.
             const unsigned v = last_present_below(available_, order, overflow);
             if (v == no_value || v < min_available) return no_cpu;
             unsigned unlimited = 0;
@@ -147,13 +203,9 @@ public:
         return no_cpu;
     }
 
-    /// The kernel's choice for a managed allocation: among the online CPUs of
-    /// the mask with a reserved, unallocated aligned block of order >=
-    /// `order` (any_order: no requirement), the one with the fewest
-    /// managed-allocated vectors, ties to the highest CPU. no_cpu if none.
-    unsigned fewest_managed(cpu_span mask, int order) const noexcept {
-        if (mask.count() <= walk_limit) return walk_fewest_managed(mask, order);
-        if (whole(mask)) {  // as in most_available
+    // fewest_managed for any other mask.
+    IRQMATRIX_NOINLINE unsigned search_fewest_managed(cpu_span mask, int order) const noexcept {
+        if (whole(mask)) {
             const unsigned u = first_present_from(managed_, order, 0);
             unsigned unlimited = 0;
             if (u < overflow)
@@ -172,11 +224,7 @@ public:
         return any_with(managed_, order, overflow) ? walk_fewest_managed(mask, order) : no_cpu;
     }
 
-    /// Bytes of index per CPU: a bit per value per side, the order bits and
-    /// the key (the per-value counts are per matrix, not per CPU).
-    static constexpr double bytes_per_cpu() noexcept {
-        return (2.0 * values + 2.0 * orders) / 8.0 + static_cast<double>(sizeof(key));
-    }
+public:
 
     /// Checks the bitsets, summaries and counts against the keys (the matrix
     /// checks the keys against its own state). Each online CPU must be in its
@@ -232,6 +280,34 @@ public:
                 for (unsigned i = 0; i < value_words; ++i)
                     if (((s->present_top[row] >> i) & 1u) != (s->present[row * value_words + i] != 0))
                         return "cpu index: a value summary word is wrong";
+            for (unsigned row = 0; row <= all_row; ++row) {
+                unsigned lo = no_value, hi = 0;
+                for (unsigned v = 0; v < values; ++v)
+                    if (count[row * values + v]) {
+                        lo = std::min(lo, v);
+                        hi = v + 1;
+                    }
+                if (s->top[row] != hi || s->bottom[row] != lo)
+                    return "cpu index: a row's largest or smallest value is wrong";
+            }
+            {
+                side settled = *s;
+                settle_winners(settled);
+                if (settled.most_winner != s->most_winner || settled.fewest_winner != s->fewest_winner)
+                    return "cpu index: a whole-mask winner is stale";
+            }
+            // Each online CPU is in exactly its own value set (checked above).
+            std::vector<unsigned> lo(values, no_cpu), hi(values, 0);
+            for (unsigned c = 0; c < nr_cpus_; ++c) {
+                const key& k = keys_[c];
+                if (!k.online) continue;
+                const unsigned v = bucket(managed ? k.managed_allocated : k.available);
+                lo[v] = std::min(lo[v], c);
+                hi[v] = c + 1;
+            }
+            for (unsigned v = 0; v < values; ++v)
+                if (s->lowest[v] != lo[v] || s->highest[v] != hi[v])
+                    return "cpu index: a value's lowest or highest CPU is wrong";
         }
         return {};
     }
@@ -261,20 +337,61 @@ private:
     // exact largest order (-1..5) the number of CPUs of each value and a
     // bitmap of the values that have any (queries OR the rows >= k). Each CPU set is nwords words followed by its summary words
     // (bit w set iff word w is not zero).
+    //
+    // The whole-mask queries read the answer's ingredients directly, so they
+    // are kept too: per row the largest and smallest value present, and per
+    // value the lowest and highest CPU of its set. Adding a CPU or a value
+    // updates them with a min or max; removing the one that was the extreme
+    // re-finds it with the summaries (two words).
     struct side {
         explicit side(std::size_t stride)
             : sets(values * stride, 0),
               order_sets(orders * stride, 0),
               count((classes + 1) * values, 0),
               present((classes + 1) * value_words, 0),
-              present_top(classes + 1, 0) {}
+              present_top(classes + 1, 0) {
+            top.fill(0);
+            bottom.fill(no_value);
+            lowest.fill(no_cpu);
+            highest.fill(0);
+        }
         std::vector<std::uint64_t> sets;
         std::vector<std::uint64_t> order_sets;
         std::vector<std::uint32_t> count;
         std::vector<std::uint64_t> present;
         std::vector<std::uint64_t> present_top;  // per row: bit i iff present word i is not 0
+        std::array<std::uint32_t, classes + 1> top;     // per row: largest value + 1; 0: none
+        std::array<std::uint32_t, classes + 1> bottom;  // per row: smallest value; no_value: none
+        std::array<std::uint32_t, values> lowest;       // per value: lowest CPU; no_cpu: none
+        std::array<std::uint32_t, values> highest;      // per value: highest CPU + 1; 0: none
+        // The two whole-mask, any-order answers, from the above: the lowest
+        // CPU of the largest value and the highest CPU of the smallest value
+        // (no_cpu if no CPU is online), so that those queries are one load.
+        unsigned most_winner = no_cpu;
+        unsigned fewest_winner = no_cpu;
         friend bool operator==(const side&, const side&) noexcept = default;
     };
+
+    static void settle_winners(side& s) noexcept {
+        const unsigned top = s.top[all_row], bottom = s.bottom[all_row];
+        s.most_winner = top ? s.lowest[top - 1] : no_cpu;
+        s.fewest_winner = bottom != no_value ? s.highest[bottom] - 1 : no_cpu;
+    }
+
+    // The largest value (+ 1; 0: none) and the smallest value (no_value:
+    // none) held by a CPU whose largest order is >= order.
+    static unsigned top_of(const side& s, int order) noexcept {
+        if (order == any_order) return s.top[all_row];
+        unsigned t = 0;
+        for (unsigned row = class_of(order); row < classes; ++row) t = std::max(t, s.top[row]);
+        return t;
+    }
+    static unsigned bottom_of(const side& s, int order) noexcept {
+        if (order == any_order) return s.bottom[all_row];
+        unsigned b = no_value;
+        for (unsigned row = class_of(order); row < classes; ++row) b = std::min(b, s.bottom[row]);
+        return b;
+    }
 
     // A read-only CPU set; words == nullptr stands for "every CPU".
     struct set_view {
@@ -294,7 +411,7 @@ private:
 
     // Adds (enter) or removes a CPU under value v and order ord.
     void file(side& s, unsigned cpu, unsigned v, int ord, bool enter) noexcept {
-        flip(s.sets.data() + std::size_t{v} * stride_, cpu, enter);
+        flip_value(s, v, cpu, enter);
         flip_orders(s, cpu, any_order, ord, enter);
         count(s, v, ord, enter);
     }
@@ -305,13 +422,46 @@ private:
     void refile(side& s, unsigned cpu, unsigned v, int ord, unsigned nv, int nord) noexcept {
         if (v == nv && ord == nord) return;
         if (v != nv) {
-            flip(s.sets.data() + std::size_t{v} * stride_, cpu, false);
-            flip(s.sets.data() + std::size_t{nv} * stride_, cpu, true);
+            flip_value(s, v, cpu, false);
+            flip_value(s, nv, cpu, true);
         }
         count(s, v, ord, false);
         count(s, nv, nord, true);
         if (ord < nord) flip_orders(s, cpu, ord, nord, true);
         if (nord < ord) flip_orders(s, cpu, nord, ord, false);
+    }
+
+    // The CPU enters or leaves the set of value v, which keeps its lowest and
+    // highest CPU.
+    void flip_value(side& s, unsigned v, unsigned cpu, bool on) noexcept {
+        std::uint64_t* set = s.sets.data() + std::size_t{v} * stride_;
+        flip(set, cpu, on);
+        if (on) {
+            s.lowest[v] = std::min(s.lowest[v], cpu);
+            s.highest[v] = std::max(s.highest[v], cpu + 1);
+        } else {
+            if (cpu == s.lowest[v]) s.lowest[v] = first_in(set);
+            if (cpu + 1 == s.highest[v]) s.highest[v] = last_in(set) + 1;  // no_cpu + 1 == 0
+        }
+    }
+    // The lowest and highest CPU of a set (no_cpu if it is empty).
+    unsigned first_in(const std::uint64_t* set) const noexcept {
+        const std::uint64_t* summary = set + nwords_;
+        for (unsigned sw = 0; sw * 64 < nwords_; ++sw)
+            if (summary[sw]) {
+                const unsigned w = sw * 64 + static_cast<unsigned>(std::countr_zero(summary[sw]));
+                return w * 64 + static_cast<unsigned>(std::countr_zero(set[w]));
+            }
+        return no_cpu;
+    }
+    unsigned last_in(const std::uint64_t* set) const noexcept {
+        const std::uint64_t* summary = set + nwords_;
+        for (unsigned sw = (nwords_ + 63) / 64; sw-- > 0;)
+            if (summary[sw]) {
+                const unsigned w = sw * 64 + 63 - static_cast<unsigned>(std::countl_zero(summary[sw]));
+                return w * 64 + 63 - static_cast<unsigned>(std::countl_zero(set[w]));
+            }
+        return no_cpu;
     }
 
     // The CPU enters or leaves the order sets lo+1..hi.
@@ -334,13 +484,31 @@ private:
             if (n++ == 0) {
                 present |= std::uint64_t{1} << (v % 64);
                 s.present_top[row] |= top;
+                s.top[row] = std::max(s.top[row], v + 1);
+                s.bottom[row] = std::min(s.bottom[row], v);
             }
         } else {
             if (--n == 0) {
                 present &= ~(std::uint64_t{1} << (v % 64));
                 if (!present) s.present_top[row] &= ~top;
+                if (v + 1 == s.top[row]) s.top[row] = last_in_row(s, row) + 1;  // no_value + 1 == 0
+                if (v == s.bottom[row]) s.bottom[row] = first_in_row(s, row);
             }
         }
+    }
+
+    // The largest and smallest value present in one row, or no_value.
+    static unsigned last_in_row(const side& s, unsigned row) noexcept {
+        const std::uint64_t t = s.present_top[row];
+        if (!t) return no_value;
+        const unsigned i = 63 - static_cast<unsigned>(std::countl_zero(t));
+        return i * 64 + 63 - static_cast<unsigned>(std::countl_zero(s.present[row * value_words + i]));
+    }
+    static unsigned first_in_row(const side& s, unsigned row) noexcept {
+        const std::uint64_t t = s.present_top[row];
+        if (!t) return no_value;
+        const unsigned i = static_cast<unsigned>(std::countr_zero(t));
+        return i * 64 + static_cast<unsigned>(std::countr_zero(s.present[row * value_words + i]));
     }
 
     // Which words of present_word() are not zero.
@@ -375,6 +543,13 @@ private:
         return (set.words[cpu / 64] >> (cpu % 64)) & 1u;
     }
 
+    // The largest value held by a CPU whose order is >= order, or no_value.
+    static unsigned last_present(const side& s, int order) noexcept {
+        const std::uint64_t top = present_top(s, order);
+        if (!top) return no_value;
+        const unsigned i = 63 - static_cast<unsigned>(std::countl_zero(top));
+        return i * 64 + 63 - static_cast<unsigned>(std::countl_zero(present_word(s, order, i)));
+    }
     // The largest value below `limit` held by a CPU whose order is >= order.
     static unsigned last_present_below(const side& s, int order, unsigned limit) noexcept {
         if (limit == 0) return no_value;
@@ -427,7 +602,8 @@ private:
 
     // Whether the mask is every CPU the index knows.
     bool whole(cpu_span mask) const noexcept {
-        return mask.first() == 0 && mask.last() + 1 == nr_cpus_ && mask.count() == nr_cpus_;
+        // nr_cpus CPUs, none of them beyond the last: all of them.
+        return mask.count() == nr_cpus_ && mask.last() < nr_cpus_;
     }
 
     // The lowest CPU of set & order & mask; no_cpu if none; give_up once the
@@ -485,7 +661,8 @@ private:
 
     // The kernel's walk over the mask, on the keys: for small masks and as
     // the fallback (min_available = overflow restricts it to drifted CPUs).
-    unsigned walk_most_available(cpu_span mask, int order, std::uint32_t min_available) const noexcept {
+    IRQMATRIX_NOINLINE unsigned walk_most_available(cpu_span mask, int order,
+                                                    std::uint32_t min_available) const noexcept {
         unsigned best = no_cpu;
         std::uint32_t best_available = 0;
         mask.for_each([&](unsigned c) {
@@ -498,7 +675,7 @@ private:
         });
         return best;
     }
-    unsigned walk_fewest_managed(cpu_span mask, int order) const noexcept {
+    IRQMATRIX_NOINLINE unsigned walk_fewest_managed(cpu_span mask, int order) const noexcept {
         unsigned best = no_cpu;
         std::uint32_t best_count = 0;
         mask.for_each([&](unsigned c) {
