@@ -409,7 +409,8 @@ public:
     /// index (the per-matrix parts, a few kilobytes, are not counted).
     static constexpr double bytes_per_cpu() noexcept {
         return static_cast<double>(sizeof(cpumap_type)) + index_type::bytes_per_cpu() +
-               static_cast<double>(sizeof(cpu_summary)) + 1.0 / 8.0;  // + its dirty bit
+               static_cast<double>(sizeof(cpu_summary) + sizeof(dirty_id) +  // + its dirty-list slot
+                                   sizeof(std::uint64_t));                // + its flipped bits
     }
 
     /// The system vectors (the same on every CPU).
@@ -428,7 +429,7 @@ public:
 
     /// The lowest base of a free aligned block of the order on CPU c, or
     /// `capacity` if there is none: word by word, stopping at the first hit.
-    unsigned first_free_block(unsigned c, unsigned order) const noexcept {
+    IRQMATRIX_HOT_INLINE unsigned first_free_block(unsigned c, unsigned order) const noexcept {
         if (alloc_start_ == alloc_end_) return Capacity;
         for (unsigned w = alloc_start_ / 64; w <= (alloc_end_ - 1) / 64; ++w)
             if (const unsigned at = lowest_aligned_block(free_word(c, w), order); at < 64)
@@ -554,8 +555,8 @@ private:
           nr_cpus_(nr_cpus),
           indexed_(nr_cpus > index_type::walk_limit),
           summaries_(indexed_ ? nr_cpus : 0),
-          dirty_(indexed_ ? dirty_words(nr_cpus) + dirty_words(dirty_words(nr_cpus)) : 0, 0),
-          dirty_top_(static_cast<unsigned>(dirty_words(nr_cpus))),
+          dirty_list_(indexed_ ? nr_cpus : 0),
+          flips_(indexed_ ? nr_cpus : 0, 0),
           index_(nr_cpus) {
         for (unsigned c = 0; c < nr_cpus; ++c) refresh(c);
         sync_index();
@@ -579,16 +580,19 @@ private:
 
 
     // ---- the lazy feed of the CPU index ---------------------------------
-    // A mutation only notes what it touched: the word of a CPU's bitmaps it
-    // changed (or every word, for the rare whole-CPU changes) and that the
-    // CPU is dirty, a few instructions. The index is brought up to date when
-    // it is asked (cpu_index(): the default placement asks for masks of more
-    // than walk_limit CPUs), once per dirty CPU however many operations
-    // touched it, so an alloc and a free on one CPU between two queries cost
-    // the index one comparison of keys. Each CPU keeps the largest free and
-    // managed-free order of each of its words, so a sync recomputes only the
-    // stale words. Matrices of at most walk_limit CPUs are always walked and
-    // feed nothing.
+    // A mutation only notes what it touched, a few instructions: the word of
+    // a CPU's bitmaps it changed (or every word, for the rare whole-CPU
+    // changes), and the CPU on a dirty list the first time. The index is
+    // brought up to date when it is asked (cpu_index(): the default placement
+    // asks for masks of more than walk_limit CPUs), once per dirty CPU
+    // however many operations touched it. Each CPU keeps the largest free and
+    // managed-free order of each of its words, so a catch-up re-derives only
+    // the changed words, and only a CPU whose key (counters, largest orders)
+    // really moved is refiled. Allocations and frees, which change allocated
+    // bits only, also keep the XOR of the bits they flipped: a word whose
+    // flips cancel out (an alloc and its free between two queries) is as it
+    // was, and needs no re-deriving at all. Matrices of at most walk_limit
+    // CPUs are always walked and feed nothing.
 
     // Masks of stale words: a bit per bitmap word (at most 32 words).
     using stale_mask = std::conditional_t<(bitmap_type::word_count <= 8), std::uint8_t,
@@ -602,89 +606,123 @@ private:
         // 0 meaning none; valid for the words not in stale_words.
         std::array<std::uint8_t, bitmap_type::word_count> word_orders{};
         stale_mask stale_words = 0;
+        // Words whose allocated bits alone changed, by the bits in flips_.
+        stale_mask flipped_words = 0;
+        bool dirty = false;  // on the dirty list: its key may be stale
     };
 
-    static constexpr std::size_t dirty_words(std::size_t n) noexcept { return (n + 63) / 64; }
+    // A dirty CPU's number on the dirty list (max_cpus fits in 16 bits).
+    using dirty_id = std::uint16_t;
+    static_assert(max_cpus - 1 <= 0xffff);
 
     // Notes a change of word w of CPU c's bitmaps (and of its counters).
     void touch(unsigned c, unsigned w) noexcept {
         if (!indexed_) return;
-        summaries_[c].stale_words |= static_cast<stale_mask>(1u << w);
-        mark_dirty(c);
+        cpu_summary& s = summaries_[c];
+        s.stale_words |= static_cast<stale_mask>(1u << w);
+        mark_dirty(s, c);
+    }
+    // Notes that the allocated bits `bits` of word w of CPU c were flipped
+    // (an allocation or a free), and nothing else of its bitmaps. When one
+    // word's flips cancel out (an alloc and its free between two queries),
+    // the XOR of the flipped bits is zero: the word is as it was when last
+    // summarised, and the catch-up need not re-derive its orders.
+    void touch_alloc_bits(unsigned c, unsigned w, std::uint64_t bits) noexcept {
+        if (!indexed_) return;
+        cpu_summary& s = summaries_[c];
+        s.flipped_words |= static_cast<stale_mask>(1u << w);
+        flips_[c] ^= bits;
+        mark_dirty(s, c);
     }
     // Notes a change of CPU c's counters or online state only.
     void touch_counters(unsigned c) noexcept {
-        if (indexed_) mark_dirty(c);
+        if (indexed_) mark_dirty(summaries_[c], c);
     }
     // Notes a change of any part of CPU c.
     void refresh(unsigned c) noexcept {
         if (!indexed_) return;
-        summaries_[c].stale_words = all_words;
-        mark_dirty(c);
+        cpu_summary& s = summaries_[c];
+        s.stale_words = all_words;
+        mark_dirty(s, c);
     }
 
-    void mark_dirty(unsigned c) noexcept {
-        const unsigned w = c / 64;
-        std::uint64_t* dirty = dirty_.data();
-        const std::uint64_t bit = std::uint64_t{1} << (c % 64);
-        if (dirty[w] & bit) return;
-        dirty[w] |= bit;
-        dirty[dirty_top_ + w / 64] |= std::uint64_t{1} << (w % 64);
-        // Between two queries it is usually one CPU (an alloc and its free):
-        // remember it, so the sync need not search the set.
-        lone_dirty_ = dirty_any_ ? no_cpu : c;
-        dirty_any_ = true;
+    // Puts the CPU on the dirty list, once: between two queries the list
+    // holds the CPUs touched since, usually one (an alloc and its free).
+    void mark_dirty(cpu_summary& s, unsigned c) noexcept {
+        if (s.dirty) return;
+        s.dirty = true;
+        dirty_list_[dirty_count_++] = static_cast<dirty_id>(c);
     }
-    bool is_dirty(unsigned c) const noexcept { return (dirty_[c / 64] >> (c % 64)) & 1u; }
+    bool is_dirty(unsigned c) const noexcept { return summaries_[c].dirty; }
 
     // Brings the index up to date with every dirty CPU; a matrix too small to
     // be indexed refreshes every key (only a direct caller of cpu_index()
     // asks it). Const because asking the index is a query; the feed is
     // mutable cache state (the matrix is externally synchronised, const
     // calls included).
-    void sync_index() const noexcept {
-        if (!indexed_) {
-            for (unsigned c = 0; c < nr_cpus(); ++c) index_.update(c, fresh_key(c));
-            return;
-        }
-        if (!dirty_any_) return;
-        dirty_any_ = false;
-        if (const unsigned c = lone_dirty_; c != no_cpu) {
-            sync_cpu(c);
-            dirty_[c / 64] = 0;  // its only bit, and its word's only summary bit
-            dirty_[dirty_top_ + c / 4096] = 0;
-            return;
-        }
-        const std::size_t words = dirty_top_;
-        for (std::size_t sw = 0; sw < dirty_.size() - words; ++sw) {
-            for (std::uint64_t top = dirty_[words + sw]; top; top &= top - 1) {
-                const std::size_t w = sw * 64 + static_cast<unsigned>(std::countr_zero(top));
-                for (std::uint64_t bits = dirty_[w]; bits; bits &= bits - 1)
-                    sync_cpu(static_cast<unsigned>(w * 64) +
-                             static_cast<unsigned>(std::countr_zero(bits)));
-                dirty_[w] = 0;
-            }
-            dirty_[words + sw] = 0;
+    IRQMATRIX_HOT_INLINE void sync_index() const noexcept {
+        if (dirty_count_ == 1 && indexed_) [[likely]] {  // the common case, inline
+            dirty_count_ = 0;
+            sync_cpu(dirty_list_[0]);
+        } else if (dirty_count_ != 0 || !indexed_) {
+            sync_dirty();
         }
     }
+    IRQMATRIX_NOINLINE void refresh_keys() const noexcept {
+        for (unsigned c = 0; c < nr_cpus(); ++c) index_.update(c, fresh_key(c));
+    }
+    IRQMATRIX_NOINLINE void sync_dirty() const noexcept {
+        if (!indexed_) return refresh_keys();
+        for (unsigned i = 0; i < dirty_count_; ++i) sync_cpu(dirty_list_[i]);
+        dirty_count_ = 0;
+    }
 
-    void sync_cpu(unsigned c) const noexcept {
+    IRQMATRIX_HOT_INLINE void sync_cpu(unsigned c) const noexcept {
         cpu_summary& s = summaries_[c];
-        bool orders_moved = false;
-        for (unsigned m = s.stale_words; m; m &= m - 1) {
-            const unsigned w = static_cast<unsigned>(std::countr_zero(m));
-            const std::uint8_t now = word_orders_of(c, w, s.word_orders[w]);
-            orders_moved |= now != s.word_orders[w];
-            s.word_orders[w] = now;
+        s.dirty = false;
+        stale_mask stale = s.stale_words;
+        if (const stale_mask flipped = s.flipped_words) {
+            // Flips in one word that cancel out leave it as summarised; in
+            // several words their XOR cannot tell, so recheck them all.
+            // (x & (x - 1)) rather than has_single_bit: without a popcount
+            // instruction in the target, g++ calls a library routine for it.
+            if ((flipped & (flipped - 1)) != 0 || flips_[c] != 0) stale |= flipped;
+            flips_[c] = 0;
+            s.flipped_words = 0;
         }
+        const bool orders_moved = stale != 0 && recheck_words(c, stale);
         s.stale_words = 0;
+        // An alloc and a free usually leave the counters and the word's
+        // orders as they were: then the key stands.
+        const auto& cm = cpus_[c];
+        const auto& old = index_.get(c);
+        if (!orders_moved && old.available == cm.available &&
+            old.managed_allocated == cm.managed_allocated && old.online == cm.online)
+            return;
+        refile_cpu(c, orders_moved);
+    }
+    // Re-derives the summary bytes of the stale words; whether any moved.
+    IRQMATRIX_NOINLINE bool recheck_words(unsigned c, stale_mask stale) const noexcept {
+        cpu_summary& s = summaries_[c];
+        bool moved = false;
+        for (unsigned m = stale; m; m &= m - 1) {
+            const unsigned w = static_cast<unsigned>(std::countr_zero(m));
+            const std::uint8_t was = s.word_orders[w];
+            const std::uint8_t now = word_orders_of(c, w, was);
+            if (now != was) {
+                s.word_orders[w] = now;
+                moved = true;
+            }
+        }
+        return moved;
+    }
+    IRQMATRIX_NOINLINE void refile_cpu(unsigned c, bool orders_moved) const noexcept {
+        const cpu_summary& s = summaries_[c];
         const auto& cm = cpus_[c];
         typename index_type::key k = index_.get(c);
         k.available = cm.available;
         k.managed_allocated = cm.managed_allocated;
         k.online = cm.online;
-        // An alloc and a free in one word usually leave its orders as they
-        // were; then the CPU's largest orders stand too.
         if (orders_moved) {
             int free_order = -1, managed_order = -1;
             for (const std::uint8_t o : s.word_orders) {
@@ -698,7 +736,7 @@ private:
     }
 
     // The summary byte of word w of CPU c, from its bitmaps.
-    std::uint8_t word_orders_of(unsigned c, unsigned w) const noexcept {
+    IRQMATRIX_NOINLINE std::uint8_t word_orders_of(unsigned c, unsigned w) const noexcept {
         const auto& cm = cpus_[c];
         const int free = largest_aligned_order(free_word(c, w)) + 1;
         const std::uint64_t managed_free = cm.managed_map.word(w) & ~cm.alloc_map.word(w);
@@ -737,24 +775,36 @@ private:
     // and the dirty set's summary is exact. Then the index's own self-check.
     std::string verify_index() const {
         if (!indexed_) return {};
-        const std::size_t words = dirty_top_;
-        for (std::size_t w = 0; w < words; ++w) {
-            const bool marked = (dirty_[words + w / 64] >> (w % 64)) & 1u;
-            if (marked != (dirty_[w] != 0) || (dirty_[w] && !dirty_any_))
-                return "cpu index feed: the dirty CPU set's summary is wrong";
+        // The dirty list holds exactly the CPUs marked dirty, each once.
+        if (dirty_count_ > nr_cpus()) return "cpu index feed: the dirty list overflows";
+        std::vector<bool> listed(nr_cpus(), false);
+        for (unsigned i = 0; i < dirty_count_; ++i) {
+            const unsigned c = dirty_list_[i];
+            if (c >= nr_cpus() || listed[c] || !is_dirty(c))
+                return "cpu index feed: the dirty list holds a CPU twice, or one not marked";
+            listed[c] = true;
         }
-        if (dirty_any_ && lone_dirty_ != no_cpu) {
-            for (std::size_t w = 0; w < words; ++w)
-                if (dirty_[w] != (w == lone_dirty_ / 64 ? std::uint64_t{1} << (lone_dirty_ % 64) : 0))
-                    return "cpu index feed: the lone dirty CPU is not the only one";
-        }
+        for (unsigned c = 0; c < nr_cpus(); ++c)
+            if (is_dirty(c) && !listed[c]) return "cpu index feed: a dirty CPU is not listed";
         for (unsigned c = 0; c < nr_cpus(); ++c) {
             const cpu_summary& s = summaries_[c];
             const std::string cpu = "cpu " + std::to_string(c);
-            if (s.stale_words && !is_dirty(c)) return cpu + ": stale words but not marked dirty";
-            for (unsigned w = 0; w < bitmap_type::word_count; ++w)
-                if (!((s.stale_words >> w) & 1u) && s.word_orders[w] != word_orders_of(c, w))
+            if ((s.stale_words || s.flipped_words || flips_[c]) && !is_dirty(c))
+                return cpu + ": stale or flipped words but not marked dirty";
+            if (!s.flipped_words && flips_[c]) return cpu + ": flipped bits but no flipped word";
+            // A flipped word is summarised as it was before the flips; the
+            // flips must take it back there for the summary to stand.
+            for (unsigned w = 0; w < bitmap_type::word_count; ++w) {
+                if ((s.stale_words >> w) & 1u) continue;
+                if ((s.flipped_words >> w) & 1u) {
+                    if ((s.flipped_words & (s.flipped_words - 1)) == 0 && flips_[c] == 0 &&
+                        s.word_orders[w] != word_orders_of(c, w))
+                        return cpu + ": flips cancelled out but the word's orders moved";
+                    continue;
+                }
+                if (s.word_orders[w] != word_orders_of(c, w))
                     return cpu + ": a word's order summary is stale but not marked";
+            }
             if (!is_dirty(c) && index_.get(c) != fresh_key(c))
                 return cpu + ": the CPU index holds stale counters or orders";
         }
@@ -957,13 +1007,14 @@ private:
     result<placement> take_block(placement p, unsigned n, bool reserved) noexcept {
         auto& cm = cpus_[p.cpu];
         const unsigned w = p.base / 64;
-        cm.alloc_map.set_word(w, cm.alloc_map.word(w) | run_mask(p.base % 64, n));
+        const std::uint64_t block = run_mask(p.base % 64, n);
+        cm.alloc_map.set_word(w, cm.alloc_map.word(w) | block);
         cm.allocated += n;
         cm.available -= n;
         total_allocated_ += n;
         global_available_ -= n;
         if (reserved) global_reserved_ -= n;
-        touch(p.cpu, w);
+        touch_alloc_bits(p.cpu, w, block);
         return p;
     }
 
@@ -981,11 +1032,12 @@ private:
                                    "placement returned a block that is not reserved and free");
         auto& cm = cpus_[p.cpu];
         const unsigned w = p.base / 64;
-        cm.alloc_map.set_word(w, cm.alloc_map.word(w) | run_mask(p.base % 64, n));
+        const std::uint64_t block = run_mask(p.base % 64, n);
+        cm.alloc_map.set_word(w, cm.alloc_map.word(w) | block);
         cm.allocated += n;
         cm.managed_allocated += n;
         total_allocated_ += n;
-        touch(p.cpu, w);
+        touch_alloc_bits(p.cpu, w, block);
         return p;
     }
 
@@ -1036,7 +1088,7 @@ private:
             // although it is not free.
             if (cm.initialized) cm.available_drift += count_system(base, n);
         }
-        touch(cpu, w);
+        touch_alloc_bits(cpu, w, block);
         return {};
     }
 
@@ -1059,11 +1111,10 @@ private:
     // The CPU index and its lazy feed (mutable: see sync_index()).
     bool indexed_;
     mutable std::vector<cpu_summary> summaries_;
-    // Dirty CPUs: one bit per CPU, then one summary bit per word of those.
-    mutable std::vector<std::uint64_t> dirty_;
-    unsigned dirty_top_;  // where the summary words begin
-    mutable bool dirty_any_ = false;
-    mutable unsigned lone_dirty_ = no_cpu;  // the dirty CPU if it is the only one
+    // The dirty CPUs, each once, in the order they were first touched.
+    mutable std::vector<dirty_id> dirty_list_;
+    mutable std::vector<std::uint64_t> flips_;  // per CPU: see touch_alloc_bits()
+    mutable unsigned dirty_count_ = 0;
     mutable index_type index_;
     // The placement policy object: empty for the built-in stateless ones;
     // a stateful policy (a round-robin cursor) keeps its state here, so a

@@ -255,3 +255,50 @@ TEST_CASE("cpu index: deferred upkeep catches up with many CPUs and words change
         test::require_consistent(m);
     }
 }
+
+TEST_CASE("cpu index: flips that cancel out need no upkeep, flips in two words always do",
+          "[cpu_index]") {
+    // Between two queries the feed keeps, per CPU, the XOR of the allocated
+    // bits flipped. An alloc and its free in one word cancel out: the word is
+    // as it was summarised. The same bit flipped in two different words also
+    // XORs to zero, but both words changed: they must be re-derived.
+    const unsigned n = 16;
+    auto [m, twin] = online_pair(n);
+    const cpu_set all = cpu_set::all(n);
+    const cpu_set five = cpu_set::single(n, 5);
+    require_index_agrees(m, all);
+
+    // One word, cancelled: CPU 5 takes and returns vector 32.
+    REQUIRE(test::text(m.alloc(five, false)) == "5 32");
+    test::ok(m.free(5, 32, false));
+    test::require_consistent(m);
+    require_index_agrees(m, all);
+
+    // Two words, the same bit: vector 96 (word 1, bit 32) is allocated and
+    // summarised; then vector 32 (word 0, bit 32) is taken and 96 returned.
+    // Word 0 loses its order-5 block at 32 and word 1 regains one at 64.
+    test::ok(m.assign(5, 96));
+    require_index_agrees(m, all);
+    REQUIRE(test::text(m.alloc(five, false)) == "5 32");
+    test::ok(m.free(5, 96, false));
+    test::require_consistent(m);
+    require_index_agrees(m, all);
+    for (unsigned c = 0; c < n; ++c)
+        REQUIRE(m.largest_free_order(c) == m.free_map(c).largest_aligned_order());
+
+    // Make word 0 the only place an order-5 block could be, then cancel
+    // flips elsewhere: the CPU's largest order must follow word 0 alone.
+    for (unsigned v = 64; v < 236; v += 2) test::ok(m.assign(5, v));
+    test::ok(m.free(5, 32, false));
+    require_index_agrees(m, all);
+    REQUIRE(m.largest_free_order(5) == 5);
+    REQUIRE(test::text(m.alloc_block(five, 5, false)) == "5 32");
+    test::ok(m.free_block(5, 32, 5, false));
+    REQUIRE(m.largest_free_order(5) == 5);
+    require_index_agrees(m, all);
+    REQUIRE(test::text(m.alloc(five, false)) == "5 32");
+    require_index_agrees(m, all);
+    REQUIRE(m.largest_free_order(5) == 4);
+    test::require_consistent(m);
+    (void)twin;
+}
