@@ -26,13 +26,13 @@
 //
 // Masks: the mask of every CPU needs no search at all. Each row keeps its
 // largest and smallest value, each value its lowest and highest CPU, and each
-// side the two answers that combine them (the lowest CPU of the largest
-// available value, the highest CPU of the smallest managed_allocated value),
-// all updated with a min or max when a CPU is filed and re-found with the
-// summaries only when the extreme itself leaves. So the commonest question,
-// a single vector anywhere, is one load, and one with an order two or three;
-// the chain of dependent loads, not the instruction count, is what an
-// allocation waits for. Another contiguous range (a
+// side the answers that combine them (the lowest CPU of the largest
+// available value, for any order and for each order; the highest CPU of the
+// smallest managed_allocated value), all updated with a min or max when a
+// CPU is filed and re-found with the summaries only when the extreme itself
+// leaves. So a single vector, a block or a managed vector anywhere is one
+// load (a managed block two or three); the chain of dependent loads, not the
+// instruction count, is what an allocation waits for. Another contiguous range (a
 // NUMA node) restricts the word range and needs no mask words; an arbitrary
 // mask is ANDed in word by word; a small mask (walk_limit CPUs or fewer) is
 // simply walked, in O(its size). A search over an arbitrary mask whose top
@@ -135,16 +135,18 @@ public:
     unsigned most_available(cpu_span mask, int order, std::uint32_t min_available) const noexcept {
         if (mask.count() <= walk_limit) return walk_most_available(mask, order, min_available);
         // The mask of every CPU, with no counter drifted above the capacity:
-        // every CPU qualifies by the mask, so the largest value held by a CPU
-        // of the order is the answer's value (the rows' kept extremes), and
-        // its bucket's lowest CPU (kept too) is the winner unless the order
-        // excludes it. Two dependent loads; kept small to inline.
+        // every CPU qualifies by the mask, so the answer is the kept winner
+        // of the order (one load), once its value passes min_available.
+        // Kept small to inline.
         if (whole(mask) && available_.count[all_row * values + overflow] == 0) [[likely]] {
-            const unsigned top = top_of(available_, order);  // value + 1, 0: none
+            if (order == any_order) {
+                const unsigned top = available_.top[all_row];  // value + 1, 0: none
+                if (top == 0 || top - 1 < min_available) return no_cpu;
+                return available_.most_winner;
+            }
+            const unsigned top = available_.order_top[static_cast<unsigned>(order)];
             if (top == 0 || top - 1 < min_available) return no_cpu;
-            if (order == any_order) return available_.most_winner;
-            const unsigned c = available_.lowest[top - 1];
-            if (contains(order_set(available_, order), c)) [[likely]] return c;
+            return available_.order_winner[static_cast<unsigned>(order)];
         }
         return search_most_available(mask, order, min_available);
     }
@@ -291,9 +293,12 @@ public:
                     return "cpu index: a row's largest or smallest value is wrong";
             }
             {
-                side settled = *s;
-                settle_winners(settled);
-                if (settled.most_winner != s->most_winner || settled.fewest_winner != s->fewest_winner)
+                cpu_index copy = *this;
+                side& settled = managed ? copy.managed_ : copy.available_;
+                copy.settle_winners(settled);
+                if (settled.most_winner != s->most_winner ||
+                    settled.fewest_winner != s->fewest_winner ||
+                    settled.order_top != s->order_top || settled.order_winner != s->order_winner)
                     return "cpu index: a whole-mask winner is stale";
             }
             // Each online CPU is in exactly its own value set (checked above).
@@ -354,6 +359,7 @@ private:
             bottom.fill(no_value);
             lowest.fill(no_cpu);
             highest.fill(0);
+            order_winner.fill(no_cpu);
         }
         std::vector<std::uint64_t> sets;
         std::vector<std::uint64_t> order_sets;
@@ -369,13 +375,34 @@ private:
         // (no_cpu if no CPU is online), so that those queries are one load.
         unsigned most_winner = no_cpu;
         unsigned fewest_winner = no_cpu;
+        // Per order k (the available side only): the largest value + 1 held
+        // by a CPU with a free aligned block of order >= k, and the lowest
+        // such CPU of that value: a block anywhere is one load too.
+        std::array<unsigned, orders> order_top{};
+        std::array<unsigned, orders> order_winner{};
         friend bool operator==(const side&, const side&) noexcept = default;
     };
 
-    static void settle_winners(side& s) noexcept {
+    void settle_winners(side& s) const noexcept {
         const unsigned top = s.top[all_row], bottom = s.bottom[all_row];
         s.most_winner = top ? s.lowest[top - 1] : no_cpu;
         s.fewest_winner = bottom != no_value ? s.highest[bottom] - 1 : no_cpu;
+        if (&s != &available_) return;  // block queries on the managed side search
+        unsigned t = 0;
+        for (unsigned k = orders; k-- > 0;) {
+            t = std::max(t, s.top[k + 1]);  // row of largest order exactly k
+            s.order_top[k] = t;
+            unsigned c = no_cpu;
+            if (t != 0) {
+                c = s.lowest[t - 1];
+                if (!contains(order_set(s, static_cast<int>(k)), c)) {
+                    unsigned unlimited = 0;
+                    c = lowest_in<true>(set_of(s, t - 1), order_set(s, static_cast<int>(k)),
+                                        cpu_span(nullptr, 0), unlimited);
+                }
+            }
+            s.order_winner[k] = c;
+        }
     }
 
     // The largest value (+ 1; 0: none) and the smallest value (no_value:
