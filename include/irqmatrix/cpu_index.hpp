@@ -405,14 +405,8 @@ private:
         }
     }
 
-    // The largest value (+ 1; 0: none) and the smallest value (no_value:
-    // none) held by a CPU whose largest order is >= order.
-    static unsigned top_of(const side& s, int order) noexcept {
-        if (order == any_order) return s.top[all_row];
-        unsigned t = 0;
-        for (unsigned row = class_of(order); row < classes; ++row) t = std::max(t, s.top[row]);
-        return t;
-    }
+    // The smallest value (no_value: none) held by a CPU whose largest order
+    // is >= order.
     static unsigned bottom_of(const side& s, int order) noexcept {
         if (order == any_order) return s.bottom[all_row];
         unsigned b = no_value;
@@ -570,13 +564,6 @@ private:
         return (set.words[cpu / 64] >> (cpu % 64)) & 1u;
     }
 
-    // The largest value held by a CPU whose order is >= order, or no_value.
-    static unsigned last_present(const side& s, int order) noexcept {
-        const std::uint64_t top = present_top(s, order);
-        if (!top) return no_value;
-        const unsigned i = 63 - static_cast<unsigned>(std::countl_zero(top));
-        return i * 64 + 63 - static_cast<unsigned>(std::countl_zero(present_word(s, order, i)));
-    }
     // The largest value below `limit` held by a CPU whose order is >= order.
     static unsigned last_present_below(const side& s, int order, unsigned limit) noexcept {
         if (limit == 0) return no_value;
