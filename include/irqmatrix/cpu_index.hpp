@@ -124,8 +124,6 @@ public:
                    bucket(k.managed_allocated), k.managed_free_order);
         }
         old = k;
-        settle_winners(available_);
-        settle_winners(managed_);
     }
 
     /// The kernel's choice for a regular allocation: among the online CPUs of
@@ -435,6 +433,7 @@ private:
         flip_value(s, v, cpu, enter);
         flip_orders(s, cpu, any_order, ord, enter);
         count(s, v, ord, enter);
+        settle_winners(s);
     }
 
     // Moves an online CPU from (v, ord) to (nv, nord), touching only what
@@ -450,6 +449,7 @@ private:
         count(s, nv, nord, true);
         if (ord < nord) flip_orders(s, cpu, ord, nord, true);
         if (nord < ord) flip_orders(s, cpu, nord, ord, false);
+        settle_winners(s);  // only a side that moved: an allocation moves one
     }
 
     // The CPU enters or leaves the set of value v, which keeps its lowest and
