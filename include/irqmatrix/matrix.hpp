@@ -65,8 +65,9 @@
 //    come back exactly but which vector is reserved may shift (quirk Q7). The
 //    block operations are all-or-nothing.
 //
-// Complexity: a mask of at most cpu_index::walk_limit CPUs is walked, as the
-// kernel walks it; a larger one asks the CPU index (cpu_index.hpp): O(1) for
+// Complexity: a mask of at most cpu_index::walk_limit CPUs is walked (for a
+// block, searching first only the bitmap of the CPU the counters prefer);
+// a larger one asks the CPU index (cpu_index.hpp): O(1) for
 // a mask that is a range (all CPUs, a node), word operations over the mask
 // for an arbitrary one, never much worse than the walk. The index is fed
 // lazily: a mutation marks the CPU word it changed, and the index catches up

@@ -178,9 +178,10 @@ struct kernel_scan_placement {
 
 /// The kernel's rules through the matrix's CPU index: the same winners as
 /// kernel_scan_placement in O(1) for the common masks (all CPUs, a range)
-/// rather than O(CPUs). A mask of at most cpu_index_walk_limit CPUs is walked
-/// as the kernel walks it, which at that size is cheaper than any index and
-/// leaves the index's deferred upkeep alone. The view must offer
+/// rather than O(CPUs). A mask of at most cpu_index_walk_limit CPUs is walked,
+/// which at that size is cheaper than any index and leaves the index's
+/// deferred upkeep alone; a block request's walk searches the bitmap of the
+/// CPU the counters prefer first (see walk_block). The view must offer
 /// m.cpu_index() besides the above.
 struct kernel_placement {
     static constexpr bool verified = true;
@@ -202,7 +203,7 @@ struct kernel_placement {
 
     template <class M>
     static placement pick_block(const M& m, cpu_span mask, unsigned order) noexcept {
-        if (small(mask)) return kernel_scan_placement::pick_block(m, mask, order);
+        if (small(mask)) return walk_block(m, mask, order);
         const unsigned cpu =
             m.cpu_index().most_available(mask, static_cast<int>(order), 1u << order);
         if (cpu == no_cpu) return {};
@@ -225,6 +226,53 @@ struct kernel_placement {
         const unsigned cpu = m.cpu_index().fewest_managed(mask, static_cast<int>(order));
         if (cpu == no_cpu) return {};
         return {cpu, m.first_managed_free_block(cpu, order)};
+    }
+
+private:
+    // A small mask's block winner. The kernel-order walk searches the bitmap
+    // of every CPU that beats the best so far, and one search for a large
+    // block costs more than the whole counter walk. The CPU the counters
+    // prefer (most available, at least 2^order, lowest on ties) outranks
+    // every other candidate, so if it holds a block it is the winner, which
+    // wherever blocks are common is nearly always: search it alone, and fall
+    // back to the walk over the others only when it has none.
+    template <class M>
+    static placement walk_block(const M& m, cpu_span mask, unsigned order) noexcept {
+        unsigned best = no_cpu;
+        unsigned best_available = (1u << order) - 1;  // fewer than 2^order: not a candidate
+        mask.for_each([&](unsigned cpu) {
+            const auto& cm = m.cpu_map(cpu);
+            if (cm.online && cm.available > best_available) {
+                best = cpu;
+                best_available = cm.available;
+            }
+        });
+        if (best == no_cpu) return {};
+        if (const unsigned base = m.first_free_block(best, order); base < m.alloc_end())
+            return {best, base};
+        return walk_block_without(m, mask, order, best);
+    }
+
+    // The kernel-order walk, less a CPU already found to have no block. Out
+    // of line: it is the rare case, and inlined it would crowd the registers
+    // of every caller's common one.
+    template <class M>
+    IRQMATRIX_NOINLINE static placement walk_block_without(const M& m, const cpu_span& mask,
+                                                           unsigned order,
+                                                           unsigned rejected) noexcept {
+        placement best;
+        unsigned best_available = 0;
+        mask.for_each([&](unsigned cpu) {
+            const auto& cm = m.cpu_map(cpu);
+            if (cpu == rejected || !cm.online || cm.available < (1u << order) ||
+                (best && cm.available <= best_available))
+                return;
+            const unsigned base = m.first_free_block(cpu, order);
+            if (base >= m.alloc_end()) return;
+            best = {cpu, base};
+            best_available = cm.available;
+        });
+        return best;
     }
 };
 

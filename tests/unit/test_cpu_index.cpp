@@ -160,7 +160,7 @@ void mutate(matrix& m, scan_matrix& twin, std::mt19937_64& rng) {
 }  // namespace
 
 TEST_CASE("cpu index: the indexed choice equals brute force and the kernel's walk", "[cpu_index]") {
-    for (const unsigned n : {9u, 65u, 130u, 300u}) {
+    for (const unsigned n : {4u, 9u, 65u, 130u, 300u}) {
         for (std::uint64_t seed = 1; seed <= 3; ++seed) {
             CAPTURE(n, seed);
             std::mt19937_64 rng(seed * 7919 + n);

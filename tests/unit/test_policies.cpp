@@ -621,6 +621,42 @@ TEST_CASE("policies: a counter below 2^order keeps a CPU out even with room in i
     REQUIRE(pick_text(freebsd_placement{}.pick_block(m, one, 1)) == "1 54");
 }
 
+TEST_CASE("policies: a small mask's block goes to the best CPU holding one, not the best "
+          "by counters alone",
+          "[policies]") {
+    // kernel_placement searches only the CPU the counters prefer and walks
+    // the rest when that one has no block; both paths must give the walk's
+    // answer. CPU 1 has the most available vectors but every aligned 4-block
+    // is broken (every fourth vector taken); CPUs 0 and 2 are less free and
+    // intact, so CPU 0 (lowest of the tie) wins order 2 and CPU 1 order 1.
+    irqmatrix::matrix m = test::make(256, 32, 236, 3);
+    for (unsigned c = 0; c < 3; ++c) test::ok(m.online(c));
+    for (unsigned b = 32; b < 236; b += 4) test::ok(m.assign(1, b));
+    for (unsigned c : {0u, 2u})
+        for (unsigned b = 32; b < 128; ++b) test::ok(m.assign(c, b));
+    REQUIRE(m.cpu_map(1).available > m.cpu_map(0).available);
+    REQUIRE(m.cpu_map(0).available == m.cpu_map(2).available);
+    const cpu_set all = cpu_set::all(3);
+    for (unsigned order = 0; order <= irqmatrix::max_order; ++order) {
+        CAPTURE(order);
+        REQUIRE(kernel_placement::pick_block(m, all, order) ==
+                kernel_scan_placement::pick_block(m, all, order));
+    }
+    REQUIRE(pick_text(kernel_placement::pick_block(m, all, 1)) == "1 34");
+    REQUIRE(pick_text(kernel_placement::pick_block(m, all, 2)) == "0 128");
+    REQUIRE(pick_text(kernel_placement::pick_block(m, all, 5)) == "0 128");
+    // With CPU 0 out of the mask, its twin CPU 2 takes the block.
+    const cpu_set not0 = cpu_set::range(3, 1, 2);
+    REQUIRE(pick_text(kernel_placement::pick_block(m, not0, 2)) == "2 128");
+    // No CPU holds an order-5 block once CPU 0 and 2 break theirs at 128.
+    for (unsigned c : {0u, 2u}) test::ok(m.assign(c, 128 + 16));
+    for (unsigned c : {0u, 2u}) test::ok(m.assign(c, 160 + 16));
+    for (unsigned c : {0u, 2u}) test::ok(m.assign(c, 192 + 16));
+    REQUIRE(!kernel_placement::pick_block(m, all, 5));
+    REQUIRE(!kernel_scan_placement::pick_block(m, all, 5));
+    test::require_consistent(m);
+}
+
 namespace {
 
 // A user's policy with one deliberate protocol violation, unverified, so the
