@@ -182,7 +182,8 @@ struct kernel_scan_placement {
 /// which at that size is cheaper than any index and leaves the index's
 /// deferred upkeep alone; a block request's walk searches the bitmap of the
 /// CPU the counters prefer first (see walk_block). The view must offer
-/// m.cpu_index() besides the above.
+/// m.cpu_index() and m.first_free_half(c) (first_free_block(c, max_order))
+/// besides the above.
 struct kernel_placement {
     static constexpr bool verified = true;
 
@@ -238,40 +239,48 @@ private:
     // back to the walk over the others only when it has none.
     template <class M>
     static placement walk_block(const M& m, cpu_span mask, unsigned order) noexcept {
+        // The other candidates, in CPU order, for the rare second round. It
+        // takes them rather than the mask: a mask passed out of line is
+        // copied through memory, and the copy's reload can miss the store
+        // forward.
+        std::uint16_t others[cpu_index_walk_limit];
+        unsigned n_others = 0;
         unsigned best = no_cpu;
         unsigned best_available = (1u << order) - 1;  // fewer than 2^order: not a candidate
         mask.for_each([&](unsigned cpu) {
             const auto& cm = m.cpu_map(cpu);
-            if (cm.online && cm.available > best_available) {
+            if (!cm.online || cm.available < (1u << order)) return;
+            others[n_others++] = static_cast<std::uint16_t>(cpu);
+            if (cm.available > best_available) {
                 best = cpu;
                 best_available = cm.available;
             }
         });
         if (best == no_cpu) return {};
-        if (const unsigned base = m.first_free_block(best, order); base < m.alloc_end())
-            return {best, base};
-        return walk_block_without(m, mask, order, best);
+        const unsigned base =
+            order == max_order ? m.first_free_half(best) : m.first_free_block(best, order);
+        if (base < m.alloc_end()) return {best, base};
+        return walk_block_among(m, others, n_others, order, best);
     }
 
-    // The kernel-order walk, less a CPU already found to have no block. Out
-    // of line: it is the rare case, and inlined it would crowd the registers
-    // of every caller's common one.
+    // The kernel-order walk over the candidates, less the one already found
+    // to have no block. Out of line: it is the rare case, and inlined it
+    // would crowd the registers of every caller's common one.
     template <class M>
-    IRQMATRIX_NOINLINE static placement walk_block_without(const M& m, const cpu_span& mask,
-                                                           unsigned order,
-                                                           unsigned rejected) noexcept {
+    IRQMATRIX_NOINLINE static placement walk_block_among(const M& m, const std::uint16_t* cpus,
+                                                         unsigned n, unsigned order,
+                                                         unsigned rejected) noexcept {
         placement best;
         unsigned best_available = 0;
-        mask.for_each([&](unsigned cpu) {
-            const auto& cm = m.cpu_map(cpu);
-            if (cpu == rejected || !cm.online || cm.available < (1u << order) ||
-                (best && cm.available <= best_available))
-                return;
+        for (unsigned i = 0; i < n; ++i) {
+            const unsigned cpu = cpus[i];
+            const unsigned available = m.cpu_map(cpu).available;
+            if (cpu == rejected || (best && available <= best_available)) continue;
             const unsigned base = m.first_free_block(cpu, order);
-            if (base >= m.alloc_end()) return;
+            if (base >= m.alloc_end()) continue;
             best = {cpu, base};
-            best_available = cm.available;
-        });
+            best_available = available;
+        }
         return best;
     }
 };

@@ -168,6 +168,8 @@ TEST_CASE("cpu index: the indexed choice equals brute force and the kernel's wal
             for (unsigned step = 0; step < 1500; ++step) {
                 mutate(m, twin, rng);
                 require_index_agrees(m, random_mask(rng, n));
+                const unsigned c = static_cast<unsigned>(rng() % n);
+                REQUIRE(m.first_free_half(c) == m.first_free_block(c, irqmatrix::max_order));
                 REQUIRE(m.cpu_map(0) == twin.cpu_map(0));
                 REQUIRE(m.stats() == twin.stats());
             }
