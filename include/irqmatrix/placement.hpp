@@ -119,9 +119,17 @@ struct kernel_scan_placement {
     /// taking it would wrap the counter.
     template <class M>
     static placement pick_block(const M& m, cpu_span mask, unsigned order) noexcept {
+        return scan_block(m, order, [&](auto&& visit) { mask.for_each(visit); });
+    }
+
+    /// pick_block's walk over any CPUs: for_each(visit) calls visit(cpu) for
+    /// each, in ascending order. kernel_placement's second round walks its
+    /// candidates with it.
+    template <class M, class ForEach>
+    static placement scan_block(const M& m, unsigned order, ForEach&& for_each) noexcept {
         placement best;
         unsigned best_available = 0;
-        mask.for_each([&](unsigned cpu) {
+        for_each([&](unsigned cpu) {
             const auto& cm = m.cpu_map(cpu);
             if (!cm.online || cm.available < (1u << order) ||
                 (best && cm.available <= best_available))
@@ -270,18 +278,10 @@ private:
     IRQMATRIX_NOINLINE static placement walk_block_among(const M& m, const std::uint16_t* cpus,
                                                          unsigned n, unsigned order,
                                                          unsigned rejected) noexcept {
-        placement best;
-        unsigned best_available = 0;
-        for (unsigned i = 0; i < n; ++i) {
-            const unsigned cpu = cpus[i];
-            const unsigned available = m.cpu_map(cpu).available;
-            if (cpu == rejected || (best && available <= best_available)) continue;
-            const unsigned base = m.first_free_block(cpu, order);
-            if (base >= m.alloc_end()) continue;
-            best = {cpu, base};
-            best_available = available;
-        }
-        return best;
+        return kernel_scan_placement::scan_block(m, order, [&](auto&& visit) {
+            for (unsigned i = 0; i < n; ++i)
+                if (cpus[i] != rejected) visit(cpus[i]);
+        });
     }
 };
 
