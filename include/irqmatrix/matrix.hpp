@@ -432,27 +432,24 @@ public:
     /// `capacity` if there is none: word by word, stopping at the first hit.
     IRQMATRIX_HOT_INLINE unsigned first_free_block(unsigned c, unsigned order) const noexcept {
         if (alloc_start_ == alloc_end_) return Capacity;
-        for (unsigned w = alloc_start_ / 64; w <= (alloc_end_ - 1) / 64; ++w)
+        const unsigned first = alloc_start_ / 64, last = (alloc_end_ - 1) / 64;
+        if (order == max_order) {
+            // A block of the largest order is a wholly free half word: found
+            // by compares, its base is a constant of the (predicted) branch
+            // taken, where the general test computes it from the bits (a
+            // subtraction, masks, a bit scan) and the allocation that follows
+            // waits for that chain.
+            static_assert(max_order == 5, "a block of the largest order is half a 64-bit word");
+            for (unsigned w = first; w <= last; ++w) {
+                const std::uint64_t f = free_word(c, w);
+                if (static_cast<std::uint32_t>(f) == 0xffffffffu) return w * 64;
+                if ((f >> 32) == 0xffffffffu) return w * 64 + 32;
+            }
+            return Capacity;
+        }
+        for (unsigned w = first; w <= last; ++w)
             if (const unsigned at = lowest_aligned_block(free_word(c, w), order); at < 64)
                 return w * 64 + at;
-        return Capacity;
-    }
-
-    /// first_free_block(c, max_order), found by compares: a block of the
-    /// largest order is a wholly free half word. The general test computes
-    /// the base from the bits (a subtraction, masks, a bit scan), so the
-    /// allocation that follows waits for that chain; here the base is a
-    /// constant of the branch taken, which the CPU predicts. Used by the
-    /// small-mask walk (placement.hpp), where that chain is most of the
-    /// difference between a 32-vector block and a single vector.
-    IRQMATRIX_HOT_INLINE unsigned first_free_half(unsigned c) const noexcept {
-        static_assert(max_order == 5, "a block of the largest order is half a 64-bit word");
-        if (alloc_start_ == alloc_end_) return Capacity;
-        for (unsigned w = alloc_start_ / 64; w <= (alloc_end_ - 1) / 64; ++w) {
-            const std::uint64_t f = free_word(c, w);
-            if (static_cast<std::uint32_t>(f) == 0xffffffffu) return w * 64;
-            if ((f >> 32) == 0xffffffffu) return w * 64 + 32;
-        }
         return Capacity;
     }
 

@@ -190,8 +190,7 @@ struct kernel_scan_placement {
 /// which at that size is cheaper than any index and leaves the index's
 /// deferred upkeep alone; a block request's walk searches the bitmap of the
 /// CPU the counters prefer first (see walk_block). The view must offer
-/// m.cpu_index() and m.first_free_half(c) (first_free_block(c, max_order))
-/// besides the above.
+/// m.cpu_index() besides the above.
 struct kernel_placement {
     static constexpr bool verified = true;
 
@@ -265,8 +264,7 @@ private:
             }
         });
         if (best == no_cpu) return {};
-        const unsigned base =
-            order == max_order ? m.first_free_half(best) : m.first_free_block(best, order);
+        const unsigned base = m.first_free_block(best, order);
         if (base < m.alloc_end()) return {best, base};
         return walk_block_among(m, others, n_others, order, best);
     }
