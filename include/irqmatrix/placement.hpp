@@ -250,6 +250,7 @@ private:
         // takes them rather than the mask: a mask passed out of line is
         // copied through memory, and the copy's reload can miss the store
         // forward.
+        static_assert(max_cpus - 1 <= 0xffff, "every CPU number fits a candidate slot");
         std::uint16_t others[cpu_index_walk_limit];
         unsigned n_others = 0;
         unsigned best = no_cpu;
