@@ -66,10 +66,10 @@
 //    block operations are all-or-nothing.
 //
 // Complexity: a mask of at most cpu_index::walk_limit CPUs is walked (for a
-// block, searching first only the bitmap of the CPU the counters prefer);
-// a larger one asks the CPU index (cpu_index.hpp): O(1) for
-// a mask that is a range (all CPUs, a node), word operations over the mask
-// for an arbitrary one, never much worse than the walk. The index is fed
+// block, searching first only the bitmap of the CPU the counters prefer); a
+// larger one asks the CPU index (cpu_index.hpp): O(1) for a mask that is a
+// range (all CPUs, a node), word operations over the mask for an arbitrary
+// one, never much worse than the walk. The index is fed
 // lazily: a mutation marks the CPU word it changed, and the index catches up
 // with the dirty CPUs when next asked, so the upkeep is paid once per CPU
 // per query rather than per operation, and not at all by operations on small

@@ -246,10 +246,10 @@ private:
     // back to the walk over the others only when it has none.
     template <class M>
     static placement walk_block(const M& m, cpu_span mask, unsigned order) noexcept {
-        // The other candidates, in CPU order, for the rare second round. It
-        // takes them rather than the mask: a mask passed out of line is
-        // copied through memory, and the copy's reload can miss the store
-        // forward.
+        // The other candidates, in CPU order, for the rare second round
+        // (the caller checked small(mask), so they fit). It takes them
+        // rather than the mask: a mask passed out of line is copied through
+        // memory, and the copy's reload can miss the store forward.
         static_assert(max_cpus - 1 <= 0xffff, "every CPU number fits a candidate slot");
         std::uint16_t others[cpu_index_walk_limit];
         unsigned n_others = 0;
