@@ -438,7 +438,10 @@ public:
             // by compares, its base is a constant of the (predicted) branch
             // taken, where the general test computes it from the bits (a
             // subtraction, masks, a bit scan) and the allocation that follows
-            // waits for that chain.
+            // waits for that chain. It is here, tested once per search, rather
+            // than in lowest_aligned_block(), tested once per word: measured
+            // there, order-5 round trips at 64 and 4096 CPUs took 0.3 ns more
+            // and every search of a lower order 0.15 ns more.
             static_assert(max_order == 5, "a block of the largest order is half a 64-bit word");
             for (unsigned w = first; w <= last; ++w) {
                 const std::uint64_t f = free_word(c, w);
