@@ -7,13 +7,13 @@ option(IRQMATRIX_BUILD_TOOL "Build the irqmatrix command-line tool" ${PROJECT_IS
 option(IRQMATRIX_BUILD_EXAMPLES "Build the examples" ${PROJECT_IS_TOP_LEVEL})
 option(IRQMATRIX_BUILD_C_API "Build the C interface irqmatrix::c (a compiled shim; needs only C++)"
        ${PROJECT_IS_TOP_LEVEL})
-option(IRQMATRIX_BUILD_BENCHMARKS "Build the Google Benchmark programs" OFF)
+option(IRQMATRIX_BUILD_BENCHMARKS "Build the Google Benchmark programs" ${PROJECT_IS_TOP_LEVEL})
 option(IRQMATRIX_BUILD_FUZZERS "Build the libFuzzer programs fuzz-trace and fuzz-ops (clang++ only)" OFF)
 option(IRQMATRIX_WERROR "Treat warnings as errors in our own targets" OFF)
 option(IRQMATRIX_SYSTEM_HEADERS "Consumers see our headers as SYSTEM headers" ON)
 set(IRQMATRIX_DEBUG_LEVEL "" CACHE STRING
     "IRQMATRIX_DEBUG_LEVEL for our own targets (0-3; empty: the header's default, 1)")
-set(IRQMATRIX_GOLDEN_DIR "${PROJECT_SOURCE_DIR}/../shared/golden" CACHE PATH
+set(IRQMATRIX_GOLDEN_DIR "${PROJECT_SOURCE_DIR}/tests/golden" CACHE PATH
     "Directory of the golden kernel traces the tests replay")
 
 if(IRQMATRIX_SYSTEM_HEADERS AND NOT PROJECT_IS_TOP_LEVEL)
@@ -21,3 +21,19 @@ if(IRQMATRIX_SYSTEM_HEADERS AND NOT PROJECT_IS_TOP_LEVEL)
 else()
     set(IRQMATRIX_WARNING_GUARD "")
 endif()
+
+# Optional packages: a part whose package is missing is skipped with one line
+# naming the part and the Debian package that brings it, so that a bare
+# `cmake -S . -B build` works with only a compiler and CMake.
+#   irqmatrix_find_optional(VAR PACKAGE VERSION DEBIAN_PACKAGE "what is skipped")
+# sets VAR to TRUE when find_package(PACKAGE VERSION) succeeds.
+function(irqmatrix_find_optional var package version debian what)
+    find_package(${package} ${version} QUIET)
+    if(${package}_FOUND)
+        set(${var} TRUE PARENT_SCOPE)
+    else()
+        set(${var} FALSE PARENT_SCOPE)
+        message(STATUS "irqmatrix: skipping ${what}: ${package} ${version} not found "
+                       "(Debian: apt-get install ${debian})")
+    endif()
+endfunction()

@@ -53,6 +53,8 @@ for t in "${targets[@]}"; do
     log=$build/$t.log
     mkdir -p "$work" "$artifacts"
     cp tests/corpus/"$t"/* "$work"/  # libFuzzer adds what it finds to $work
+    # The kernel's golden traces seed fuzz_trace too (one copy, tests/golden).
+    [ "$t" = fuzz_trace ] && cp tests/golden/*.trace "$work"/
     echo "==== irqmatrix: $t for ${seconds}s (corpus $work, log $log)"
     # -timeout: no input may take a minute (the slowest take well under a second).
     if "$build/tests/fuzz/${t//_/-}" -max_total_time="$seconds" -timeout=60 -print_final_stats=1 \

@@ -6,6 +6,8 @@
 #                                        config) that must exist
 #   irqmatrix_need_catch2                Catch2 v3 if installed, else Debian's v2
 #   irqmatrix_need_tool_libs             toml++ and CLI11, which the tool uses
+#   irqmatrix_need_test_libs             nlohmann-json (the tests read the
+#                                        tool's JSON) and Google Benchmark
 irqmatrix_missing=()
 
 irqmatrix_need() {
@@ -30,6 +32,12 @@ irqmatrix_need_tool_libs() {
     irqmatrix_need_file \
         '/usr/lib/*/cmake/tomlplusplus/tomlplusplusConfig.cmake:libtomlplusplus-dev' \
         '/usr/share/cmake/CLI11/CLI11Config.cmake:libcli11-dev'
+}
+
+irqmatrix_need_test_libs() {
+    irqmatrix_need_file \
+        '/usr/share/cmake/nlohmann_json/nlohmann_jsonConfig.cmake:nlohmann-json3-dev' \
+        '/usr/lib/*/cmake/benchmark/benchmarkConfig.cmake:libbenchmark-dev'
 }
 
 irqmatrix_need_catch2() {

@@ -2,15 +2,19 @@
 # Builds irqmatrix and runs the whole test suite three ways: g++ and clang++
 # with -Werror at debug level 3 (verify() after every mutation), then g++ with
 # AddressSanitizer and UndefinedBehaviorSanitizer; then the ThreadSanitizer
-# stress test of locked_matrix, and each libFuzzer target for 60 seconds.
+# stress test of locked_matrix, and each libFuzzer target for 60 seconds; last
+# a copy of the tracked files alone, built bare and with its golden tests
+# (scripts/lone-copy.sh).
 # Installs missing Debian packages when run as root; otherwise prints the
 # command to install them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup-deps.sh
-irqmatrix_need cmake:cmake make:make g++:g++ gcc:gcc clang++:clang pkg-config:pkg-config
+irqmatrix_need cmake:cmake make:make g++:g++ gcc:gcc clang++:clang pkg-config:pkg-config \
+               python3:python3 git:git
 irqmatrix_need_catch2
 irqmatrix_need_tool_libs
+irqmatrix_need_test_libs
 irqmatrix_install_missing
 
 for workflow in ci-gcc ci-clang ci-asan ci-tsan; do
@@ -19,4 +23,6 @@ for workflow in ci-gcc ci-clang ci-asan ci-tsan; do
 done
 # Each libFuzzer target for a minute (clang++); longer runs: scripts/fuzz.sh.
 ./scripts/fuzz.sh 60
-echo "==== irqmatrix: all tests passed (g++, clang++, ASan+UBSan, TSan, 60 s of each fuzzer)"
+# The tracked files alone, in an empty directory: no file outside the clone.
+./scripts/lone-copy.sh
+echo "==== irqmatrix: all tests passed (g++, clang++, ASan+UBSan, TSan, 60 s of each fuzzer, a lone copy)"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The baseline the library is measured against: a plain, straightforward
 // implementation of the Linux kernel's vector matrix algorithm
-// (kernel/irq/matrix.c) exactly as shared/spec/kernel-matrix.md describes it,
+// (kernel/irq/matrix.c) exactly as docs/kernel-semantics.md describes it,
 // extended to aligned blocks the obvious way. It is what a port of the kernel
 // code would do, written for clarity, not tuned:
 //

@@ -22,7 +22,7 @@
  * library refuses them and the kernel does not, by design.
  *
  * On a divergence the sequence since the matrices were created is shrunk
- * and printed as a trace (shared/spec/trace-format.md) together with the
+ * and printed as a trace (docs/trace-format.md) together with the
  * seed and the command line that reproduces it.
  *
  * Usage: irqmatrix-port-diff [--seed N] [--scale K] [--geometry NAME] [--verbose]

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The operation trace format (shared/spec/trace-format.md, version 1): lexing
+// The operation trace format (docs/trace-format.md, version 1): lexing
 // a line, running one operation on a matrix, and replaying a whole trace in
 // print or check mode. This is what the `irqmatrix replay` tool and the golden
 // tests run; it allocates freely (strings), unlike the matrix itself.

@@ -413,7 +413,7 @@ static void test_readme_scenario(void)
 
 static void test_golden_geometries(void)
 {
-	/* The geometries of shared/golden/kernel-*.trace. */
+	/* The geometries of tests/golden/kernel-*.trace. */
 	static const unsigned int geos[][4] = {
 		{64, 2, 56, 2},	   {64, 31, 42, 3},   {64, 6, 12, 6},	 {128, 1, 128, 16},
 		{128, 30, 115, 5}, {256, 0, 256, 12}, {256, 32, 235, 4}, {256, 32, 236, 1},
@@ -456,7 +456,7 @@ static void test_golden_geometries(void)
 
 static void test_kernel01_prefix(void)
 {
-	/* shared/golden/kernel-01.trace, results from the kernel's allocator. */
+	/* tests/golden/kernel-01.trace, results from the kernel's allocator. */
 	struct irqm_matrix *m = irqm_create(64, 2, 56, 2);
 	unsigned long c0[1] = {1ul}, c1[1] = {2ul}, c01[1] = {3ul};
 	unsigned int cpu = 99, v = 0;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The engine of the fuzz_ops target: it decodes arbitrary bytes into a small
 // matrix geometry and a sequence of trace operations (every kernel and block
-// operation of shared/spec/trace-format.md, with valid and invalid
+// operation of docs/trace-format.md, with valid and invalid
 // arguments), runs each one on the library and on the naive model
 // (tests/model/naive_matrix.hpp), and after every step demands what the
 // differential test demands, with the same comparison

@@ -83,7 +83,7 @@ lab::imported_state round_trip(const std::string& text, unsigned table) {
     return st;
 }
 
-// The x86 layout of Linux 6.6+ (shared/spec/kernel-matrix.md 3.1): exceptions
+// The x86 layout of Linux 6.6+ (docs/kernel-semantics.md 3.1): exceptions
 // 0-19 and 21, the PIC cascade 0x32, the APIC system vectors from 0xec, with
 // 0xeb a system vector only when the posted-MSI gate is installed (not here).
 const char* const x86_system = "0-19,21,50,236,240-244,246-255";

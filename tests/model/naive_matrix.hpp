@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // A deliberately naive reference model of the interrupt vector matrix, for the
 // golden and differential tests. It is written from the specification text
-// (shared/spec/kernel-matrix.md, sections 1.1-1.15, and the "Block
+// (docs/kernel-semantics.md, sections 1.1-1.15, and the "Block
 // operations" and "Errors for bad input" sections of
-// shared/spec/trace-format.md), not from the library: plain std::vector<bool>
+// docs/trace-format.md), not from the library: plain std::vector<bool>
 // bitmaps, std::vector<unsigned> CPU lists and obvious loops. It includes no
 // irqmatrix header, so that it is an independent oracle. Speed is not a goal.
 //

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // A deliberately naive reference model of the planning layer (the "Planning
-// operations" of shared/spec/trace-format.md), for the planner's differential
+// operations" of docs/trace-format.md), for the planner's differential
 // test (test_planner_property.cpp). It sits on the naive matrix model
 // (model/naive_matrix.hpp), which keeps the kernel's semantics, and adds
 // what the spec adds in the most obvious way:

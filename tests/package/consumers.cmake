@@ -131,9 +131,14 @@ file(WRITE "${WORK}/too-new/CMakeLists.txt"
      "cmake_minimum_required(VERSION 3.20)\nproject(too-new LANGUAGES CXX)\nfind_package(irqmatrix 99 REQUIRED)\n")
 execute_process(COMMAND "${CMAKE_COMMAND}" -S "${WORK}/too-new" -B "${WORK}/too-new/build"
                         "-DCMAKE_PREFIX_PATH=${stage}" "-DCMAKE_CXX_COMPILER=${CXX}"
-                RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+# Refused for the right reason: CMake names the version it found and says it
+# is not compatible, not any configure failure (a typo here would also fail).
 if(rc EQUAL 0)
     message(FATAL_ERROR "find_package(irqmatrix 99) should not accept version 0.x")
+endif()
+if(NOT err MATCHES "requested version \"99\"" OR NOT err MATCHES "irqmatrixConfig.cmake, version: [0-9]")
+    message(FATAL_ERROR "find_package(irqmatrix 99) failed, but not on the version:\n${out}${err}")
 endif()
 
 step("${CMAKE_COMMAND}" -S "${SOURCE_DIR}/tests/package/subdir" -B "${WORK}/subdir"

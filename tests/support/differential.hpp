@@ -9,7 +9,7 @@
 //    every bitmap, the per-CPU query, verify()), one function so that a
 //    check added here tightens all three harnesses;
 //  - the shrinking loop that cuts a failing sequence down, and the trace
-//    text (shared/spec/trace-format.md) that prints it for `irqmatrix replay`.
+//    text (docs/trace-format.md) that prints it for `irqmatrix replay`.
 //
 // No Catch2 here: the fuzz target is built without it.
 #pragma once

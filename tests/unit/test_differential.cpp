@@ -10,7 +10,7 @@
 // kernel's rollback may move reservations, quirk Q7).
 //
 // The seeds are fixed, so a run is reproducible. On a mismatch the failing
-// sequence is shrunk and printed as a trace (shared/spec/trace-format.md)
+// sequence is shrunk and printed as a trace (docs/trace-format.md)
 // that the replay tool accepts; if a library assertion aborts the process
 // (verify() runs after every mutation at debug level 3), a SIGABRT handler
 // shrinks and prints the sequence first, replaying candidates in child

@@ -35,7 +35,7 @@
 // Seeds are fixed, so a run is reproducible; IRQMATRIX_DIFF_SEED=N runs other
 // seeds, IRQMATRIX_DIFF_SCALE=K K times as many operations,
 // IRQMATRIX_DIFF_VERBOSE=1 prints what each walk covered. On a failure the
-// sequence is shrunk and printed as a trace (shared/spec/trace-format.md)
+// sequence is shrunk and printed as a trace (docs/trace-format.md)
 // with the model's results; if a library assertion aborts the process, a
 // SIGABRT handler prints the seed and the epoch's operations first.
 //
