@@ -31,6 +31,7 @@ function(irqmatrix_find_optional var package version debian what)
     find_package(${package} ${version} QUIET)
     if(${package}_FOUND)
         set(${var} TRUE PARENT_SCOPE)
+        set(${package}_VERSION "${${package}_VERSION}" PARENT_SCOPE)
     else()
         set(${var} FALSE PARENT_SCOPE)
         message(STATUS "irqmatrix: skipping ${what}: ${package} ${version} not found "

@@ -207,10 +207,12 @@ int main(int argc, char** argv) {
                      "mismatch, exit 1 if there was any");
     replay->add_flag("--show", show_after, "after each trace, print the kernel's debugfs table");
 
-    // sim and demo share their output options
-    sim_settings settings;
+    // sim and demo have the same output options but each its own settings:
+    // CLI11 binds an option to a variable, so one shared struct would leave
+    // both with whichever default directory was registered last.
+    sim_settings sim_set, demo_set;
     std::string workload_file;
-    auto add_sim_options = [&](CLI::App* cmd, const std::string& default_dir) {
+    auto add_sim_options = [](CLI::App* cmd, sim_settings& settings, const std::string& default_dir) {
         settings.out_dir = default_dir;
         cmd->add_option("-o,--out", settings.out_dir, "directory for the CSV, JSON and SVG files")
             ->capture_default_str();
@@ -225,7 +227,7 @@ int main(int argc, char** argv) {
     auto* sim = app.add_subcommand("sim", "simulate a workload (TOML) under each placement policy: "
                                           "a table on stdout, CSV, JSON and SVG plots in --out");
     sim->add_option("WORKLOAD", workload_file, "the workload file (see docs/lab.md)")->required();
-    add_sim_options(sim, "irqmatrix-sim");
+    add_sim_options(sim, sim_set, "irqmatrix-sim");
 
     bool print_workload = false, print_trace = false;
     auto* demo = app.add_subcommand(
@@ -234,7 +236,7 @@ int main(int argc, char** argv) {
     demo->add_flag("--workload", print_workload, "print the built-in workload (TOML) and exit");
     demo->add_flag("--trace", print_trace,
                    "print a small trace of a 4-CPU machine of the same kind (for replay) and exit");
-    add_sim_options(demo, "irqmatrix-demo");
+    add_sim_options(demo, demo_set, "irqmatrix-demo");
 
     // real machine states
     irqmatrix::lab::import_options state_opt;
@@ -268,8 +270,8 @@ int main(int argc, char** argv) {
     }
 
     if (*replay) return replay_command(replay_files, check, show_after);
-    if (*sim) return sim_command(workload_file, settings);
-    if (*demo) return demo_command(settings, print_workload, print_trace);
+    if (*sim) return sim_command(workload_file, sim_set);
+    if (*demo) return demo_command(demo_set, print_workload, print_trace);
     if (*import) return irqmatrix::lab::import_command(state_file, state_opt, std::cout, std::cerr);
     if (*show) return irqmatrix::lab::show_command(state_file, state_opt, std::cout, std::cerr);
     if (*fit) return irqmatrix::lab::fit_command(state_file, state_opt, std::cout, std::cerr);
