@@ -56,12 +56,7 @@ function(replay allowed)
     set(err "${err}" PARENT_SCOPE)
 endfunction()
 
-function(expect text where)
-    string(FIND "${${where}}" "${text}" pos)
-    if(pos EQUAL -1)
-        message(FATAL_ERROR "expected '${text}' in ${where}:\n${${where}}")
-    endif()
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/helpers.cmake")  # expect()
 
 # ---- malformed lines: each gives -22 and the replay goes on ---------------
 set(t "${WORK}/malformed.trace")

@@ -3,21 +3,7 @@
 # with line numbers and exit 1.
 file(MAKE_DIRECTORY "${WORK}")
 
-function(run expected_rc)
-    execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-    if(NOT rc EQUAL expected_rc)
-        message(FATAL_ERROR "'${ARGN}' exited ${rc}, expected ${expected_rc}\n${out}\n${err}")
-    endif()
-    set(out "${out}" PARENT_SCOPE)
-    set(err "${err}" PARENT_SCOPE)
-endfunction()
-
-function(expect text where)
-    string(FIND "${${where}}" "${text}" pos)
-    if(pos EQUAL -1)
-        message(FATAL_ERROR "expected '${text}' in ${where}:\n${${where}}")
-    endif()
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/helpers.cmake")  # run(), expect()
 
 run(0 "${TOOL}" --help)
 expect("Usage: irqmatrix" out)

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Helpers shared by the command-line test scripts (cmake -P), included by
-# options.cmake, lab_outputs.cmake and readme_demo.cmake.
+# behaviour.cmake, bad_input.cmake, options.cmake, lab_outputs.cmake and
+# readme_demo.cmake.
 
 # Seconds any one command may take: the slowest run here is the full default
 # demo (readme_demo.cmake), about 4 s in a Debug build; the limit leaves room

@@ -13,6 +13,12 @@
 // refused operation changes nothing, except that a single-vector
 // reserve_managed that runs out of room is undone the way the kernel undoes it
 // (quirk Q7).
+//
+// Beyond the specification it offers what the library adds and documents in
+// its own header: the placed operations alloc_at and reserve_managed_at, and
+// the queries derived from the state (free map, first free block, largest
+// free order, drift), each computed here the obvious way from the bitmaps and
+// counters rather than kept up to date as the library keeps them.
 #pragma once
 
 #include <cstdint>
@@ -209,7 +215,7 @@ public:
         if (best == none) return failed(err_no_space);
         unsigned bit = lowest_free_block(best, 0);
         if (bit == none) return failed(err_no_space);
-        alloc_at(best, bit, 0, reserved);
+        allocate_block(best, bit, 0, reserved);
         return placed(best, bit);
     }
 
@@ -264,7 +270,7 @@ public:
             }
         }
         if (!found) return failed(err_no_space);
-        alloc_at(best, best_base, order, reserved);
+        allocate_block(best, best_base, order, reserved);
         return placed(best, best_base);
     }
 
@@ -343,6 +349,105 @@ public:
         return placed(best, best_base);
     }
 
+    // ---- placed operations ------------------------------------------------
+    // Not kernel functions and not trace operations: the library's alloc_at
+    // and reserve_managed_at (the planner's building blocks), where the
+    // caller names the block, written from their documented contract.
+
+    /// alloc_block's accounting for the block [base, base + 2^order) on the
+    /// CPU. -22: CPU or order out of range, base unaligned, or the block not
+    /// wholly inside the window; -16: the CPU is offline, its available
+    /// counter is below 2^order, a vector of the block is not free, or a
+    /// reserved allocation finds fewer than 2^order reservations.
+    pick alloc_at(unsigned cpu, unsigned base, unsigned order, bool reserved) {
+        int err = check_block(cpu, base, order);
+        if (err != 0) return failed(err);
+        std::uint32_t n = size_of(order);
+        const cpu_state& cs = cpus_[cpu];
+        if (!cs.online || cs.available < n) return failed(err_busy);
+        if (!block_is_free(cpu, base, order)) return failed(err_busy);
+        if (reserved && global_reserved_ < n) return failed(err_busy);
+        allocate_block(cpu, base, order, reserved);
+        return placed(cpu, base);
+    }
+
+    /// reserve_managed_block's accounting for the block [base, base +
+    /// 2^order) on the CPU, online or not. -22 as alloc_at; -16: a vector of
+    /// the block is not free.
+    int reserve_managed_at(unsigned cpu, unsigned base, unsigned order) {
+        int err = check_block(cpu, base, order);
+        if (err != 0) return err;
+        if (!block_is_free(cpu, base, order)) return err_busy;
+        reserve_one_managed(cpu, base, order);
+        return 0;
+    }
+
+    // ---- what the library derives from the state -----------------------------
+
+    /// What first_free_block() returns when the CPU has no such block.
+    static constexpr unsigned no_block = 0xffffffffu;
+
+    /// The free vectors of the CPU: in the window, not allocated, not
+    /// managed-reserved, not system. Precondition: cpu < nr_cpus().
+    std::vector<bool> free_map(unsigned cpu) const {
+        std::vector<bool> f(bits_, false);
+        for (unsigned bit = 0; bit < bits_; ++bit) f[bit] = is_free(cpu, bit);
+        return f;
+    }
+
+    /// The lowest base of a free aligned block of the order on the CPU, or
+    /// no_block. Precondition: cpu < nr_cpus(), order <= max_order.
+    unsigned first_free_block(unsigned cpu, unsigned order) const {
+        return lowest_free_block(cpu, order);
+    }
+
+    /// The largest order of a free aligned block on the CPU, -1 if it has no
+    /// free vector. Precondition: cpu < nr_cpus().
+    int largest_free_order(unsigned cpu) const {
+        for (int order = max_order; order >= 0; --order)
+            if (lowest_free_block(cpu, static_cast<unsigned>(order)) != none) return order;
+        return -1;
+    }
+
+    /// How far counters are from what the bitmaps say, as signed amounts
+    /// (the library's drift_report).
+    struct drift_amounts {
+        int available = 0;
+        int managed_allocated = 0;
+    };
+
+    /// Per CPU: available less the number of free vectors (0 before the
+    /// first online, which is when available is first set), and
+    /// managed_allocated less the number of vectors both allocated and
+    /// managed-reserved; modulo 2^32, as the counters wrap.
+    drift_amounts drift(unsigned cpu) const {
+        const cpu_state& cs = cpus_[cpu];
+        std::uint32_t free = 0, managed_allocated = 0;
+        for (unsigned bit = 0; bit < bits_; ++bit) {
+            if (is_free(cpu, bit)) free += 1;
+            if (cs.alloc_map[bit] && cs.managed_map[bit]) managed_allocated += 1;
+        }
+        drift_amounts d;
+        if (cs.initialized) d.available = static_cast<int>(cs.available - free);
+        d.managed_allocated = static_cast<int>(cs.managed_allocated - managed_allocated);
+        return d;
+    }
+
+    /// For the matrix: global_available less the sum of available over the
+    /// online CPUs, and (in the second field, as the library's global_drift()
+    /// puts it) total_allocated less the sum of allocated over all CPUs.
+    drift_amounts global_drift() const {
+        std::uint32_t available = 0, allocated = 0;
+        for (const cpu_state& cs : cpus_) {
+            if (cs.online) available += cs.available;
+            allocated += cs.allocated;
+        }
+        drift_amounts d;
+        d.available = static_cast<int>(global_available_ - available);
+        d.managed_allocated = static_cast<int>(total_allocated_ - allocated);
+        return d;
+    }
+
     // ---- state, for comparison ---------------------------------------------
 
     unsigned nr_cpus() const { return static_cast<unsigned>(cpus_.size()); }
@@ -384,15 +489,34 @@ private:
     }
 
     // The CPUs of the list, ascending, each once (the kernel walks a mask).
+    // Marks first, then one pass: a list of every CPU of a 4096-CPU matrix
+    // must not cost 4096 passes. Precondition: all_valid(cpus).
     cpu_list ascending(const cpu_list& cpus) const {
+        std::vector<bool> listed(cpus_.size(), false);
+        for (unsigned cpu : cpus) listed[cpu] = true;
         cpu_list out;
-        for (unsigned c = 0; c < cpus_.size(); ++c) {
-            bool listed = false;
-            for (unsigned cpu : cpus)
-                if (cpu == c) listed = true;
-            if (listed) out.push_back(c);
-        }
+        for (unsigned c = 0; c < cpus_.size(); ++c)
+            if (listed[c]) out.push_back(c);
         return out;
+    }
+
+    // The argument checks of a block named by the caller: -22 for a CPU or
+    // order out of range, an unaligned base, or a vector outside the window.
+    int check_block(unsigned cpu, unsigned base, unsigned order) const {
+        if (!valid_cpu(cpu) || order > max_order) return err_invalid;
+        unsigned n = size_of(order);
+        if (base % n != 0) return err_invalid;
+        for (unsigned i = 0; i < n; ++i) {
+            unsigned long long bit = static_cast<unsigned long long>(base) + i;  // no wrap
+            if (bit < alloc_start_ || bit >= alloc_end_) return err_invalid;
+        }
+        return 0;
+    }
+
+    bool block_is_free(unsigned cpu, unsigned base, unsigned order) const {
+        for (unsigned bit = base; bit < base + size_of(order); ++bit)
+            if (!is_free(cpu, bit)) return false;
+        return true;
     }
 
     // Free: inside the window, not allocated, not managed, not system.
@@ -413,12 +537,8 @@ private:
     // kernel's first-fit search from alloc_start.
     unsigned lowest_free_block(unsigned cpu, unsigned order) const {
         unsigned n = size_of(order);
-        for (unsigned base = 0; base + n <= bits_; base += n) {
-            bool all = true;
-            for (unsigned bit = base; bit < base + n; ++bit)
-                if (!is_free(cpu, bit)) all = false;
-            if (all) return base;
-        }
+        for (unsigned base = 0; base + n <= bits_; base += n)
+            if (block_is_free(cpu, base, order)) return base;
         return none;
     }
 
@@ -427,7 +547,7 @@ private:
         unsigned n = size_of(order);
         for (unsigned base = 0; base + n <= bits_; base += n) {
             bool all = true;
-            for (unsigned bit = base; bit < base + n; ++bit)
+            for (unsigned bit = base; bit < base + n && all; ++bit)
                 if (!is_managed_free(cpu, bit)) all = false;
             if (all) return base;
         }
@@ -463,7 +583,7 @@ private:
         }
     }
 
-    void alloc_at(unsigned cpu, unsigned base, unsigned order, bool reserved) {
+    void allocate_block(unsigned cpu, unsigned base, unsigned order, bool reserved) {
         cpu_state& cs = cpus_[cpu];
         unsigned n = size_of(order);
         for (unsigned bit = base; bit < base + n; ++bit) {

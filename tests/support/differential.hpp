@@ -7,7 +7,9 @@
 //  - an operation's outcome as both sides report it;
 //  - the comparison of a library matrix with the model's (every counter,
 //    every bitmap, the per-CPU query, verify()), one function so that a
-//    check added here tightens all three harnesses;
+//    check added here tightens all three harnesses; and the comparison of
+//    what the library derives from its state (drift, free map, first free
+//    block, largest free order), for the CPUs a harness chooses;
 //  - the shrinking loop that cuts a failing sequence down, and the trace
 //    text (docs/trace-format.md) that prints it for `irqmatrix replay`.
 //
@@ -144,23 +146,72 @@ inline std::string where(const char* what, unsigned cpu) {
     return std::string(what) + (cpu == global ? "" : " of cpu " + std::to_string(cpu));
 }
 
+/// Bits [64 w, 64 w + 64) of a model bitmap as a word, bit i of the map at
+/// bit i % 64 (bits past the end read as 0), read bit by bit through an
+/// iterator.
+IRQMATRIX_DIFF_ORACLE inline std::uint64_t model_word_by_bits(const std::vector<bool>& model,
+                                                              unsigned w) {
+    std::uint64_t word = 0;
+    if (std::size_t{w} * 64 >= model.size()) return word;
+    auto it = model.begin() + static_cast<std::ptrdiff_t>(w) * 64;
+    for (unsigned j = 0; j < 64 && it != model.end(); ++j, ++it)
+        if (*it) word |= std::uint64_t{1} << j;
+    return word;
+}
+
+/// The same, fast where the library is libstdc++. Reading a std::vector<bool>
+/// bit by bit costs several calls a bit in a Debug build, which made the
+/// bitmap comparisons most of the differential tests' run time. libstdc++
+/// keeps the bits in words of unsigned long, least significant first, from
+/// the word its iterators point at (_M_p, a public member of its bit
+/// iterators); where that word is 64 bits, it is read whole. Anywhere else
+/// (another library, libstdc++'s debug mode, whose iterators wrap those), or
+/// if the check below finds that the layout changed, bit by bit.
+IRQMATRIX_DIFF_ORACLE inline std::uint64_t model_word_direct(const std::vector<bool>& model,
+                                                             unsigned w) {
+#if defined(__GLIBCXX__) && !defined(_GLIBCXX_DEBUG)
+    if constexpr (sizeof(*model.begin()._M_p) == 8) {
+        if (std::size_t{w} * 64 >= model.size()) return 0;
+        std::uint64_t word = model.begin()._M_p[w];
+        const std::size_t left = model.size() - std::size_t{w} * 64;
+        if (left < 64) word &= (std::uint64_t{1} << left) - 1;  // the storage past the end
+        return word;
+    }
+#endif
+    return model_word_by_bits(model, w);
+}
+
+/// Whether the fast reading agrees with the bit-by-bit one, on a map with a
+/// ragged last word: checked once, before the fast reading is trusted.
+IRQMATRIX_DIFF_ORACLE inline bool model_word_direct_works() {
+    std::vector<bool> probe(200, false);
+    for (unsigned i = 0; i < probe.size(); ++i) probe[i] = (i * i + 3 * i) % 7 < 3;
+    probe.resize(150);  // bits 150..199 stay set in the storage past the end
+    for (unsigned w = 0; w < 4; ++w)
+        if (model_word_direct(probe, w) != model_word_by_bits(probe, w)) return false;
+    return true;
+}
+
+IRQMATRIX_DIFF_ORACLE inline std::uint64_t model_word(const std::vector<bool>& model, unsigned w) {
+    static const bool direct = model_word_direct_works();
+    return direct ? model_word_direct(model, w) : model_word_by_bits(model, w);
+}
+
 /// The first bit where the library's bitmap and the model's differ, or "".
-/// Word by word, reading the model's bits in one pass of an iterator
-/// (std::vector<bool> indexing is slow in a Debug build).
+/// Word by word (see model_word); the bit reported is read back from the
+/// model bit by bit.
 template <class Bitmap>
 IRQMATRIX_DIFF_ORACLE std::string bitmap_diff(const char* what, unsigned cpu, const Bitmap& lib,
                                               const std::vector<bool>& model) {
-    auto it = model.begin();
-    const auto end = model.end();
     for (unsigned w = 0; w < Bitmap::word_count; ++w) {
-        std::uint64_t want = 0;
-        for (unsigned j = 0; j < 64 && it != end; ++j, ++it)
-            if (*it) want |= std::uint64_t{1} << j;
-        const std::uint64_t diff = lib.word(w) ^ want;
+        const std::uint64_t diff = lib.word(w) ^ model_word(model, w);
         if (diff == 0) continue;
         const unsigned j = static_cast<unsigned>(std::countr_zero(diff));
         const bool in_lib = ((lib.word(w) >> j) & 1u) != 0;
-        return where(what, cpu) + ": bit " + std::to_string(w * 64 + j) + " is " +
+        const std::size_t bit = std::size_t{w} * 64 + j;
+        const bool in_model = bit < model.size() && model[bit];
+        if (in_lib == in_model) return where(what, cpu) + ": the model's bitmap was misread";
+        return where(what, cpu) + ": bit " + std::to_string(bit) + " is " +
                (in_lib ? "set" : "clear") + " in the library, " + (in_lib ? "clear" : "set") +
                " in the model";
     }
@@ -180,6 +231,11 @@ struct check_scope {
     /// Whose bitmaps: bit c for CPU c (CPUs from 64 on: always). The fuzz
     /// target narrows it to the CPUs a step touched; bitmaps are the costly part.
     std::uint64_t cpus = ~std::uint64_t{0};
+    /// If set, whose bitmaps instead: exactly the CPUs listed (those out of
+    /// range skipped). The differential test's many-CPU geometries compare a
+    /// sample per step, as comparing thousands of CPUs' bitmaps would
+    /// dominate their run time.
+    const std::vector<unsigned>* bitmap_cpus = nullptr;
     bool system = true;  ///< system_map
     /// Whether to call the matrix's verify(): not where the caller runs a
     /// verify() that covers it (the planner's), or where the library has
@@ -212,29 +268,97 @@ IRQMATRIX_DIFF_ORACLE std::string matrix_diff(const irqmatrix::basic_matrix<Cap>
     for (unsigned c = 0; c < lib.nr_cpus(); ++c) {
         const auto& l = lib.cpu_map(c);
         const auto& m = model.cpu(c);
-        if (!(d = counter_diff("online", c, l.online, m.online)).empty() ||
+        // Numbers first: the texts are built only for a difference (with
+        // thousands of CPUs, building them every step dominated the run).
+        const bool same = l.online == m.online && l.initialized == m.initialized &&
+                          l.available == m.available && l.allocated == m.allocated &&
+                          l.managed == m.managed && l.managed_allocated == m.managed_allocated;
+        if (!same && (!(d = counter_diff("online", c, l.online, m.online)).empty() ||
             !(d = counter_diff("initialized", c, l.initialized, m.initialized)).empty() ||
             !(d = counter_diff("available", c, l.available, m.available)).empty() ||
             !(d = counter_diff("allocated", c, l.allocated, m.allocated)).empty() ||
             !(d = counter_diff("managed", c, l.managed, m.managed)).empty() ||
             !(d = counter_diff("managed_allocated", c, l.managed_allocated, m.managed_allocated))
-                 .empty())
+                 .empty()))
             return d;
         // The public per-CPU query must say the same as the raw map.
         const auto q = lib.cpu(c);
         if (!q || *q != irqmatrix::cpu_stats{l.online, l.available, l.allocated, l.managed,
                                              l.managed_allocated})
             return "cpu(" + std::to_string(c) + ") disagrees with cpu_map()";
-        if ((c >= 64 || ((scope.cpus >> c) & 1u) != 0) &&
+        if (!scope.bitmap_cpus && (c >= 64 || ((scope.cpus >> c) & 1u) != 0) &&
             (!(d = bitmap_diff("alloc_map", c, l.alloc_map, m.alloc_map)).empty() ||
              !(d = bitmap_diff("managed_map", c, l.managed_map, m.managed_map)).empty()))
             return d;
+    }
+    if (scope.bitmap_cpus) {
+        for (const unsigned c : *scope.bitmap_cpus) {
+            if (c >= lib.nr_cpus()) continue;
+            const auto& l = lib.cpu_map(c);
+            const auto& m = model.cpu(c);
+            if (!(d = bitmap_diff("alloc_map", c, l.alloc_map, m.alloc_map)).empty() ||
+                !(d = bitmap_diff("managed_map", c, l.managed_map, m.managed_map)).empty())
+                return d;
+        }
     }
     if (scope.system &&
         !(d = bitmap_diff("system_map", global, lib.system_map(), model.system_map())).empty())
         return d;
     if (scope.verify) {
         if (std::string v = lib.verify(); !v.empty()) return "verify(): " + v;
+    }
+    return {};
+}
+
+/// "what: library L, model M".
+IRQMATRIX_DIFF_ORACLE inline std::string signed_diff(const std::string& what, long long lib,
+                                                     long long model) {
+    return what + ": library " + std::to_string(lib) + ", model " + std::to_string(model);
+}
+
+/// What the library derives from its state must agree with the model's
+/// plain computation of it: the global drift, and for each CPU of `cpus`
+/// its drift, its free map, the first free aligned block of every order
+/// and its largest free order (the last read from the CPU index's key when
+/// the index is up to date with the CPU). The first difference (its subject
+/// before the first colon), or "". Separate from matrix_diff() because the
+/// model computes these with loops over every bit, too slow to run on every
+/// CPU after every step of every harness: the caller chooses the CPUs.
+template <unsigned Cap>
+IRQMATRIX_DIFF_ORACLE std::string query_diff(const irqmatrix::basic_matrix<Cap>& lib,
+                                             const irqmatrix_model::naive_matrix& model,
+                                             const std::vector<unsigned>& cpus) {
+    using irqmatrix_model::naive_matrix;
+    const irqmatrix::drift_report g = lib.global_drift();
+    const naive_matrix::drift_amounts gm = model.global_drift();
+    if (g.available != gm.available)
+        return signed_diff("global_drift().available", g.available, gm.available);
+    if (g.managed_allocated != gm.managed_allocated)
+        return signed_diff("global_drift().managed_allocated (total_allocated)",
+                           g.managed_allocated, gm.managed_allocated);
+    for (const unsigned c : cpus) {
+        if (c >= lib.nr_cpus()) continue;
+        const auto of = [c] { return " of cpu " + std::to_string(c); };
+        const irqmatrix::drift_report l = lib.drift(c);
+        const naive_matrix::drift_amounts m = model.drift(c);
+        if (l.available != m.available)
+            return signed_diff("drift().available" + of(), l.available, m.available);
+        if (l.managed_allocated != m.managed_allocated)
+            return signed_diff("drift().managed_allocated" + of(), l.managed_allocated,
+                               m.managed_allocated);
+        if (std::string d = bitmap_diff("free_map()", c, lib.free_map(c), model.free_map(c));
+            !d.empty())
+            return d;
+        for (unsigned k = 0; k <= naive_matrix::max_order; ++k) {
+            const unsigned have = lib.first_free_block(c, k);
+            const unsigned model_base = model.first_free_block(c, k);
+            const unsigned want = model_base == naive_matrix::no_block ? Cap : model_base;
+            if (have != want)
+                return signed_diff("first_free_block(order " + std::to_string(k) + ")" + of(),
+                                   have, want);
+        }
+        const int have = lib.largest_free_order(c), want = model.largest_free_order(c);
+        if (have != want) return signed_diff("largest_free_order()" + of(), have, want);
     }
     return {};
 }

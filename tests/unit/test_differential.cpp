@@ -1,17 +1,40 @@
 // SPDX-License-Identifier: MIT
 // Differential property test: long seeded random sequences of every kernel
-// and block operation, valid and invalid, applied to the library
+// and block operation and of the library's placed operations (alloc_at,
+// reserve_managed_at, with blocks the model says are free, so that they
+// succeed often), valid and invalid, applied to the library
 // (irqmatrix::basic_matrix) and to the naive reference model
 // (tests/model/naive_matrix.hpp, itself checked against the real kernel by
-// test_model_golden.cpp). After every step the results, the global and
-// per-CPU counters, the bitmaps and verify() must agree, and a refused
-// operation must leave the library exactly as it was (a single-vector
-// reserve_managed refused for lack of room only keeps its counters: the
-// kernel's rollback may move reservations, quirk Q7).
+// test_model_golden.cpp). After every step the results and the global and
+// per-CPU counters must agree, and a refused operation must leave the
+// library exactly as it was (a single-vector reserve_managed refused for
+// lack of room only keeps its counters: the kernel's rollback may move
+// reservations, quirk Q7). So must the bitmaps, verify(), and what the
+// library derives from its state: global_drift() and, per CPU, drift() (the
+// model computes both from its counters and bitmaps), free_map(),
+// first_free_block() of every order and largest_free_order(). After each
+// step the bitmaps are compared on every CPU (on a sample beyond 16 CPUs)
+// and the derived queries on a sample of CPUs; at the end of each epoch
+// everything is compared on every CPU ("what a step compares" below says
+// why).
+//
+// The geometries run from 2 CPUs to 4096. Up to cpu_index_walk_limit (8)
+// CPUs the library walks every CPU mask as the kernel does; beyond, it asks
+// its CPU index (cpu_index.hpp) about every mask of more CPUs than that, so
+// only the 9-, 70-, 300- and 4096-CPU geometries check the index against the
+// model. They use masks of every shape the index answers by a path of its
+// own (all CPUs, ranges, random halves, all but a few, strided sets, the
+// CPUs its search reaches last) besides single CPUs and other small masks,
+// with CPUs going online and offline, and counters wrapped by quirk Q8. Each
+// of their steps costs time in proportion to the CPU count (verify() at
+// debug level 3 among others), so they run fewer operations.
+//
+// A last test checks bytes_per_cpu() against the sizes of the types it adds.
 //
 // The seeds are fixed, so a run is reproducible. On a mismatch the failing
-// sequence is shrunk and printed as a trace (docs/trace-format.md)
-// that the replay tool accepts; if a library assertion aborts the process
+// sequence is shrunk and printed as a trace (docs/trace-format.md) that the
+// replay tool accepts, unless it holds alloc_at or reserve_managed_at lines,
+// which have no trace operation; if a library assertion aborts the process
 // (verify() runs after every mutation at debug level 3), a SIGABRT handler
 // shrinks and prints the sequence first, replaying candidates in child
 // processes (POSIX only). For exploration, IRQMATRIX_DIFF_SEED=N runs
@@ -21,12 +44,15 @@
 // The comparison, the shrinking loop and the trace text are shared with the
 // planner's differential test and the fuzz_ops target
 // (support/differential.hpp).
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <optional>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -74,6 +100,8 @@ enum class kind : unsigned {
     reserve_managed_block,
     remove_managed_block,
     alloc_managed_block,
+    alloc_at,
+    reserve_managed_at,
     count
 };
 constexpr unsigned kind_count = static_cast<unsigned>(kind::count);
@@ -83,7 +111,8 @@ constexpr const char* kind_names[kind_count] = {
     "remove_managed",  "alloc_managed", "assign",              "reserve",
     "remove_reserved", "alloc",       "free",                  "available",
     "reserved",        "allocated",   "alloc_block",           "free_block",
-    "reserve_managed_block", "remove_managed_block", "alloc_managed_block"};
+    "reserve_managed_block", "remove_managed_block", "alloc_managed_block",
+    "alloc_at",        "reserve_managed_at"};
 
 struct op {
     kind k = kind::reserve;
@@ -122,6 +151,14 @@ std::string describe(const op& o) {
     case kind::reserve_managed_block:
     case kind::remove_managed_block:
     case kind::alloc_managed_block: return name + " " + list_text(o.cpus) + " " + std::to_string(o.order);
+    // Not trace operations (the replay tool refuses these lines): the
+    // library's placed operations, written as their arguments.
+    case kind::alloc_at:
+        return name + " " + std::to_string(o.cpu) + " " + std::to_string(o.bit) + " " +
+               std::to_string(o.order) + " " + f;
+    case kind::reserve_managed_at:
+        return name + " " + std::to_string(o.cpu) + " " + std::to_string(o.bit) + " " +
+               std::to_string(o.order);
     case kind::count: break;
     }
     return "?";
@@ -153,6 +190,8 @@ outcome run_library(irqmatrix::basic_matrix<Cap>& m, const op& o) {
     case kind::reserve_managed_block: return of_status(m.reserve_managed_block(mask, o.order));
     case kind::remove_managed_block: return of_status(m.remove_managed_block(mask, o.order));
     case kind::alloc_managed_block: return of_placement(m.alloc_managed_block(mask, o.order));
+    case kind::alloc_at: return of_placement(m.alloc_at(o.cpu, o.bit, o.order, o.flag));
+    case kind::reserve_managed_at: return of_status(m.reserve_managed_at(o.cpu, o.bit, o.order));
     case kind::count: break;
     }
     return {-1, 0, 0};
@@ -179,9 +218,106 @@ outcome run_model(naive_matrix& m, const op& o) {
     case kind::reserve_managed_block: return of_int(m.reserve_managed_block(o.cpus, o.order));
     case kind::remove_managed_block: return of_int(m.remove_managed_block(o.cpus, o.order));
     case kind::alloc_managed_block: return of_pick(m.alloc_managed_block(o.cpus, o.order));
+    case kind::alloc_at: return of_pick(m.alloc_at(o.cpu, o.bit, o.order, o.flag));
+    case kind::reserve_managed_at: return of_int(m.reserve_managed_at(o.cpu, o.bit, o.order));
     case kind::count: break;
     }
     return {-1, 0, 0};
+}
+
+// ---- what a step compares ---------------------------------------------------------
+
+// Every step compares the results and the counters of every CPU. The bitmaps
+// and the queries derived from them (drift, free map, first free block,
+// largest free order) cost the model a pass over std::vector<bool> maps,
+// slow in a Debug build, so most steps compare them for a sample: the
+// bitmaps of every CPU up to 16 CPUs, else of the CPUs the operation touched
+// and a rotating window of 16; the derived queries of one CPU every few
+// steps, the touched one and a rotating one in turn, and the global drift.
+// The last step of an epoch and of a replayed sequence compares everything
+// on every CPU, then once more with the CPU index brought up to date (so
+// that largest_free_order() answers from the index's key for every CPU):
+// what the sample missed shows there, and a shrunk sequence, whose last step
+// is the failing one, fails the same way.
+enum class depth { sampled, full };
+
+constexpr unsigned sample_window = 16;
+
+// Derived queries every this many steps: their cost grows with the width.
+constexpr unsigned query_stride(unsigned bits) { return 1 + bits / 64; }
+
+bool names_cpu(kind k) {
+    switch (k) {
+    case kind::online:
+    case kind::offline:
+    case kind::assign_system:
+    case kind::assign:
+    case kind::free:
+    case kind::available:
+    case kind::allocated:
+    case kind::free_block:
+    case kind::alloc_at:
+    case kind::reserve_managed_at: return true;
+    default: return false;
+    }
+}
+
+// The CPUs an operation names or lands on: its CPU, an allocation's, a
+// list's lowest and highest.
+std::vector<unsigned> touched_cpus(const op& o, const outcome& r, unsigned nr_cpus) {
+    std::vector<unsigned> t;
+    if (names_cpu(o.k) && o.cpu < nr_cpus) t.push_back(o.cpu);
+    const bool allocation = o.k == kind::alloc || o.k == kind::alloc_managed ||
+                            o.k == kind::alloc_block || o.k == kind::alloc_managed_block ||
+                            o.k == kind::alloc_at;
+    if (allocation && r.err == 0) t.push_back(static_cast<unsigned>(r.a));
+    unsigned lo = ~0u, hi = 0;
+    for (unsigned c : o.cpus)
+        if (c < nr_cpus) {
+            lo = c < lo ? c : lo;
+            hi = c > hi ? c : hi;
+        }
+    if (lo != ~0u) {
+        t.push_back(lo);
+        if (hi != lo) t.push_back(hi);
+    }
+    return t;
+}
+
+// Compares the state after step `index` of a sequence (see above).
+template <unsigned Cap>
+std::string compare_state(const irqmatrix::basic_matrix<Cap>& lib, const naive_matrix& model,
+                          const op& o, const outcome& r, unsigned index, depth how) {
+    const unsigned n = lib.nr_cpus();
+    std::string d;
+    if (how == depth::full) {
+        std::vector<unsigned> all(n);
+        for (unsigned c = 0; c < n; ++c) all[c] = c;
+        if (!(d = differential::matrix_diff(lib, model)).empty() ||
+            !(d = differential::query_diff(lib, model, all)).empty())
+            return d;
+        (void)lib.cpu_index();  // every CPU clean: largest_free_order() reads the keys
+        return differential::query_diff(lib, model, all);
+    }
+    const std::vector<unsigned> touched = touched_cpus(o, r, n);
+    differential::check_scope scope;
+    // At debug level 3 the library has just verified itself after a mutation.
+    scope.verify = !mutates(o.k) || IRQMATRIX_DEBUG_LEVEL < 3;
+    std::vector<unsigned> sample;
+    if (n > sample_window) {
+        sample = touched;
+        for (unsigned j = 0; j < sample_window; ++j)
+            sample.push_back((index * sample_window + j) % n);
+        scope.bitmap_cpus = &sample;
+    }
+    if (!(d = differential::matrix_diff(lib, model, scope)).empty()) return d;
+    std::vector<unsigned> queried;
+    const unsigned stride = query_stride(lib.bits());
+    if (index % stride == 0) {
+        const unsigned turn = index / stride;
+        queried.push_back(turn % 2 == 0 && !touched.empty() ? touched.front() : turn / 2 % n);
+    }
+    return differential::query_diff(lib, model, queried);
 }
 
 // ---- one step on both sides ---------------------------------------------------
@@ -193,9 +329,13 @@ struct step_report {
     bool moved = false;  // a refused operation changed the library's bitmaps (Q7 only)
 };
 
-// Applies one operation to both sides and compares everything.
+// Applies operation number `index` of a sequence to both sides and compares
+// them, as deeply as `how` says (see compare_state). A sampled comparison
+// that finds a difference is redone in full, so that the difference reported
+// is the one a replay ending with this operation reports.
 template <unsigned Cap>
-step_report step(irqmatrix::basic_matrix<Cap>& lib, naive_matrix& model, const op& o) {
+step_report step(irqmatrix::basic_matrix<Cap>& lib, naive_matrix& model, const op& o,
+                 unsigned index, depth how) {
     step_report rep;
     const bool mut = mutates(o.k);
     std::optional<irqmatrix::basic_matrix<Cap>> before;
@@ -219,7 +359,11 @@ step_report step(irqmatrix::basic_matrix<Cap>& lib, naive_matrix& model, const o
             return rep;
         }
     }
-    rep.mismatch = differential::matrix_diff(lib, model);
+    rep.mismatch = compare_state(lib, model, o, got, index, how);
+    if (!rep.mismatch.empty() && how == depth::sampled) {
+        std::string full = compare_state(lib, model, o, got, index, depth::full);
+        if (!full.empty()) rep.mismatch = std::move(full);
+    }
     return rep;
 }
 
@@ -330,7 +474,9 @@ private:
         std::vector<unsigned> l;
         const unsigned r = below(100);
         if (r < 3) return l;
-        if (r < 13) {
+        if (g_.nr_cpus > walk_limit) {
+            l = many_cpu_list(m);
+        } else if (r < 13) {
             for (unsigned c = 0; c < g_.nr_cpus; ++c) l.push_back(c);
         } else if (r < 50) {
             l.push_back(online_cpu(m));
@@ -342,6 +488,60 @@ private:
         if (chance(8) && l.size() > 1) std::swap(l.front(), l.back());
         if (chance(5)) l.push_back(l[below(static_cast<unsigned>(l.size()))]);
         if (chance(3)) l.push_back(bad_cpu());
+        return l;
+    }
+
+    // A list for a matrix of more than walk_limit CPUs, where the library
+    // asks its CPU index about any mask of more than walk_limit CPUs: a
+    // share of every shape the index answers by a different path.
+    static constexpr unsigned walk_limit = irqmatrix::cpu_index_walk_limit;
+    std::vector<unsigned> many_cpu_list(const naive_matrix& m) {
+        const unsigned n = g_.nr_cpus;
+        std::vector<unsigned> l;
+        const unsigned r = below(100);
+        if (r < 16) {  // every CPU: the index's kept winners
+            for (unsigned c = 0; c < n; ++c) l.push_back(c);
+        } else if (r < 30) {  // one CPU: walked
+            l.push_back(online_cpu(m));
+        } else if (r < 40) {  // two to walk_limit CPUs: walked
+            const unsigned k = 2 + below(walk_limit - 1);
+            for (unsigned i = 0; i < k; ++i) l.push_back(chance(70) ? online_cpu(m) : any_cpu());
+        } else if (r < 56) {  // a range of more than walk_limit (a node): no mask words
+            const unsigned len = walk_limit + 1 + below(n - walk_limit);
+            const unsigned first = below(n - len + 1);
+            for (unsigned c = first; c < first + len; ++c) l.push_back(c);
+        } else if (r < 70) {  // a random half: the mask word by word
+            for (unsigned c = 0; c < n; ++c)
+                if (chance(50)) l.push_back(c);
+        } else if (r < 77) {  // all but a few: almost, but not, the whole mask
+            std::vector<bool> left_out(n, false);
+            for (unsigned i = 1 + below(3); i > 0; --i) left_out[any_cpu()] = true;
+            for (unsigned c = 0; c < n; ++c)
+                if (!left_out[c]) l.push_back(c);
+        } else if (r < 84) {  // every k-th CPU: sparse, across every word
+            const unsigned stride = 2 + below(6);
+            for (unsigned c = below(stride); c < n; c += stride) l.push_back(c);
+        } else if (r < 92) {
+            // The online CPUs with the fewest available vectors (or the
+            // most managed-allocated ones): the values the index searches
+            // first all miss the mask, so its search gives up after a
+            // bounded number of words and walks the mask instead.
+            const bool managed = chance(50);
+            std::vector<std::pair<std::uint32_t, unsigned>> by_value;
+            for (unsigned c = 0; c < n; ++c) {
+                const auto& cs = m.cpu(c);
+                if (cs.online)
+                    by_value.emplace_back(managed ? ~cs.managed_allocated : cs.available, c);
+            }
+            std::sort(by_value.begin(), by_value.end());
+            const std::size_t k = walk_limit + 1 + below(n / 8 + 1);
+            for (std::size_t i = 0; i < k && i < by_value.size(); ++i)
+                l.push_back(by_value[i].second);
+        } else {  // mostly online CPUs
+            for (unsigned c = 0; c < n; ++c)
+                if (chance(m.cpu(c).online ? 60 : 15)) l.push_back(c);
+        }
+        if (l.empty()) l.push_back(online_cpu(m));
         return l;
     }
 
@@ -377,6 +577,46 @@ private:
             if (!cs.alloc_map[b] && !cs.managed_map[b] && !m.system_map()[b]) free.push_back(b);
         if (free.empty()) return window_bit();
         return free[below(static_cast<unsigned>(free.size()))];
+    }
+
+    // A base for a block of the order on the CPU: mostly a free aligned
+    // block's (from the model's free map), else an aligned base in the
+    // window that may be taken, or a base that is unaligned, outside the
+    // window or straddling its end.
+    unsigned block_arg(const naive_matrix& m, unsigned c, unsigned order) {
+        const unsigned n = 1u << (order & 7);
+        const unsigned r = below(100);
+        if (r < 75 && c < g_.nr_cpus && order <= naive_matrix::max_order) {
+            const std::vector<bool> f = m.free_map(c);
+            std::vector<unsigned> bases;
+            for (unsigned base = 0; base + n <= g_.bits; base += n) {
+                bool all = true;
+                for (unsigned b = base; b < base + n && all; ++b) all = f[b];
+                if (all) bases.push_back(base);
+            }
+            if (!bases.empty()) return bases[below(static_cast<unsigned>(bases.size()))];
+        }
+        if (r < 90) return (window_bit() / n) * n;
+        if (r < 95) return wild_bit();
+        return (g_.end / n) * n + (chance(50) ? 0 : n);  // at or past the window's end
+    }
+
+    // Where some online CPU has no vector available, turns the assign into
+    // one onto a vector of it that is reserved or a system vector, not
+    // free: the kernel charges it anyway (Q8) and the available counter
+    // wraps far above the capacity, which the CPU index files in a bucket of
+    // its own that its searches treat apart.
+    void wrapping_assign(const naive_matrix& m, op& o) {
+        for (unsigned c = 0; c < m.nr_cpus(); ++c) {
+            const auto& cs = m.cpu(c);
+            if (!cs.online || cs.available != 0) continue;
+            for (unsigned b = g_.start; b < g_.end; ++b)
+                if (!cs.alloc_map[b] && (cs.managed_map[b] || m.system_map()[b])) {
+                    o.cpu = c;
+                    o.bit = b;
+                    return;
+                }
+        }
     }
 
     bool removable(const naive_matrix& m, unsigned c) const {
@@ -419,6 +659,8 @@ private:
             {2, 3, 1},    // reserve_managed_block
             {2, 1, 4},    // remove_managed_block
             {2, 3, 1},    // alloc_managed_block
+            {4, 6, 1},    // alloc_at
+            {2, 3, 1},    // reserve_managed_at
         };
         unsigned weights[kind_count];
         unsigned total = 0;
@@ -444,6 +686,13 @@ private:
         if (on <= 1) {
             weights[static_cast<unsigned>(kind::assign_system)] += 3;
             total += 3;
+        }
+        // Many CPUs come online one operation at a time: bring up to three
+        // quarters of them online, so that the index holds many CPUs and
+        // masks mix online and offline ones.
+        if (g_.nr_cpus > walk_limit && on < g_.nr_cpus / 4 * 3) {
+            weights[on_i] += 20;
+            total += 20;
         }
         unsigned r = below(total);
         for (unsigned i = 0; i < kind_count; ++i) {
@@ -525,6 +774,7 @@ private:
             } else {
                 o.bit = free_bit(m, o.cpu);
             }
+            if (g_.nr_cpus > walk_limit && chance(5)) wrapping_assign(m, o);
             break;
         }
         case kind::reserve:
@@ -590,6 +840,16 @@ private:
             o.cpus = list_arg(m);
             o.order = order_arg();
             break;
+        case kind::alloc_at:
+        case kind::reserve_managed_at:
+            // Mostly a block the model says is free, so that the success
+            // path runs; else one that may be taken, or bad arguments.
+            o.cpu = chance(k == kind::alloc_at ? 85 : 60) ? online_cpu(m) : cpu_arg();
+            o.order = order_arg();
+            o.bit = block_arg(m, o.cpu, o.order);
+            if (k == kind::alloc_at)
+                o.flag = m.global_reserved() >= (1u << (o.order & 7)) ? chance(50) : chance(3);
+            break;
         case kind::count: break;
         }
         return o;
@@ -613,7 +873,8 @@ std::string result_text(const op& o, const outcome& r) {
     case kind::alloc:
     case kind::alloc_block:
     case kind::alloc_managed:
-    case kind::alloc_managed_block: return text(r);
+    case kind::alloc_managed_block:
+    case kind::alloc_at: return text(r);
     default: return "0";
     }
 }
@@ -634,7 +895,11 @@ template <unsigned Cap>
 std::optional<failure_signature> first_failure(const geometry& g, const std::vector<op>& ops) {
     auto lib = fresh_library<Cap>(g);
     naive_matrix model(g.bits, g.start, g.end, g.nr_cpus);
-    return differential::first_failure(ops, [&](const op& o) { return step(*lib, model, o).mismatch; });
+    unsigned i = 0;
+    return differential::first_failure(ops, [&](const op& o) {
+        const depth how = i + 1 == ops.size() ? depth::full : depth::sampled;
+        return step(*lib, model, o, i++, how).mismatch;
+    });
 }
 
 // Shrinking gives up after this many replays or this long, and reports the
@@ -646,8 +911,10 @@ template <unsigned Cap>
 std::string library_trace(const geometry& g, const std::vector<op>& ops) {
     auto lib = fresh_library<Cap>(g);
     naive_matrix model(g.bits, g.start, g.end, g.nr_cpus);
+    unsigned i = 0;
     return differential::trace_text(differential::trace_header(g), ops, [&](const op& o) {
-        const step_report r = step(*lib, model, o);
+        const depth how = i + 1 == ops.size() ? depth::full : depth::sampled;
+        const step_report r = step(*lib, model, o, i++, how);
         return differential::traced_step{describe(o) + " => " + result_text(o, r.result), r.mismatch};
     });
 }
@@ -783,7 +1050,24 @@ struct coverage {
     unsigned long fill_cycles = 0;
     unsigned long operations = 0;
     double max_occupancy = 0;
+    // Allocations placed through the CPU index: with the mask of every CPU,
+    // and with another mask of more than walk_limit CPUs.
+    unsigned long indexed_whole = 0;
+    unsigned long indexed_partial = 0;
+    unsigned peak_online = 0;
 };
+
+// The number of distinct CPUs of a list, if all are in range; 0 otherwise.
+unsigned distinct_cpus(const std::vector<unsigned>& cpus, unsigned nr_cpus) {
+    std::vector<bool> seen(nr_cpus, false);
+    unsigned n = 0;
+    for (unsigned c : cpus) {
+        if (c >= nr_cpus) return 0;
+        if (!seen[c]) ++n;
+        seen[c] = true;
+    }
+    return n;
+}
 
 template <unsigned Cap>
 coverage run(const geometry& g) {
@@ -809,7 +1093,8 @@ coverage run(const geometry& g) {
         for (unsigned i = 0; i < g.epoch && done < total; ++i, ++done) {
             const op o = gen.next(model);
             history.push_back(o);
-            const step_report r = step(lib, model, o);
+            const bool last = i + 1 == g.epoch || done + 1 == total;
+            const step_report r = step(lib, model, o, i, last ? depth::full : depth::sampled);
             if (!r.mismatch.empty()) {
                 INFO("step " << done << " (epoch step " << i << "): " << describe(o));
                 INFO("mismatch: " << r.mismatch);
@@ -826,10 +1111,18 @@ coverage run(const geometry& g) {
                 if (o.k == kind::alloc_managed_block) gen.allocated_block(cpu, base, o.order, true);
                 if (o.k == kind::alloc) gen.allocated_block(cpu, base, 0, false);
                 if (o.k == kind::alloc_managed) gen.allocated_block(cpu, base, 0, true);
+                if (o.k == kind::alloc_at) gen.allocated_block(cpu, base, o.order, false);
+                if (o.k == kind::alloc || o.k == kind::alloc_block || o.k == kind::alloc_managed ||
+                    o.k == kind::alloc_managed_block) {
+                    const unsigned n = distinct_cpus(o.cpus, g.nr_cpus);
+                    if (n == g.nr_cpus && n > irqmatrix::cpu_index_walk_limit) ++cov.indexed_whole;
+                    else if (n > irqmatrix::cpu_index_walk_limit) ++cov.indexed_partial;
+                }
             } else {
                 ++cov.refused[ki];
             }
             if (r.moved) ++cov.q7_moves;
+            if (model.online_maps() > cov.peak_online) cov.peak_online = model.online_maps();
             const double occ = gen.occupancy(model);
             if (occ > cov.max_occupancy) cov.max_occupancy = occ;
             if (occ >= 0.8) high = true;
@@ -843,6 +1136,9 @@ coverage run(const geometry& g) {
     if (differential::verbose()) {
         std::printf("%s: %lu operations, %lu fill/drain cycles (peak occupancy %.2f), %lu Q7 moves\n",
                     g.name, cov.operations, cov.fill_cycles, cov.max_occupancy, cov.q7_moves);
+        std::printf("  peak %u CPUs online; allocations through the CPU index: %lu whole mask, "
+                    "%lu other\n",
+                    cov.peak_online, cov.indexed_whole, cov.indexed_partial);
         for (unsigned i = 0; i < kind_count; ++i)
             std::printf("  %-22s ok %7lu  refused %7lu\n", kind_names[i], cov.ok[i], cov.refused[i]);
     }
@@ -863,6 +1159,22 @@ void require_coverage(const coverage& cov, unsigned long min_cycles) {
         }
     }
     CHECK(cov.fill_cycles >= min_cycles);
+}
+
+// A geometry of more CPUs than walk_limit: with the fixed seeds, the CPU
+// index placed allocations for the whole mask and (with room for one) for
+// other masks, many CPUs came online, some went offline again, and both
+// placed operations succeeded.
+void require_index_coverage(const geometry& g, const coverage& cov) {
+    if (!differential::fixed_seeds()) return;
+    CHECK(cov.indexed_whole > 0);
+    if (g.nr_cpus > irqmatrix::cpu_index_walk_limit + 1) {
+        CHECK(cov.indexed_partial > 0);
+    }
+    CHECK(cov.peak_online > irqmatrix::cpu_index_walk_limit);
+    CHECK(cov.ok[static_cast<unsigned>(kind::offline)] > 0);
+    CHECK(cov.ok[static_cast<unsigned>(kind::alloc_at)] > 0);
+    CHECK(cov.ok[static_cast<unsigned>(kind::reserve_managed_at)] > 0);
 }
 
 }  // namespace
@@ -913,4 +1225,71 @@ TEST_CASE("differential: x86 layouts", "[differential]") {
 TEST_CASE("differential: 2048-bit RISC-V IMSIC sized matrix", "[differential]") {
     const geometry g{"imsic2048", 2048, 1, 2047, 3, 32000, 16000, 0x5eed0008};
     require_coverage(run<2048>(g), 1);
+}
+
+TEST_CASE("differential: more CPUs than the small-mask walk, through the CPU index",
+          "[differential]") {
+    SECTION("256 bits, window [32,236), 9 CPUs") {
+        const geometry g{"x86-9cpus", 256, 32, 236, 9, 6000, 3000, 0x5eed0009};
+        require_index_coverage(g, run<256>(g));
+    }
+    SECTION("128 bits, window [16,120), 70 CPUs") {
+        const geometry g{"w128-70cpus", 128, 16, 120, 70, 3000, 1500, 0x5eed000a};
+        require_index_coverage(g, run<128>(g));
+    }
+    SECTION("256 bits, window [32,236), 300 CPUs") {
+        const geometry g{"x86-300cpus", 256, 32, 236, 300, 1500, 1500, 0x5eed000b};
+        require_index_coverage(g, run<256>(g));
+    }
+    SECTION("64 bits, window [8,56), 4096 CPUs") {
+        const geometry g{"w64-4096cpus", 64, 8, 56, 4096, 500, 500, 0x5eed000c};
+        require_index_coverage(g, run<64>(g));
+    }
+}
+
+namespace {
+
+// What a matrix holds per CPU, by bytes_per_cpu()'s own account: the CPU's
+// cpumap; its share of the CPU index, a bit for each counter value (0 to
+// the capacity, and the overflow bucket) and for each block order on each
+// of the index's two sides, plus the CPU's key; and the lazy feed's entries,
+// a summary of the CPU's words, a dirty-list slot and a word of flipped
+// bits. Recomputed here from the sizes of those types; the feed's are
+// private to the matrix, so a struct with the summary's members stands in
+// for it. A term left out, counted twice or of the wrong type shows.
+template <unsigned Cap>
+double expected_bytes_per_cpu() {
+    constexpr unsigned words = Cap / 64;
+    using stale_mask = std::conditional_t<(words <= 8), std::uint8_t, std::uint32_t>;
+    struct summary_like {
+        std::array<std::uint8_t, words> word_orders;
+        stale_mask stale_words;
+        stale_mask flipped_words;
+        bool dirty;
+    };
+    constexpr double values = Cap + 2.0;
+    constexpr double orders = irqmatrix::max_order + 1.0;
+    const double index_bits = 2 * values + 2 * orders;
+    const double key = static_cast<double>(sizeof(typename irqmatrix::cpu_index<Cap>::key));
+    const double feed = static_cast<double>(sizeof(summary_like) + sizeof(std::uint16_t) +
+                                            sizeof(std::uint64_t));
+    return static_cast<double>(sizeof(irqmatrix::cpumap<Cap>)) + index_bits / 8 + key + feed;
+}
+
+}  // namespace
+
+TEST_CASE("differential: bytes_per_cpu() adds up what a matrix holds per CPU", "[differential]") {
+    CHECK(irqmatrix::basic_matrix<64>::bytes_per_cpu() == expected_bytes_per_cpu<64>());
+    CHECK(irqmatrix::basic_matrix<128>::bytes_per_cpu() == expected_bytes_per_cpu<128>());
+    CHECK(irqmatrix::basic_matrix<256>::bytes_per_cpu() == expected_bytes_per_cpu<256>());
+    CHECK(irqmatrix::basic_matrix<2048>::bytes_per_cpu() == expected_bytes_per_cpu<2048>());
+    if constexpr (alignof(std::uint64_t) == 8 && sizeof(bool) == 1) {
+        // Worked out by hand for the x86 capacity, 256: a 96-byte cpumap
+        // (six counters, two flags, padding to 32, two 32-byte bitmaps);
+        // 258 values and 6 orders on two sides, 66 bytes, and a 12-byte key;
+        // a 7-byte summary (4 word bytes, two 1-byte masks, a flag), a
+        // 2-byte dirty-list slot and an 8-byte flip word.
+        CHECK(irqmatrix::basic_matrix<256>::bytes_per_cpu() ==
+              96.0 + 66.0 + 12.0 + 7.0 + 2.0 + 8.0);
+    }
 }
