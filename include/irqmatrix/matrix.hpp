@@ -76,6 +76,13 @@
 // masks. A vector or block search is O(Capacity / 64) word operations, each
 // flat in the order. docs/performance.md has the measurements.
 //
+// Events: set_observer() attaches a matrix_observer (events.hpp) that
+// receives, after each successful mutation, the kernel's irq_matrix_* event
+// for it, at the kernel's emission points (one per CPU in the multi-CPU
+// operations), and the block operations' own events. The hook is a function
+// pointer tested where an event would be emitted; building the event is out
+// of line, so an unobserved matrix pays one predicted branch per event.
+//
 // Thread safety: none inside. The matrix is externally synchronised, like
 // the kernel's, whose callers hold vector_lock around every irq_matrix_*
 // call: serialise all calls on one matrix, const queries included (a query
@@ -95,6 +102,7 @@
 #include "config.hpp"
 #include "cpu_index.hpp"
 #include "cpuset.hpp"
+#include "events.hpp"
 #include "placement.hpp"
 #include "result.hpp"
 
@@ -221,7 +229,7 @@ public:
     status remove_managed(cpu_span mask) noexcept {
         if (!mask.fits(nr_cpus())) return checked(fail(errc::invalid));
         if (mask.empty()) return checked(status{});
-        return checked(remove_managed_impl(mask, 0));
+        return checked(remove_managed_impl(mask, 0, event_kind::remove_managed));
     }
 
     /// irq_matrix_alloc_managed(): allocate a reserved managed vector on the
@@ -243,6 +251,7 @@ public:
     /// global_available; the library has no log and never refuses.
     void reserve() noexcept {
         ++global_reserved_;
+        note(event_kind::reserve, 0, no_cpu);
         (void)checked(status{});
     }
 
@@ -250,6 +259,7 @@ public:
     status remove_reserved() noexcept {
         if (global_reserved_ == 0) return checked(fail(errc::busy));
         --global_reserved_;
+        note(event_kind::remove_reserved, 0, no_cpu);
         return checked(status{});
     }
 
@@ -268,7 +278,7 @@ public:
     /// the window; errc::not_found: not allocated, or `managed` does not
     /// match whether the vector is managed-reserved.
     status free(unsigned cpu, unsigned bit, bool managed) noexcept {
-        return checked(free_block_impl(cpu, bit, 0, managed));
+        return checked(free_block_impl(cpu, bit, 0, managed, event_kind::free));
     }
 
     /// irq_matrix_available(): global_available, or with `cpudown` that less
@@ -307,7 +317,7 @@ public:
     /// block outside the window; errc::not_found: some vector is not
     /// allocated, or is (not) managed-reserved against `managed`.
     status free_block(unsigned cpu, unsigned base, unsigned order, bool managed) noexcept {
-        return checked(free_block_impl(cpu, base, order, managed));
+        return checked(free_block_impl(cpu, base, order, managed, event_kind::free_block));
     }
 
     /// On every CPU of the mask, online or not, the lowest free aligned
@@ -316,7 +326,7 @@ public:
     /// errc::no_space: some CPU has no such block.
     status reserve_managed_block(cpu_span mask, unsigned order) noexcept {
         if (auto v = validate_mask(mask, order); !v) return checked(v);
-        return checked(reserve_managed_all(mask, order));
+        return checked(reserve_managed_all(mask, order, event_kind::reserve_managed_block));
     }
 
     /// On every CPU of the mask, releases the lowest aligned block of the
@@ -324,7 +334,7 @@ public:
     /// nothing. errc::invalid as above; errc::busy: some CPU has none.
     status remove_managed_block(cpu_span mask, unsigned order) noexcept {
         if (auto v = validate_mask(mask, order); !v) return checked(v);
-        return checked(remove_managed_impl(mask, order));
+        return checked(remove_managed_impl(mask, order, event_kind::remove_managed_block));
     }
 
     /// Allocates a managed-reserved, unallocated aligned block: among the
@@ -341,9 +351,11 @@ public:
     // same accounting. Not kernel functions.
 
     /// alloc_block's accounting for the block [base, base + 2^order) on
-    /// `cpu`. errc::invalid: cpu or order out of range, base unaligned or
-    /// outside the window; errc::busy: CPU offline, a vector not free, the
-    /// available counter below 2^order, or reserved with too few reservations.
+    /// `cpu`; reports irq_matrix_alloc at order 0 (the planner places single
+    /// vectors with it too), irq_matrix_alloc_block above. errc::invalid: cpu
+    /// or order out of range, base unaligned or outside the window;
+    /// errc::busy: CPU offline, a vector not free, the available counter
+    /// below 2^order, or reserved with too few reservations.
     result<placement> alloc_at(unsigned cpu, unsigned base, unsigned order, bool reserved) noexcept {
         if (auto v = validate_block(cpu, base, order); !v) return fail(v.error());
         const unsigned n = block_size(order);
@@ -351,19 +363,38 @@ public:
         if (!cm.online || cm.available < n || !free_map(cpu).all_set(base, n) ||
             (reserved && global_reserved_ < n))
             return fail(errc::busy);
-        return checked(take_block({cpu, base}, n, reserved));
+        const auto p = take_block({cpu, base}, n, reserved);
+        note(order == 0 ? event_kind::alloc : event_kind::alloc_block, base, cpu, order);
+        return checked(p);
     }
 
     /// reserve_managed_block's accounting for the block [base, base +
-    /// 2^order) on `cpu`, online or not. errc::invalid as alloc_at;
-    /// errc::busy: a vector of the block is not free.
+    /// 2^order) on `cpu`, online or not; reports irq_matrix_reserve_managed
+    /// at order 0, irq_matrix_reserve_managed_block above. errc::invalid as
+    /// alloc_at; errc::busy: a vector of the block is not free.
     status reserve_managed_at(unsigned cpu, unsigned base, unsigned order) noexcept {
         if (auto v = validate_block(cpu, base, order); !v) return fail(v.error());
         const unsigned n = block_size(order);
         if (!free_map(cpu).all_set(base, n)) return fail(errc::busy);
         reserve_managed_range(cpu, base, n);
+        note(order == 0 ? event_kind::reserve_managed : event_kind::reserve_managed_block, base,
+             cpu, order);
         return checked(status{});
     }
+
+    // ---- events (events.hpp) ----------------------------------------------
+
+    /// Attaches `o` (an empty one detaches): from now on each successful
+    /// mutation reports its irq_matrix_* events to it, as events.hpp
+    /// describes. One observer at a time; attaching replaces. The observer
+    /// belongs to this object, not to its value: a copy or a move starts
+    /// with none, assigning to this matrix keeps its own, and operator==
+    /// ignores it. So a copy made to try something out reports nothing
+    /// unless it is given an observer of its own (deferred_events holds a
+    /// trial's events until it is kept), and no mutation is heard twice.
+    void set_observer(matrix_observer o) noexcept { observer_.o = o; }
+    /// The attached observer (empty if none).
+    matrix_observer observer() const noexcept { return observer_.o; }
 
     // ---- queries ---------------------------------------------------------
 
@@ -840,6 +871,80 @@ private:
         return r;
     }
 
+    // ---- events -----------------------------------------------------------
+    // note() sits on every mutation's path, after its state change: one test
+    // of the observer pointer, not taken while none is attached. The event is
+    // built and delivered out of line, so the unobserved path stays as it was
+    // apart from that test (benchmarks/bench_observer.cpp measures it).
+    void note(event_kind kind, unsigned bit, unsigned cpu, unsigned order = 0) const noexcept {
+        if (observer_.o.fn) [[unlikely]]
+            report(kind, bit, cpu, order);
+    }
+
+    IRQMATRIX_NOINLINE void report(event_kind kind, unsigned bit, unsigned cpu,
+                                   unsigned order) const noexcept {
+        matrix_event e;
+        e.kind = kind;
+        e.bit = static_cast<int>(bit);
+        e.cpu = cpu;
+        if (cpu < nr_cpus()) {
+            const auto& cm = cpus_[cpu];
+            e.online = cm.online;
+            e.available = cm.available;
+            e.allocated = cm.allocated;
+            e.managed = cm.managed;
+        }
+        e.order = order;
+        e.online_maps = online_maps_;
+        e.global_available = global_available_;
+        e.global_reserved = global_reserved_;
+        e.total_allocated = total_allocated_;
+        observer_.o(e);
+    }
+
+    // The events of a reserve_managed that fails on CPU `full` (Q7), from the
+    // state before the library's shortcut changes it: the kernel reserved the
+    // lowest free vector on each CPU before `full`, emitting as it went, then
+    // undid them through irq_matrix_remove_managed one CPU at a time, which
+    // emits too and releases each CPU's lowest unallocated managed vector.
+    IRQMATRIX_NOINLINE void report_rollback(cpu_span mask, unsigned full) const noexcept {
+        std::uint32_t global = global_available_;
+        auto emit = [&](event_kind kind, unsigned bit, unsigned c, std::uint32_t available,
+                        std::uint32_t managed) {
+            const auto& cm = cpus_[c];
+            matrix_event e;
+            e.kind = kind;
+            e.bit = static_cast<int>(bit);
+            e.cpu = c;
+            e.online = cm.online;
+            e.available = available;
+            e.allocated = cm.allocated;
+            e.managed = managed;
+            e.online_maps = online_maps_;
+            e.global_available = global;
+            e.global_reserved = global_reserved_;
+            e.total_allocated = total_allocated_;
+            observer_.o(e);
+        };
+        mask.for_each([&](unsigned c) {
+            if (c >= full) return;
+            const auto& cm = cpus_[c];
+            std::uint32_t available = cm.available;
+            if (cm.online) {
+                --available;
+                --global;
+            }
+            emit(event_kind::reserve_managed, first_free_block(c, 0), c, available, cm.managed + 1);
+        });
+        mask.for_each([&](unsigned c) {
+            if (c >= full) return;
+            const auto& cm = cpus_[c];
+            if (cm.online) ++global;
+            const unsigned bit = std::min(first_free_block(c, 0), first_managed_free_block(c, 0));
+            emit(event_kind::remove_managed, bit, c, cm.available, cm.managed);
+        });
+    }
+
     // The argument checks shared by the mask operations that need a CPU.
     status validate_mask(cpu_span mask, unsigned order) const noexcept {
         if (order > max_order || !mask.fits(nr_cpus()) || mask.empty()) return fail(errc::invalid);
@@ -862,6 +967,7 @@ private:
         cm.online = true;
         ++online_maps_;
         touch_counters(cpu);
+        note(event_kind::online, 0, cpu);
         return {};
     }
 
@@ -873,6 +979,7 @@ private:
         cm.online = false;
         --online_maps_;
         touch_counters(cpu);
+        note(event_kind::offline, 0, cpu);
         return {};
     }
 
@@ -901,6 +1008,7 @@ private:
         }
         // A system vector leaves every CPU's free map (boot time only).
         for (unsigned c = 0; c < nr_cpus(); ++c) refresh(c);
+        note(event_kind::assign_system, bit, cpu);
         return {};
     }
 
@@ -910,7 +1018,9 @@ private:
         mask.for_each([&](unsigned c) {
             if (full == no_cpu && first_free_block(c, 0) >= Capacity) full = c;
         });
-        if (full == no_cpu) return reserve_managed_all(mask, 0);
+        if (full == no_cpu) return reserve_managed_all(mask, 0, event_kind::reserve_managed);
+        if (observer_.o.fn) [[unlikely]]
+            report_rollback(mask, full);
         // Q7: the kernel reserved the lowest free vector p on each CPU before
         // the full one, then undid each by releasing the lowest unallocated
         // managed vector q <= p. The counters come back; where q < p the
@@ -933,13 +1043,17 @@ private:
     }
 
     // Reserve the lowest free aligned block of the order on every CPU of the
-    // mask, or nothing if some CPU has none.
-    status reserve_managed_all(cpu_span mask, unsigned order) noexcept {
+    // mask, or nothing if some CPU has none; an event per CPU, as it is done.
+    status reserve_managed_all(cpu_span mask, unsigned order, event_kind kind) noexcept {
         bool room = true;
         mask.for_each([&](unsigned c) { room = room && first_free_block(c, order) < Capacity; });
         if (!room) return fail(errc::no_space);
         const unsigned n = block_size(order);
-        mask.for_each([&](unsigned c) { reserve_managed_range(c, first_free_block(c, order), n); });
+        mask.for_each([&](unsigned c) {
+            const unsigned base = first_free_block(c, order);
+            reserve_managed_range(c, base, n);
+            note(kind, base, c, order);
+        });
         return {};
     }
 
@@ -965,7 +1079,7 @@ private:
         return {};
     }
 
-    status remove_managed_impl(cpu_span mask, unsigned order) noexcept {
+    status remove_managed_impl(cpu_span mask, unsigned order, event_kind kind) noexcept {
         bool removable = true;
         mask.for_each([&](unsigned c) {
             removable = removable && first_managed_free_block(c, order) < Capacity;
@@ -988,6 +1102,7 @@ private:
                 cm.available_drift -= now_free;  // Q1: released while offline, not credited
             }
             touch(c, base / 64);
+            note(kind, base, c, order);
         });
         return {};
     }
@@ -1026,7 +1141,9 @@ private:
         }
         IRQMATRIX_ASSERT_EXPENSIVE(free_map(p.cpu).all_set(p.base, n),
                                    "placement returned a non-free block");
-        return take_block(p, n, reserved);
+        const auto r = take_block(p, n, reserved);
+        note(Single ? event_kind::alloc : event_kind::alloc_block, p.base, p.cpu, order);
+        return r;
     }
 
     // Allocates the free block [p.base, p.base + n) on online CPU p.cpu.
@@ -1064,6 +1181,8 @@ private:
         cm.managed_allocated += n;
         total_allocated_ += n;
         touch_alloc_bits(p.cpu, w, block);
+        note(single ? event_kind::alloc_managed : event_kind::alloc_managed_block, p.base, p.cpu,
+             order);
         return p;
     }
 
@@ -1083,10 +1202,12 @@ private:
         --cm.available;
         --global_available_;
         touch(cpu, bit / 64);
+        note(event_kind::assign, bit, cpu);
         return {};
     }
 
-    status free_block_impl(unsigned cpu, unsigned base, unsigned order, bool managed) noexcept {
+    status free_block_impl(unsigned cpu, unsigned base, unsigned order, bool managed,
+                           event_kind kind) noexcept {
         if (cpu >= nr_cpus() || order > max_order) return fail(errc::invalid);
         const unsigned n = block_size(order);
         if (base % n != 0 || base < alloc_start_ || base >= alloc_end_ || alloc_end_ - base < n)
@@ -1115,6 +1236,7 @@ private:
             if (cm.initialized) cm.available_drift += count_system(base, n);
         }
         touch_alloc_bits(cpu, w, block);
+        note(kind, base, cpu, order);
         return {};
     }
 
@@ -1130,6 +1252,17 @@ private:
     std::uint32_t global_available_drift_ = 0;
     std::uint32_t total_allocated_drift_ = 0;
     std::uint32_t system_duplicates_ = 0;
+    // The observer belongs to the object, not to its value (set_observer()):
+    // a copy or a move starts with none and an assignment keeps the target's.
+    // Next to the global counters, which every mutation writes, so that the
+    // test in note() reads a cache line the operation touches anyway.
+    struct observer_slot {
+        matrix_observer o{};
+        observer_slot() = default;
+        observer_slot(const observer_slot&) noexcept {}
+        observer_slot& operator=(const observer_slot&) noexcept { return *this; }
+    };
+    observer_slot observer_;
     bitmap_type system_map_;
     bitmap_type window_;  // [alloc_start, alloc_end), fixed at creation
     std::vector<cpumap_type> cpus_;

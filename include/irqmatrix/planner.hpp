@@ -50,6 +50,14 @@
 // which reads bitmaps, counted its free blocks. drift(cpu) reports such
 // CPUs; the property tests exclude them and count how often they occur.
 //
+// Events. The matrix's observer (events.hpp) is attached through the
+// planner, and hears the committed mutations only: the copies that moves,
+// evacuation and the guaranteed-reservation checks try things on are
+// unobserved (a matrix's copy has no observer), and a trial's events are held
+// back (deferred_events) and delivered when the trial is kept, or dropped
+// with it. reserve_managed with reservations outstanding works on the live
+// matrix and restores a backup on failure, so its events are held back too.
+//
 // Thread safety: like the matrix, externally synchronised.
 #pragma once
 
@@ -116,6 +124,11 @@ public:
     /// planner, which keeps the groups).
     const matrix_type& matrix() const noexcept { return m_; }
 
+    /// Attaches an observer to the matrix underneath (basic_matrix::
+    /// set_observer()); it hears committed mutations only (file comment).
+    void set_observer(matrix_observer o) noexcept { m_.set_observer(o); }
+    matrix_observer observer() const noexcept { return m_.observer(); }
+
     // ---- geometry and queries, as the matrix --------------------------------
     unsigned bits() const noexcept { return m_.bits(); }
     unsigned alloc_start() const noexcept { return m_.alloc_start(); }
@@ -151,9 +164,14 @@ public:
         if (outstanding()) {
             // On a copy, so that the matrix's own refusals come first.
             matrix_type trial = m_;
+            deferred_events held(m_.observer(), 1);
+            trial.set_observer(held.observer());
             r = trial.assign_system(cpu, bit, replace);
             if (r && !demand_fits(online_runs(trial, no_cpu), demand_)) return fail(errc::no_space);
-            if (r) m_ = std::move(trial);
+            if (r) {
+                m_ = std::move(trial);
+                held.commit();
+            }
         } else {
             r = m_.assign_system(cpu, bit, replace);
         }
@@ -315,6 +333,9 @@ public:
         for (unsigned c = 0; c < nr_cpus(); ++c)
             if (c != cpu && m_.cpu_map(c).online) others.set(c);
         basic_planner trial = *this;
+        // Each moved vector: an alloc at the new place and a free at the old.
+        deferred_events held(m_.observer(), 2 * std::size_t{Capacity});
+        trial.m_.set_observer(held.observer());
         block_demand still = demand_;
         for (const auto& g : groups) ++still[g.order];
         for (const auto& g : groups) {
@@ -322,7 +343,8 @@ public:
             const placement to = trial.first_candidate(others, g.order, still, cpu);
             if (!to || !trial.move_members(g, to)) return fail(errc::no_space);
         }
-        *this = std::move(trial);
+        *this = std::move(trial);  // m_ keeps its observer
+        held.commit();
         return *can;
     }
 
@@ -342,8 +364,11 @@ public:
         const placement to = first_candidate(mask, g->order, demand_);
         if (!to) return fail(errc::no_space);
         basic_planner trial = *this;
+        deferred_events held(m_.observer(), std::size_t{2} << g->order);
+        trial.m_.set_observer(held.observer());
         if (!trial.move_members(*g, to)) return fail(errc::no_space);
-        *this = std::move(trial);
+        *this = std::move(trial);  // m_ keeps its observer
+        held.commit();
         return to;
     }
 
@@ -577,6 +602,9 @@ private:
         // Reserve CPU by CPU on the live matrix (each choice sees the ones
         // before it); restore the copy if some CPU has no placeable block.
         matrix_type backup = m_;
+        const matrix_observer observer = m_.observer();
+        deferred_events held(observer, mask.count());  // an event per CPU
+        m_.set_observer(held.observer());
         bool ok = true;
         mask.for_each([&](unsigned c) {
             if (!ok) return;
@@ -595,10 +623,12 @@ private:
             }
             ok = false;
         });
+        m_.set_observer(observer);
         if (!ok) {
-            m_ = std::move(backup);
+            m_ = std::move(backup);  // m_ keeps its observer
             return fail(errc::no_space);
         }
+        held.commit();
         return {};
     }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The operation trace format (docs/trace-format.md, version 1): lexing
 // a line, running one operation on a matrix, and replaying a whole trace in
-// print or check mode. This is what the `irqmatrix replay` tool and the golden
+// print or check mode, or printing the irq_matrix events it emits. This is what the `irqmatrix replay` tool and the golden
 // tests run; it allocates freely (strings), unlike the matrix itself.
 //
 // A line is `OPERATION ARGS... [=> EXPECTED] [# comment]`. Numbers are decimal
@@ -23,6 +23,7 @@
 
 #include "cpuset.hpp"
 #include "dump.hpp"
+#include "events.hpp"
 #include "matrix.hpp"
 #include "planner.hpp"
 #include "result.hpp"
@@ -294,6 +295,19 @@ public:
 
     bool has_matrix() const noexcept { return !std::holds_alternative<std::monostate>(state_); }
 
+    /// Attaches an observer (events.hpp) to the session's matrix, now and
+    /// when the `matrix` header creates it; an empty one detaches.
+    void set_observer(matrix_observer o) noexcept {
+        observer_ = o;
+        std::visit(
+            [&](auto& m) {
+                if constexpr (!std::is_same_v<std::decay_t<decltype(m)>, std::monostate>)
+                    m.set_observer(o);
+            },
+            state_);
+    }
+    matrix_observer observer() const noexcept { return observer_; }
+
     /// Calls f(matrix) on the current matrix, or returns `otherwise` if none.
     template <class F, class R>
     R visit(F&& f, R otherwise) const {
@@ -323,15 +337,21 @@ private:
             if (!m) return outcome::of_error(m.error());
             state_ = std::move(*m);
         }
+        set_observer(observer_);  // a new matrix starts unobserved
         return outcome::of({0});
     }
 
     std::variant<std::monostate, small_matrix, large_matrix> state_;
+    matrix_observer observer_;
 };
 
 struct replay_options {
     bool check = false;           ///< compare with the `=>` results instead of printing
     std::string_view name = "-";  ///< the file name used in mismatch reports
+    /// Print mode only: write the events the operations emit (events.hpp),
+    /// one line each in the kernel's TP_printk form, instead of the
+    /// operations and their results.
+    bool events = false;
 };
 
 struct replay_summary {
@@ -340,13 +360,41 @@ struct replay_summary {
     unsigned mismatches = 0;
 };
 
+/// Writes each event it hears to a stream as one line, "irq_matrix_xxx: "
+/// and the kernel's TP_printk text (what `replay --events` prints).
+class event_printer {
+public:
+    explicit event_printer(std::ostream& out) : out_(out) {}
+    void operator()(const matrix_event& e) {
+        line_.clear();
+        append_event(line_, e);
+        line_ += '\n';
+        out_ << line_;
+    }
+
+private:
+    std::ostream& out_;
+    std::string line_;  // reused: one allocation for the whole replay
+};
+
 /// Replays a trace. Print mode writes every operation back followed by
-/// " => RESULT"; check mode writes one report line per mismatch:
+/// " => RESULT", or with opt.events the events the operations emit; check
+/// mode writes one report line per mismatch:
 /// "NAME:LINE: OPERATION => expected EXPECTED, got RESULT".
 inline replay_summary replay(std::istream& in, std::ostream& out, const replay_options& opt,
                              session* state = nullptr) {
     session local;
     session& s = state ? *state : local;
+    const bool events = opt.events && !opt.check;
+    event_printer printer(out);
+    // The printer is attached for this replay only: a caller's session gets
+    // its own observer back however the replay ends.
+    struct attachment {
+        session& s;
+        matrix_observer before;
+        ~attachment() { s.set_observer(before); }
+    } restore{s, s.observer()};
+    if (events) s.set_observer(observe(printer));
     replay_summary sum;
     std::string raw;
     for (unsigned number = 1; std::getline(in, raw); ++number) {
@@ -355,6 +403,7 @@ inline replay_summary replay(std::istream& in, std::ostream& out, const replay_o
         ++sum.operations;
         const std::string op = join(parts.words);
         const std::string got = s.run(parts.words).text();
+        if (events) continue;  // the printer has written them
         if (!opt.check) {
             out << op << (op.empty() ? "" : " ") << "=> " << got << '\n';
         } else if (parts.has_expected) {

@@ -35,7 +35,7 @@ void print_show(const irqmatrix::trace::session& s) {
                          std::string("(no matrix: the trace has no valid 'matrix' line)\n"));
 }
 
-int replay_command(const std::vector<std::string>& files, bool check, bool show) {
+int replay_command(const std::vector<std::string>& files, bool check, bool show, bool events) {
     unsigned mismatches = 0;
     for (const auto& name : files) {
         std::ifstream file;
@@ -56,6 +56,7 @@ int replay_command(const std::vector<std::string>& files, bool check, bool show)
         irqmatrix::trace::replay_options opt;
         opt.check = check;
         opt.name = name;
+        opt.events = events;
         irqmatrix::trace::session session;
         const auto sum = irqmatrix::trace::replay(*in, std::cout, opt, &session);
         if (in->bad()) {
@@ -198,7 +199,7 @@ int main(int argc, char** argv) {
 
     // replay
     std::vector<std::string> replay_files;
-    bool check = false, show_after = false;
+    bool check = false, show_after = false, print_events = false;
     auto* replay = app.add_subcommand("replay", "run operation traces (the trace format), printing "
                                                 "each operation followed by ' => RESULT'");
     replay->add_option("FILE", replay_files, "trace files; '-' reads standard input")->required();
@@ -206,6 +207,11 @@ int main(int argc, char** argv) {
                      "compare each result with the one after '=>' instead; print one line per "
                      "mismatch, exit 1 if there was any");
     replay->add_flag("--show", show_after, "after each trace, print the kernel's debugfs table");
+    replay->add_flag("--events", print_events,
+                     "print the irq_matrix trace events the operations emit, one per line as the "
+                     "kernel prints them ('irq_matrix_alloc: bit=33 cpu=1 ...'), instead of the "
+                     "' => RESULT' lines")
+        ->excludes("--check");
 
     // sim and demo have the same output options but each its own settings:
     // CLI11 binds an option to a variable, so one shared struct would leave
@@ -269,7 +275,7 @@ int main(int argc, char** argv) {
         return exit_usage;
     }
 
-    if (*replay) return replay_command(replay_files, check, show_after);
+    if (*replay) return replay_command(replay_files, check, show_after, print_events);
     if (*sim) return sim_command(workload_file, sim_set);
     if (*demo) return demo_command(demo_set, print_workload, print_trace);
     if (*import) return irqmatrix::lab::import_command(state_file, state_opt, std::cout, std::cerr);

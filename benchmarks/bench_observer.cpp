@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+// Scenario family: the event observer's cost (events.hpp). The library's
+// round trips on the half-full workload, each in three variants run back to
+// back:
+//   none   no observer attached: what every user who does not ask for events
+//          runs, and what must cost the same as before the hook existed;
+//   noop   an observer that does nothing: the price of the call itself;
+//   count  an observer that counts the events, checked against the count the
+//          kernel's rules give (two per round trip).
+// The round trips: alloc+free of one vector over every CPU, alloc_managed+
+// free over every CPU (each CPU holding one managed reservation, made before
+// the timed loop), and alloc_block+free_block of order 3 over every CPU; at
+// 4, 64 and 4096 CPUs. The rows are named observer/TRIP/cpus:N/VARIANT/lib,
+// so each appears with its own time in the lib column of the summary.
+//
+// The file also builds against a library without the observer (only the
+// `none` rows are then registered), which is how the hook's cost was
+// compared with the library before it: the same rows built from both trees.
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "bench_common.hpp"
+
+#if __has_include(<irqmatrix/events.hpp>)
+#include <irqmatrix/events.hpp>
+#define IRQMATRIX_BENCH_HAVE_EVENTS 1
+#else
+#define IRQMATRIX_BENCH_HAVE_EVENTS 0
+#endif
+
+namespace irqmatrix_bench {
+namespace {
+
+enum class watch { none, noop, count };
+
+constexpr const char* watch_name(watch w) noexcept {
+    return w == watch::none ? "none" : w == watch::noop ? "noop" : "count";
+}
+
+#if IRQMATRIX_BENCH_HAVE_EVENTS
+void ignore_event(void*, const irqmatrix::matrix_event&) noexcept {}
+void count_event(void* counter, const irqmatrix::matrix_event&) noexcept {
+    ++*static_cast<std::uint64_t*>(counter);
+}
+#endif
+
+// Attaches the variant's observer; `events` counts for watch::count.
+void attach(irqmatrix::matrix& m, watch w, std::uint64_t& events) {
+#if IRQMATRIX_BENCH_HAVE_EVENTS
+    if (w == watch::noop) m.set_observer({&ignore_event, nullptr});
+    if (w == watch::count) m.set_observer({&count_event, &events});
+#else
+    (void)m;
+    (void)w;
+    (void)events;
+#endif
+}
+
+// Detaches it again before the untimed checks.
+void detach(irqmatrix::matrix& m) {
+#if IRQMATRIX_BENCH_HAVE_EVENTS
+    m.set_observer({});
+#else
+    (void)m;
+#endif
+}
+
+// Whether the workload is usable. Each benchmark times a copy of its matrix,
+// which starts with no observer.
+bool start(benchmark::State& st, const workload& w) {
+    if (!w.error.empty()) {
+        st.SkipWithError(w.error.c_str());
+        return false;
+    }
+    return true;
+}
+
+// After the loop: the state is the workload's again, and a counting
+// observer heard the kernel's two events per round trip.
+void finish(benchmark::State& st, const irqmatrix::matrix& m, const workload& w, watch v,
+            std::uint64_t events) {
+    if (!(m == w.lib->matrix())) {
+        st.SkipWithError("the timed loop did not return the matrix to its starting state");
+        return;
+    }
+    if (v == watch::count && events != 2 * static_cast<std::uint64_t>(st.iterations()))
+        st.SkipWithError("the observer did not hear two events per round trip");
+    set_common_counters(st, w);
+    st.SetLabel(watch_name(v));
+}
+
+void alloc_free(benchmark::State& st, unsigned nr_cpus, watch v) {
+    workload& w = workload_for(nr_cpus);
+    if (!start(st, w)) return;
+    irqmatrix::matrix m = w.lib->matrix();
+    const irqmatrix::cpu_set all = irqmatrix::cpu_set::all(nr_cpus);
+    std::uint64_t events = 0, sum = 0;
+    attach(m, v, events);
+    for (auto _ : st) {
+        const auto p = m.alloc(all, false);
+        if (!p || !m.free(p->cpu, p->base, false)) {
+            st.SkipWithError("alloc or free refused in the timed loop");
+            return;
+        }
+        sum += key({true, p->cpu, p->base});
+    }
+    check_sum(st, sum, key(w.expect_all) * static_cast<std::uint64_t>(st.iterations()));
+    detach(m);
+    finish(st, m, w, v, events);
+}
+
+void managed_alloc_free(benchmark::State& st, unsigned nr_cpus, watch v) {
+    workload& w = workload_for(nr_cpus);
+    if (!start(st, w)) return;
+    irqmatrix::matrix m = w.lib->matrix();
+    const irqmatrix::cpu_set all = irqmatrix::cpu_set::all(nr_cpus);
+    if (!m.reserve_managed(all)) {
+        st.SkipWithError("reserve_managed of every CPU refused");
+        return;
+    }
+    std::uint64_t events = 0, sum = 0;
+    attach(m, v, events);
+    for (auto _ : st) {
+        const auto p = m.alloc_managed(all);
+        if (!p || !m.free(p->cpu, p->base, true)) {
+            st.SkipWithError("alloc_managed or free refused in the timed loop");
+            return;
+        }
+        sum += key({true, p->cpu, p->base});
+    }
+    // Every CPU has one reservation and none allocated: the tie goes to the
+    // highest CPU, at the vector reserve_managed took there.
+    const unsigned last = nr_cpus - 1;
+    check_sum(st, sum, key({true, last, w.lowest_free[last]}) *
+                           static_cast<std::uint64_t>(st.iterations()));
+    detach(m);
+    if (!m.remove_managed(all)) {
+        st.SkipWithError("remove_managed of every CPU refused");
+        return;
+    }
+    finish(st, m, w, v, events);
+}
+
+void block3_alloc_free(benchmark::State& st, unsigned nr_cpus, watch v) {
+    constexpr unsigned order = 3;
+    workload& w = workload_for(nr_cpus);
+    if (!start(st, w)) return;
+    irqmatrix::matrix m = w.lib->matrix();
+    const irqmatrix::cpu_set all = irqmatrix::cpu_set::all(nr_cpus);
+    std::uint64_t events = 0, sum = 0;
+    attach(m, v, events);
+    for (auto _ : st) {
+        const auto p = m.alloc_block(all, order, false);
+        if (!p || !m.free_block(p->cpu, p->base, order, false)) {
+            st.SkipWithError("alloc_block or free_block refused in the timed loop");
+            return;
+        }
+        sum += key({true, p->cpu, p->base});
+    }
+    check_sum(st, sum, key(w.expect_block[order]) * static_cast<std::uint64_t>(st.iterations()));
+    detach(m);
+    finish(st, m, w, v, events);
+}
+
+bool register_observer() {
+    constexpr unsigned sizes[] = {4, 64, 4096};
+    constexpr watch variants[] = {watch::none,
+#if IRQMATRIX_BENCH_HAVE_EVENTS
+                                  watch::noop, watch::count
+#endif
+    };
+    using trip = void (*)(benchmark::State&, unsigned, watch);
+    const std::pair<const char*, trip> trips[] = {{"alloc_free", alloc_free},
+                                                  {"managed_alloc_free", managed_alloc_free},
+                                                  {"block3_alloc_free", block3_alloc_free}};
+    for (const auto& [name, fn] : trips)
+        for (const unsigned n : sizes)
+            for (const watch v : variants) {
+                const std::string row = std::string("observer/") + name + "/cpus:" +
+                                        std::to_string(n) + "/" + watch_name(v) + "/lib";
+                tune(benchmark::RegisterBenchmark(row.c_str(), fn, n, v), false, n);
+            }
+    return true;
+}
+
+[[maybe_unused]] const bool registered = register_observer();
+
+}  // namespace
+}  // namespace irqmatrix_bench
