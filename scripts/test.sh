@@ -4,7 +4,8 @@
 # AddressSanitizer and UndefinedBehaviorSanitizer; then the ThreadSanitizer
 # stress test of locked_matrix, and each libFuzzer target for 60 seconds; last
 # a copy of the tracked files alone, built bare and with its golden tests
-# (scripts/lone-copy.sh).
+# (scripts/lone-copy.sh), and a boot of Debian's kernel in QEMU whose own
+# irq_matrix events are imported and replayed (scripts/kernel-lab.sh).
 # Installs missing Debian packages when run as root; otherwise prints the
 # command to install them.
 set -euo pipefail
@@ -25,4 +26,11 @@ done
 ./scripts/fuzz.sh 60
 # The tracked files alone, in an empty directory: no file outside the clone.
 ./scripts/lone-copy.sh
-echo "==== irqmatrix: all tests passed (g++, clang++, ASan+UBSan, TSan, 60 s of each fuzzer, a lone copy)"
+# A real kernel in the loop: boot Debian's kernel in QEMU on the smoke
+# scenario, capture its own irq_matrix events, import them and replay them
+# against the library (the committed captures are replayed by ctest).
+rm -rf build/kernel-lab/ci
+./scripts/kernel-lab.sh tests/kernel-lab/scenarios/smoke.toml build/kernel-lab/ci/smoke
+cmake -DTOOL=build/dev/tools/irqmatrix/irqmatrix -DCAPTURES=build/kernel-lab/ci \
+      -DWORK=build/kernel-lab/ci -DONLY=smoke -P tests/cli/kernel_captures.cmake
+echo "==== irqmatrix: all tests passed (g++, clang++, ASan+UBSan, TSan, 60 s of each fuzzer, a lone copy, a real kernel)"

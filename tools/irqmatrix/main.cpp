@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // irqmatrix: the kernel-exact vector matrix from the command line: trace
 // replay, the fragmentation lab (sim, demo), and real machine states
-// (import, show, fit of debugfs dumps).
+// (import, show, fit of debugfs dumps; import-events of the kernel's own
+// irq_matrix trace events).
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -18,6 +19,7 @@
 
 #include <irqmatrix/irqmatrix.hpp>
 
+#include "lab/kernel_events.hpp"
 #include "lab/machine_state.hpp"
 #include "lab/report.hpp"
 #include "lab/sim.hpp"
@@ -262,6 +264,25 @@ int main(int argc, char** argv) {
     fit->add_option("FILE", state_file, "a dump or a trace ('-': standard input)")->required();
     add_state_options(*fit, state_opt);
 
+    // the kernel's own trace events
+    irqmatrix::lab::event_import_options events_opt;
+    std::vector<std::string> event_files;
+    auto* import_events = app.add_subcommand(
+        "import-events", "read the kernel's irq_matrix (and x86 irq_vectors) trace events (the "
+                         "trace buffer, tp_printk's kernel log, or an ftrace_dump_on_oops dump) and "
+                         "print a trace that rebuilds the kernel's matrix event by event, every "
+                         "reported counter an expected result (docs/real-kernels.md)");
+    import_events->add_option("FILE", event_files, "captures, read as one stream in this order ('-': standard input)")
+        ->required();
+    import_events->add_option("--bits", events_opt.bits, "vectors per CPU (default 256, x86)");
+    import_events->add_option("--alloc-start", events_opt.alloc_start,
+                              "first vector of the allocation window (default 32, x86)");
+    import_events->add_option("--alloc-end", events_opt.alloc_end,
+                              "end of the allocation window (default: inferred from the first CPU online)");
+    import_events->add_option("--cpus", events_opt.nr_cpus, "possible CPUs (default: the highest CPU seen + 1)");
+    import_events->add_option("--until", events_opt.until,
+                              "read each file only up to the first line containing this text");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -281,5 +302,7 @@ int main(int argc, char** argv) {
     if (*import) return irqmatrix::lab::import_command(state_file, state_opt, std::cout, std::cerr);
     if (*show) return irqmatrix::lab::show_command(state_file, state_opt, std::cout, std::cerr);
     if (*fit) return irqmatrix::lab::fit_command(state_file, state_opt, std::cout, std::cerr);
+    if (*import_events)
+        return irqmatrix::lab::import_events_command(event_files, events_opt, std::cout, std::cerr);
     return exit_usage;
 }
