@@ -2,7 +2,7 @@
 # Builds irqmatrix and runs the whole test suite three ways: g++ and clang++
 # with -Werror at debug level 3 (verify() after every mutation), then g++ with
 # AddressSanitizer and UndefinedBehaviorSanitizer; then the ThreadSanitizer
-# stress test of locked_matrix, and each libFuzzer target for 60 seconds; last
+# stress test of locked_matrix, and each libFuzzer target for 45 seconds; last
 # a copy of the tracked files alone, built bare and with its golden tests
 # (scripts/lone-copy.sh), and a boot of Debian's kernel in QEMU whose own
 # irq_matrix events are imported and replayed (scripts/kernel-lab.sh).
@@ -22,8 +22,8 @@ for workflow in ci-gcc ci-clang ci-asan ci-tsan; do
     echo "==== irqmatrix: cmake --workflow --preset $workflow"
     cmake --workflow --preset "$workflow"
 done
-# Each libFuzzer target for a minute (clang++); longer runs: scripts/fuzz.sh.
-./scripts/fuzz.sh 60
+# Each libFuzzer target for 45 s (clang++); longer runs: scripts/fuzz.sh.
+./scripts/fuzz.sh 45
 # The tracked files alone, in an empty directory: no file outside the clone.
 ./scripts/lone-copy.sh
 # A real kernel in the loop: boot Debian's kernel in QEMU on the smoke
@@ -33,4 +33,4 @@ rm -rf build/kernel-lab/ci
 ./scripts/kernel-lab.sh tests/kernel-lab/scenarios/smoke.toml build/kernel-lab/ci/smoke
 cmake -DTOOL=build/dev/tools/irqmatrix/irqmatrix -DCAPTURES=build/kernel-lab/ci \
       -DWORK=build/kernel-lab/ci -DONLY=smoke -P tests/cli/kernel_captures.cmake
-echo "==== irqmatrix: all tests passed (g++, clang++, ASan+UBSan, TSan, 60 s of each fuzzer, a lone copy, a real kernel)"
+echo "==== irqmatrix: all tests passed (g++, clang++, ASan+UBSan, TSan, 45 s of each fuzzer, a lone copy, a real kernel)"

@@ -7,7 +7,6 @@
 #include <iostream>
 #include <iterator>
 #include <map>
-#include <regex>
 #include <sstream>
 
 #include <irqmatrix/matrix.hpp>
@@ -115,46 +114,122 @@ std::optional<std::int64_t> parse_value(std::string_view v) {
     return out;
 }
 
+// Small recognisers for the parts of a line around an event (no <regex>:
+// these run on every line of a capture, and a fuzzer feeds them millions).
+bool all_digits(std::string_view w) {
+    return !w.empty() && std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+std::optional<unsigned> small_number(std::string_view w) {
+    if (!all_digits(w) || w.size() > 5) return std::nullopt;
+    unsigned v = 0;
+    std::from_chars(w.data(), w.data() + w.size(), v);
+    return v;
+}
+// "12.345678" (a trace or log time stamp)
+bool is_seconds(std::string_view w) {
+    const auto dot = w.find('.');
+    return dot != std::string_view::npos && all_digits(w.substr(0, dot)) && all_digits(w.substr(dot + 1));
+}
+// "[001]": the trace buffer's CPU column
+std::optional<unsigned> bracketed_cpu(std::string_view w) {
+    if (w.size() < 3 || w.front() != '[' || w.back() != ']') return std::nullopt;
+    return small_number(w.substr(1, w.size() - 2));
+}
+// "comm-123": a task and its pid
+bool is_task(std::string_view w) {
+    const auto dash = w.rfind('-');
+    return dash != std::string_view::npos && dash > 0 && all_digits(w.substr(dash + 1));
+}
+
 // The CPU that printed the line, from the prefix before the event name:
-// "[001]" in the trace buffer, "1d..2." before a "...us :" time in an
-// ftrace_dump_on_oops dump. The kernel log's "[   12.345678]" is a time.
+// "[001]" in the trace buffer ("comm-pid [cpu] flags seconds:"), "1d..2."
+// before a "...us :" time in an ftrace_dump_on_oops dump. The kernel log's
+// "[   12.345678]" is a time, not a CPU.
 std::pair<std::optional<unsigned>, event_form> parse_prefix(std::string_view prefix) {
-    static const std::regex buffer(R"(\[(\d{1,5})\]\s+\S+\s+\d+\.\d+:\s*$)");
-    // The flags start with the irqs-off column ('d' or '.'), and end with
-    // the preempt count, a digit.
-    static const std::regex dump(R"(\s(\d{1,5})[A-Za-z.][A-Za-z.0-9]{3,5}\s+\d+us\s*:\s*$)");
-    static const std::regex log(R"(^\s*(<\d>)?\[\s*\d+\.\d+\]\s*$)");
-    const std::string p(prefix);
-    std::smatch m;
-    if (std::regex_search(p, m, buffer)) return {static_cast<unsigned>(std::stoul(m[1])), event_form::trace_buffer};
-    if (std::regex_search(p, m, dump)) return {static_cast<unsigned>(std::stoul(m[1])), event_form::oops_dump};
-    if (std::regex_search(p, m, log)) return {std::nullopt, event_form::kernel_log};
+    const auto w = trace::split_words(prefix);
+    const std::size_t n = w.size();
+    // ... [cpu] flags seconds:
+    if (n >= 3 && w[n - 1].size() > 1 && w[n - 1].back() == ':' && is_seconds(w[n - 1].substr(0, w[n - 1].size() - 1)))
+        if (auto cpu = bracketed_cpu(w[n - 3])) return {cpu, event_form::trace_buffer};
+    // ... cpu+flags 123us : (or "123us:")
+    std::size_t t = n;  // the index of the "123us" word
+    if (n >= 2 && w[n - 1] == ":")
+        t = n - 2;
+    else if (n >= 1 && w[n - 1].size() > 3 && w[n - 1].back() == ':')
+        t = n - 1;  // "123us:" in one word
+    if (t < n && t >= 1) {
+        std::string_view time = w[t];
+        if (time.back() == ':') time.remove_suffix(1);
+        if (time.size() > 2 && time.substr(time.size() - 2) == "us" && all_digits(time.substr(0, time.size() - 2))) {
+            const std::string_view cf = w[t - 1];
+            std::size_t d = 0;
+            while (d < cf.size() && cf[d] >= '0' && cf[d] <= '9') ++d;
+            const std::string_view flags = cf.substr(d);
+            const bool flags_ok = flags.size() >= 4 && flags.size() <= 6 && flags[0] != '-' &&
+                                  std::all_of(flags.begin(), flags.end(), [](char c) {
+                                      return c == '.' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                             (c >= '0' && c <= '9');
+                                  }) &&
+                                  !(flags[0] >= '0' && flags[0] <= '9');
+            if (d > 0 && flags_ok)
+                if (auto cpu = small_number(cf.substr(0, d))) return {cpu, event_form::oops_dump};
+        }
+    }
+    // [   12.345678], perhaps after a "<6>" level
+    std::string_view p = prefix;
+    while (!p.empty() && (p.front() == ' ' || p.front() == '\t')) p.remove_prefix(1);
+    while (!p.empty() && (p.back() == ' ' || p.back() == '\t')) p.remove_suffix(1);
+    if (p.size() >= 3 && p[0] == '<' && p[2] == '>') p.remove_prefix(3);
+    if (p.size() >= 3 && p.front() == '[' && p.back() == ']') {
+        std::string_view inside = p.substr(1, p.size() - 2);
+        while (!inside.empty() && inside.front() == ' ') inside.remove_prefix(1);
+        if (is_seconds(inside)) return {std::nullopt, event_form::kernel_log};
+    }
     return {std::nullopt, event_form::unknown};
+}
+
+// The number right after `word ` in `line`, when `line` contains it.
+std::optional<unsigned> number_after(std::string_view line, std::string_view word) {
+    const auto at = line.find(word);
+    if (at == std::string_view::npos) return std::nullopt;
+    std::string_view rest = line.substr(at + word.size());
+    std::size_t d = 0;
+    while (d < rest.size() && rest[d] >= '0' && rest[d] <= '9') ++d;
+    return small_number(rest.substr(0, d));
 }
 
 // x86's own log lines of a CPU hotplug ("smpboot: CPU 3 is now offline",
 // "smpboot: Booting Node 0 Processor 3 APIC 0x3"): they name the CPU that the
 // kernel-log form of the irq_matrix events leaves out.
 std::optional<kernel_event> hotplug_hint(std::string_view line) {
-    static const std::regex offline(R"(\bCPU (\d{1,5}) is now offline)");
-    static const std::regex online(R"(\bBooting Node\s+\d+ Processor (\d{1,5}) APIC)");
-    const std::string l(line);
-    std::smatch m;
     kernel_event e;
-    if (std::regex_search(l, m, offline))
+    std::optional<unsigned> cpu;
+    if (const auto at = line.find(" is now offline"); at != std::string_view::npos) {
+        const auto cpu_at = line.substr(0, at).rfind("CPU ");
+        if (cpu_at != std::string_view::npos && cpu_at + 4 < at)
+            cpu = small_number(line.substr(cpu_at + 4, at - cpu_at - 4));
         e.name = "hint_cpu_offline";
-    else if (std::regex_search(l, m, online))
+    } else if (line.find("Booting Node") != std::string_view::npos &&
+               line.find(" APIC") != std::string_view::npos) {
+        cpu = number_after(line, "Processor ");
         e.name = "hint_cpu_online";
-    else
-        return std::nullopt;
-    e.fields.emplace_back("cpu", std::stoll(m[1]));
+    }
+    if (!cpu) return std::nullopt;
+    e.fields.emplace_back("cpu", *cpu);
     return e;
 }
 
-// A trace-buffer line of some other event ("comm-pid [cpu] flags time: name:").
+// A trace-buffer line of some other event ("comm-pid [cpu] flags seconds: name:").
 bool is_other_trace_event(std::string_view line) {
-    static const std::regex other(R"(^\s*\S.*-\d+\s+\[\d+\]\s+\S+\s+\d+\.\d+:\s+\w+:)");
-    return std::regex_search(std::string(line), other);
+    const auto w = trace::split_words(line);
+    for (std::size_t i = 1; i + 3 < w.size(); ++i) {
+        if (!bracketed_cpu(w[i]) || !is_task(w[i - 1])) continue;
+        const std::string_view time = w[i + 2];
+        const std::string_view name = w[i + 3];
+        return time.size() > 1 && time.back() == ':' && is_seconds(time.substr(0, time.size() - 1)) &&
+               name.size() > 1 && name.back() == ':';
+    }
+    return false;
 }
 
 }  // namespace
