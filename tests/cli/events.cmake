@@ -108,3 +108,19 @@ run(2 "${TOOL}" replay --events --check "${WORK}/ops.trace")
 expect("--check excludes --events" err)
 run(2 "${TOOL}" replay --events "${WORK}/does-not-exist.trace")
 expect("does-not-exist.trace" err)
+
+# import-events on bad input: exit 2, the file and line named, nothing on
+# standard output (no half-written trace).
+file(WRITE "${WORK}/cut.txt"
+     "[ 0.1] irq_matrix_online: online_maps=1 global_avl=204, global_rsvd=0, total_alloc=0\n"
+     "[ 0.2] irq_matrix_alloc: bit=33 cpu=0 online=1 avl=202\n")
+run(2 "${TOOL}" import-events "${WORK}/cut.txt")
+expect("cut.txt:2: irq_matrix_alloc has no field 'alloc'" err)
+expect_equal("${out}" "" "import-events stdout on a bad line")
+file(WRITE "${WORK}/late.txt"
+     "[ 9.0] irq_matrix_alloc: bit=40 cpu=3 online=1 avl=190 alloc=9 managed=0 online_maps=4 "
+     "global_avl=780, global_rsvd=0, total_alloc=30\n")
+run(2 "${TOOL}" import-events "${WORK}/late.txt")
+expect("late.txt:1: the capture starts after boot" err)
+run(2 "${TOOL}" import-events "${WORK}/does-not-exist.txt")
+expect("does-not-exist.txt" err)
