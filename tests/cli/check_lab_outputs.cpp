@@ -30,7 +30,6 @@
 #include <iterator>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -160,20 +159,26 @@ std::optional<source> parse_table(const std::string& text) {
     source t;
     t.name = "the table on stdout";
     const auto lines = split(text, '\n');
-    static const std::regex title(
-        R"(irqmatrix sim: (.*) \((\d+) CPUs, window (\d+)\.\.(\d+), seed (\d+), (\d+) events\))");
-    std::smatch m;
-    if (lines.empty() || !std::regex_match(lines[0], m, title)) {
+    // "irqmatrix sim: NAME (C CPUs, window S..E, seed N, M events)"
+    const std::string lead = "irqmatrix sim: ";
+    const std::string first = lines.empty() ? std::string() : lines[0];
+    const auto open = first.rfind(" (");
+    unsigned long long cpus = 0, win_start = 0, win_end = 0, seed = 0, events = 0;
+    char close = 0;
+    if (first.rfind(lead, 0) != 0 || open == std::string::npos || open < lead.size() ||
+        std::sscanf(first.c_str() + open, " (%llu CPUs, window %llu..%llu, seed %llu, %llu events%c",
+                    &cpus, &win_start, &win_end, &seed, &events, &close) != 6 ||
+        close != ')' || first.back() != ')') {
         problem("stdout: the first line is not 'irqmatrix sim: NAME (C CPUs, window S..E, seed N, "
-                "M events)': " + (lines.empty() ? std::string() : lines[0]));
+                "M events)': " + first);
         return std::nullopt;
     }
-    t.workload = m[1].str();
-    t.run["cpus"] = std::stod(m[2].str());
-    t.run["alloc_start"] = std::stod(m[3].str());
-    t.run["alloc_end"] = std::stod(m[4].str());
-    t.run["seed"] = std::stod(m[5].str());
-    t.run["events"] = std::stod(m[6].str());
+    t.workload = first.substr(lead.size(), open - lead.size());
+    t.run["cpus"] = static_cast<double>(cpus);
+    t.run["alloc_start"] = static_cast<double>(win_start);
+    t.run["alloc_end"] = static_cast<double>(win_end);
+    t.run["seed"] = static_cast<double>(seed);
+    t.run["events"] = static_cast<double>(events);
 
     // Block requests by cause, offline refusals, singles, managed, speed.
     const auto causes =
@@ -642,8 +647,17 @@ std::string reference(std::string_view text, std::size_t& i) {
     const auto semi = text.find(';', i);
     if (semi == std::string_view::npos || semi - i > 12) return "an '&' that starts no reference";
     const auto ref = text.substr(i + 1, semi - i - 1);
-    static const std::regex ok(R"([A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+)");
-    if (!std::regex_match(std::string(ref), ok)) return "a bad reference '&" + std::string(ref) + ";'";
+    // A name (a letter, then letters and digits), #decimal or #xhex.
+    const auto all = [](std::string_view w, auto pred) {
+        return !w.empty() && std::all_of(w.begin(), w.end(), pred);
+    };
+    const auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+    const auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
+    const auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+    const bool ok = (!ref.empty() && std::isalpha(static_cast<unsigned char>(ref[0])) && all(ref, alnum)) ||
+                    (ref.size() > 1 && ref[0] == '#' && all(ref.substr(1), digit)) ||
+                    (ref.size() > 2 && ref[0] == '#' && ref[1] == 'x' && all(ref.substr(2), hex));
+    if (!ok) return "a bad reference '&" + std::string(ref) + ";'";
     i = semi + 1;
     return {};
 }
