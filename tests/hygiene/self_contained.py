@@ -13,8 +13,8 @@ REPOSITORY but build/ and .git/):
   * each relative path that climbs with ../ must, resolved from the file's
     own directory, stay inside the repository;
   * no names of the folders a development machine keeps beside the
-    repository (shared/spec, shared/golden, ...), and no absolute path of a
-    developer's machine (/work/...);
+    repository (the spec, golden, realdata ... folders of a sibling
+    "shared" directory), and no absolute path of a developer's machine;
   * in Markdown, each relative link [text](path) names a file or folder that
     exists.
 Each violation is printed as FILE:LINE: what is wrong, and the exit status
