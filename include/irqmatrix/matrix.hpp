@@ -883,6 +883,12 @@ private:
 
     IRQMATRIX_NOINLINE void report(event_kind kind, unsigned bit, unsigned cpu,
                                    unsigned order) const noexcept {
+        observer_.o(current_event(kind, bit, cpu, order));
+    }
+
+    // The event record with the counters as they are now.
+    matrix_event current_event(event_kind kind, unsigned bit, unsigned cpu,
+                               unsigned order) const noexcept {
         matrix_event e;
         e.kind = kind;
         e.bit = static_cast<int>(bit);
@@ -899,7 +905,7 @@ private:
         e.global_available = global_available_;
         e.global_reserved = global_reserved_;
         e.total_allocated = total_allocated_;
-        observer_.o(e);
+        return e;
     }
 
     // The events of a reserve_managed that fails on CPU `full` (Q7), from the
@@ -909,21 +915,13 @@ private:
     // emits too and releases each CPU's lowest unallocated managed vector.
     IRQMATRIX_NOINLINE void report_rollback(cpu_span mask, unsigned full) const noexcept {
         std::uint32_t global = global_available_;
+        // Today's record, with the counters the kernel had at that step.
         auto emit = [&](event_kind kind, unsigned bit, unsigned c, std::uint32_t available,
                         std::uint32_t managed) {
-            const auto& cm = cpus_[c];
-            matrix_event e;
-            e.kind = kind;
-            e.bit = static_cast<int>(bit);
-            e.cpu = c;
-            e.online = cm.online;
+            matrix_event e = current_event(kind, bit, c, 0);
             e.available = available;
-            e.allocated = cm.allocated;
             e.managed = managed;
-            e.online_maps = online_maps_;
             e.global_available = global;
-            e.global_reserved = global_reserved_;
-            e.total_allocated = total_allocated_;
             observer_.o(e);
         };
         mask.for_each([&](unsigned c) {
