@@ -148,6 +148,15 @@ TEST_CASE("bad event lines are refused with their line", "[lab][events]") {
 
     e = error_of("[ 0.1] irq_matrix_online: online_maps=-1 global_avl=204, global_rsvd=0, total_alloc=0\n");
     CHECK(e.message.find("out of range") != std::string::npos);
+
+    // A flag printed from a bool is 0 or 1; found by fuzz_events, whose
+    // input became a trace expecting `cpu 0 => 2 ...`.
+    e = error_of(good + "[ 0.2] irq_matrix_alloc: bit=33 cpu=0 online=2 avl=202 alloc=1 managed=0 "
+                        "online_maps=1 global_avl=203 global_rsvd=0 total_alloc=1\n");
+    CHECK(e.line == 2);
+    CHECK(e.message.find("field 'online' is a flag (0 or 1), not 2") != std::string::npos);
+    e = error_of(good + "[ 0.2] vector_activate: irq=9 is_managed=0 can_reserve=3 reserve=0\n");
+    CHECK(e.message.find("'can_reserve' is a flag") != std::string::npos);
 }
 
 TEST_CASE("a capture that starts after boot, or contradicts itself, is refused", "[lab][events]") {

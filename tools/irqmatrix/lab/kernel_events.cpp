@@ -114,6 +114,12 @@ std::optional<std::int64_t> parse_value(std::string_view v) {
     return out;
 }
 
+// Fields the kernel's events print from a bool.
+bool is_flag_field(std::string_view key) {
+    return key == "online" || key == "is_managed" || key == "can_reserve" || key == "reserve" ||
+           key == "reserved";
+}
+
 // Small recognisers for the parts of a line around an event (no <regex>:
 // these run on every line of a capture, and a fuzzer feeds them millions).
 bool all_digits(std::string_view w) {
@@ -324,6 +330,10 @@ std::optional<events_error> parse_kernel_events(std::string_view text, std::stri
             const bool may_be_negative = k == "bit" || k == "ret";
             if ((v < 0 && !may_be_negative) || v > 0xffffffffLL || v < -0x80000000LL)
                 return fail(name + ": field '" + k + "' is out of range: " + std::to_string(v));
+            // The kernel prints these from a bool: anything but 0 or 1 is a
+            // damaged line, and would become an impossible expected result.
+            if (is_flag_field(k) && v != 0 && v != 1)
+                return fail(name + ": field '" + k + "' is a flag (0 or 1), not " + std::to_string(v));
         }
         into.events.push_back(std::move(ev));
     }
