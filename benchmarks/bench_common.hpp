@@ -19,6 +19,8 @@
 
 #include <irqmatrix/matrix.hpp>
 
+#include "irqmatrix_common/seeded_rng.hpp"
+
 #include "support/report.hpp"
 
 #include "model/naive_matrix.hpp"
@@ -55,7 +57,7 @@ constexpr std::uint64_t key(const got& p) noexcept {
     return (std::uint64_t{p.cpu} << 16) + p.base + 1;
 }
 
-using rng = irqmatrix_benchsupport::splitmix;
+using rng = irqmatrix_common::seeded_rng;
 
 // ---- the engines -------------------------------------------------------------
 // Both expose the same operations on two fixed masks: `all` (every CPU) and

@@ -29,6 +29,8 @@
 
 #include <irqmatrix/matrix.hpp>
 
+#include "irqmatrix_common/seeded_rng.hpp"
+
 #include "../support/report.hpp"
 
 #include "../baseline/agree.hpp"
@@ -60,7 +62,7 @@ constexpr std::uint64_t key(const outcome& o) noexcept {
            static_cast<std::uint64_t>(o.err) + 1;
 }
 
-using rng = irqmatrix_benchsupport::splitmix;
+using rng = irqmatrix_common::seeded_rng;
 
 // ---- the engines ------------------------------------------------------------------
 // Each takes its masks in its native form (mask_type), prepared once outside

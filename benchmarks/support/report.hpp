@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
-// What the benchmark programs share: a platform-independent generator, and a
-// console reporter that ends with a table pairing each library row with the
+// What the benchmark programs share: a console reporter that ends with a table pairing each library row with the
 // same row of the implementation it is compared with (the naive model, or
 // the kernel-algorithm baseline), with their ratio.
 #pragma once
@@ -24,24 +23,6 @@
 #include <benchmark/benchmark.h>
 
 namespace irqmatrix_benchsupport {
-
-/// splitmix64: the same sequence on every platform (the standard
-/// distributions are not), so workloads are reproducible.
-class splitmix {
-public:
-    explicit splitmix(std::uint64_t seed) noexcept : state_(seed) {}
-    std::uint64_t next() noexcept {
-        std::uint64_t z = (state_ += 0x9e37'79b9'7f4a'7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58'476d'1ce4'e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d0'49bb'1331'11ebull;
-        return z ^ (z >> 31);
-    }
-    /// Uniform enough in [0, n) for workload shaping (n > 0).
-    unsigned below(unsigned n) noexcept { return static_cast<unsigned>(next() % n); }
-
-private:
-    std::uint64_t state_;
-};
 
 /// The console reporter plus, at the end, "NAME/lib" paired with
 /// "NAME/<other>" and the ratio other / lib. With repetitions the medians are

@@ -21,11 +21,6 @@ std::string_view to_string(device_kind k) noexcept {
     return "?";
 }
 
-const std::vector<std::string>& known_policies() {
-    static const std::vector<std::string> names{"kernel", "pack", "best_fit", "freebsd"};
-    return names;
-}
-
 std::vector<unsigned> x86_system_vectors(unsigned major, unsigned minor) {
     // Exceptions with an IDT gate, the PIC cascade (ISA vector 0x30 + 2),
     // the local timer 0xec and the APIC IPIs from 0xf0 up, as a 6.10 dump
@@ -169,12 +164,8 @@ void read_simulation(const toml::table& root, workload& w) {
         w.policies.clear();
         for (const auto& e : *a) {
             auto name = e.value<std::string>();
-            const auto& known = known_policies();
-            // kernel_scan: the kernel's rules by the literal mask walk, the
-            // reference the indexed `kernel` policy is measured against.
-            if (!name || (*name != "kernel_scan" &&
-                          std::find(known.begin(), known.end(), *name) == known.end()))
-                throw parse_failure{where(e) + "unknown policy (known: kernel, pack, best_fit, freebsd)"};
+            if (!name || !is_runnable_policy(*name))
+                throw parse_failure{where(e) + "unknown policy (known: " + known_policy_list() + ")"};
             if (std::find(w.policies.begin(), w.policies.end(), *name) == w.policies.end())
                 w.policies.push_back(*name);
         }
