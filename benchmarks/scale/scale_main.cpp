@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <iomanip>
 #include <map>
 #include <ostream>
 #include <string>
@@ -30,11 +29,7 @@ namespace {
 // memory_per_cpu()); otherwise sizeof its per-CPU state alone.
 template <class M>
 std::string library_bytes_per_cpu() {
-    auto number = [](double v) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%g", v);
-        return std::string(buf);
-    };
+    const auto number = [](double v) { return irqmatrix_common::general(v); };
     if constexpr (requires { M::bytes_per_cpu(); })
         return number(static_cast<double>(M::bytes_per_cpu())) +
                " (bytes_per_cpu(): per-CPU state and index; sizeof(cpumap<256>) = " +

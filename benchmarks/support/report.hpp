@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <iomanip>
 #include <map>
 #include <ostream>
 #include <string>
@@ -21,6 +20,8 @@
 #endif
 
 #include <benchmark/benchmark.h>
+
+#include "irqmatrix_common/format.hpp"
 
 namespace irqmatrix_benchsupport {
 
@@ -56,28 +57,24 @@ public:
     void Finalize() override {
         ConsoleReporter::Finalize();
         if (order_.empty()) return;
+        using irqmatrix_common::align_left;
+        using irqmatrix_common::align_right;
         std::ostream& out = GetOutputStream();
         std::size_t width = 9;
         for (const std::string& s : order_) width = std::max(width, s.size());
-        const std::string ratio = other_ + "/lib";
         out << "\nlib vs " << other_ << " (" << (cpu_time_ ? "CPU" : "real")
             << " time per iteration; ratio = " << other_ << " / lib)\n"
-            << std::left << std::setw(static_cast<int>(width)) << "benchmark" << std::right
-            << std::setw(14) << "lib ns" << std::setw(16) << (other_ + " ns") << std::setw(14)
-            << ratio << '\n';
+            << align_left("benchmark", width) << align_right("lib ns", 14)
+            << align_right(other_ + " ns", 16) << align_right(other_ + "/lib", 14) << '\n';
         for (const std::string& s : order_) {
             const times& p = rows_.at(s);
-            out << std::left << std::setw(static_cast<int>(width)) << s << std::right << std::fixed;
-            put(out, p.lib, 14);
-            put(out, p.other, 16);
-            if (p.lib > 0 && p.other > 0)
-                out << std::setw(13) << std::setprecision(p.other / p.lib < 10 ? 2 : 1)
-                    << p.other / p.lib << 'x';
-            else
-                out << std::setw(14) << "-";
-            out << '\n';
+            const bool both = p.lib > 0 && p.other > 0;
+            out << align_left(s, width) << align_right(ns_text(p.lib), 14)
+                << align_right(ns_text(p.other), 16)
+                << align_right(both ? irqmatrix_common::reading(p.other / p.lib) + "x" : "-", 14)
+                << '\n';
         }
-        out << std::defaultfloat << std::flush;
+        out << std::flush;
     }
 
 private:
@@ -86,12 +83,7 @@ private:
         double other = -1;
     };
 
-    static void put(std::ostream& out, double ns, int w) {
-        if (ns < 0)
-            out << std::setw(w) << "-";
-        else
-            out << std::setw(w) << std::setprecision(ns < 100 ? 2 : ns < 1000 ? 1 : 0) << ns;
-    }
+    static std::string ns_text(double ns) { return ns < 0 ? "-" : irqmatrix_common::reading(ns); }
 
     std::string other_;
     bool cpu_time_;
