@@ -211,22 +211,22 @@ std::vector<written_file> write_outputs(const workload& w, const sim_result& r,
         return true;
     };
 
-    svg::line_chart success;
-    success.title = "Multi-MSI block requests granted, per sample interval (" + w.name + ")";
-    success.x_label = "time";
-    success.y_label = "share of block requests granted";
-    success.y_min = 0;
-    success.y_max = 1;
-    svg::line_chart frag;
-    frag.title = "Fragmentation index for a 32-vector block (share of free vectors unusable)";
-    frag.x_label = "time";
-    frag.y_label = "fragmentation index, order 5";
-    frag.y_min = 0;
-    frag.y_max = 1;
-    svg::line_chart able;
-    able.title = "Online CPUs that can still take a 32-vector aligned block";
-    able.x_label = "time";
-    able.y_label = "CPUs";
+    // Three charts over time; a share is pinned to [0, 1].
+    const auto over_time = [](std::string title, std::string y_label, bool share) {
+        svg::line_chart c;
+        c.title = std::move(title);
+        c.x_label = "time";
+        c.y_label = std::move(y_label);
+        if (share) c.y_min = 0, c.y_max = 1;
+        return c;
+    };
+    svg::line_chart success =
+        over_time("Multi-MSI block requests granted, per sample interval (" + w.name + ")",
+                  "share of block requests granted", true);
+    svg::line_chart frag =
+        over_time("Fragmentation index for a 32-vector block (share of free vectors unusable)",
+                  "fragmentation index, order 5", true);
+    svg::line_chart able = over_time("Online CPUs that can still take a 32-vector aligned block", "CPUs", false);
     for (const auto& p : r.runs) {
         svg::series s{p.policy, {}, {}}, f{p.policy, {}, {}}, a{p.policy, {}, {}};
         for (const auto& x : p.samples) {
