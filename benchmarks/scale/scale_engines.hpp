@@ -211,19 +211,21 @@ void set_common_counters(benchmark::State& st, const workload& w, double ops_per
 
 // ---- per-engine access to the workload ---------------------------------------------
 
+/// Engine E's filled state, or (cycle) its managed cycle's warmed-up state.
+template <class E>
+const E& state_of(const workload& w, bool cycle) noexcept {
+    if constexpr (std::is_same_v<E, lib_engine>)
+        return cycle ? *w.cycle_lib : *w.lib;
+    else
+        return cycle ? *w.cycle_base : *w.base;
+}
 template <class E>
 const E& start_state(const workload& w) noexcept {
-    if constexpr (std::is_same_v<E, lib_engine>)
-        return *w.lib;
-    else
-        return *w.base;
+    return state_of<E>(w, false);
 }
 template <class E>
 const E& cycle_state(const workload& w) noexcept {
-    if constexpr (std::is_same_v<E, lib_engine>)
-        return *w.cycle_lib;
-    else
-        return *w.cycle_base;
+    return state_of<E>(w, true);
 }
 
 /// A copy of the engine to time, or null (st skipped) if the workload is unusable.
@@ -233,7 +235,7 @@ std::unique_ptr<E> engine_copy(const workload& w, benchmark::State& st, bool cyc
         fail(st, w.error);
         return nullptr;
     }
-    return std::make_unique<E>(cycle ? cycle_state<E>(w) : start_state<E>(w));
+    return std::make_unique<E>(state_of<E>(w, cycle));
 }
 
 /// After a timed loop: the engine must be back in its starting state, and

@@ -21,24 +21,18 @@ sim_result one_run() {
     r.events = 12;
     policy_run p;
     p.policy = "pack";
-    p.blocks[3].requests = 5;
-    p.blocks[3].granted = 2;
-    p.blocks[3].capacity = 1;
-    p.blocks[3].fragmentation = 2;
-    p.single_requests = 7;
-    p.single_failures = 1;
-    p.moves = 4;
-    p.move_failures = 3;
-    p.events = 12;
-    p.seconds = 3;
+    // order 3: 5 requests, 2 granted, 1 capacity and 2 fragmentation failures
+    p.blocks[3] = failure_counts{5, 2, 1, 2, 0, 0};
+    p.single_requests = 7, p.single_failures = 1;
+    p.moves = 4, p.move_failures = 3;
+    p.events = 12, p.seconds = 3;
     sample_point s;
     s.time = 2.5;
-    s.block_success_window = std::numeric_limits<double>::quiet_NaN();
+    s.block_success_window = std::numeric_limits<double>::quiet_NaN();  // no request
     s.block_success_cumulative = 2.0 / 3.0;
     s.fragmentation_index[5] = 0.125;
     s.cpus_by_largest_order[6] = 9;
-    s.free_vectors = 300;
-    s.online_cpus = 10;
+    s.free_vectors = 300, s.online_cpus = 10;
     p.samples.push_back(s);
     r.runs.push_back(p);
     return r;
