@@ -3,7 +3,7 @@
 // alloc_block() of 2^order vectors over the mask of all online CPUs followed
 // by free_block(), for every order 0..5, on a matrix kept half full, for the
 // library and for the naive model.
-#include "bench_common.hpp"
+#include "model_engines.hpp"
 
 namespace irqmatrix_bench {
 namespace {
@@ -17,7 +17,7 @@ void alloc_block_free(benchmark::State& st, unsigned nr_cpus, unsigned order) {
     for (auto _ : st) {
         const got p = e->alloc_block_all(order);
         if (!p.ok || !e->free_block(p.cpu, p.base, order)) {
-            st.SkipWithError("alloc_block or free_block refused in the timed loop");
+            fail(st, "alloc_block or free_block refused in the timed loop");
             break;
         }
         sum += key(p);
@@ -27,7 +27,7 @@ void alloc_block_free(benchmark::State& st, unsigned nr_cpus, unsigned order) {
     back_to_start(st, *e, w);
     set_common_counters(st, w);
     st.counters["order"] = order;
-    st.counters["room_pct"] = w.room_pct[order];  // CPUs that have such a free block
+    st.counters["room_pct"] = w.facts.room_pct[order];  // CPUs that have such a free block
     st.SetLabel(E::name);
 }
 

@@ -1,266 +1,181 @@
 // SPDX-License-Identifier: MIT
-// Shared machinery of the irqmatrix benchmarks: two engines behind one small
-// interface (the library, and the naive reference model of tests/model), the
-// seeded half-full x86 workload both are filled with, and the self-checks that
-// keep a broken engine from reporting a fast time.
-//
-// Every benchmark is registered twice, once per engine, under the same name
-// with a last component `lib` or `model` (and the same label), so the two rows
-// sit next to each other in the output and the ratio summary can pair them.
+// The one framework of the benchmark programs (irqmatrix-bench: the library
+// beside the naive model; irqmatrix-scale: the library beside the kernel
+// baseline). What both share lives here:
+//   * the x86 geometry every workload uses and the seeded generator;
+//   * the workload generator: how one CPU's window is filled (a seeded mix of
+//     single vectors and aligned blocks past the target, random frees back
+//     down to it, single vectors to top it up), and the fragmentation facts
+//     read from the filled state;
+//   * the self-checks' failure path, and run settings;
+//   * what a program tells the one main() (bench_main.cpp): which engine the
+//     library is paired with, which time the summary pairs, how to register.
+// Each program's engines and workload cache are in its engines header
+// (model_engines.hpp, scale/scale_engines.hpp).
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 
 #include <irqmatrix/matrix.hpp>
 
-#include "support/report.hpp"
-
-#include "model/naive_matrix.hpp"
+#include "irqmatrix_common/seeded_rng.hpp"
 
 static_assert(IRQMATRIX_DEBUG_LEVEL == 0,
               "irqmatrix benchmarks measure debug level 0 (benchmarks/CMakeLists.txt sets it)");
 
-namespace irqmatrix_bench {
+namespace irqmatrix_benchsupport {
 
-// ---- the x86 geometry every benchmark uses ----------------------------------
+// ---- the x86 geometry every benchmark uses -------------------------------------
 
 inline constexpr unsigned x86_bits = 256;
 inline constexpr unsigned x86_alloc_start = 32;
 inline constexpr unsigned x86_alloc_end = 236;
 inline constexpr unsigned window_size = x86_alloc_end - x86_alloc_start;  // 204 vectors
-inline constexpr unsigned cpu_counts[] = {4, 64, 512, 4096};
 inline constexpr unsigned max_order = irqmatrix::max_order;  // 5: 32-vector blocks
-inline constexpr std::uint64_t workload_seed = 0x1b5e'd1ce'9a7b'c0deull;
-inline constexpr double model_min_time_4096 = 0.2;  // seconds (the default is 0.5)
 
-// ---- one result shape for both engines --------------------------------------
+using rng = irqmatrix_common::seeded_rng;
 
-/// Where an allocation went, or ok == false if it was refused.
-struct got {
-    bool ok = false;
-    unsigned cpu = 0;
-    unsigned base = 0;
-    friend bool operator==(const got&, const got&) = default;
-};
+// ---- the workload generator ---------------------------------------------------------
 
-/// What a placement contributes to a loop checksum (never 0, so a loop that
-/// skipped its work cannot match a non-empty expectation by accident).
-constexpr std::uint64_t key(const got& p) noexcept {
-    return (std::uint64_t{p.cpu} << 16) + p.base + 1;
+// Fill shape per CPU: allocate up to `peak` (target plus an overshoot of a
+// fifth of the window) with the order mix below, then free randomly chosen
+// allocations until at most `target` remain, then top up to `target` with
+// single vectors (they land in the lowest holes).
+inline constexpr unsigned overshoot = window_size / 5;  // 40
+inline constexpr unsigned order_weight[max_order + 1] = {45, 20, 15, 10, 7, 3};  // percent
+
+inline unsigned pick_order(rng& r) noexcept {
+    unsigned x = r.below(100);
+    for (unsigned k = 0; k < max_order; ++k) {
+        if (x < order_weight[k]) return k;
+        x -= order_weight[k];
+    }
+    return max_order;
 }
 
-using rng = irqmatrix_benchsupport::splitmix;
-
-// ---- the engines -------------------------------------------------------------
-// Both expose the same operations on two fixed masks: `all` (every CPU) and
-// `one` (a single CPU chosen with select()). Masks are built once, outside the
-// timed loops, in each engine's native form.
-
-class lib_engine {
-public:
-    static constexpr const char* name = "lib";
-
-    explicit lib_engine(unsigned nr_cpus)
-        : m_(irqmatrix::matrix::create(x86_bits, x86_alloc_start, x86_alloc_end, nr_cpus).value()),
-          all_(irqmatrix::cpu_set::all(nr_cpus)),
-          one_(nr_cpus) {
-        select(0);
+/// Fills one CPU's window as described above. `alloc(order)` places a block
+/// (order 0: a single vector) on the CPU and returns true with its base in
+/// `base`; `free(base, order)` gives one back. When `shrink` is set, a
+/// refused block is asked again one order smaller (a fragmented CPU at high
+/// fill); otherwise a refusal is an error. Returns an error text, or "".
+/// The draws depend only on the generator and the placements, so two correct
+/// engines fed the same seed make identical fills.
+template <class Alloc, class Free>
+std::string fill_window(rng& r, unsigned target, unsigned peak, bool shrink, const std::string& where,
+                        Alloc&& alloc, Free&& free) {
+    struct held_block {
+        unsigned base;
+        unsigned order;
+    };
+    std::vector<held_block> held;
+    unsigned allocated = 0;
+    while (allocated < peak) {
+        unsigned order = pick_order(r);
+        while ((1u << order) > peak - allocated) --order;
+        unsigned base = 0;
+        while (!alloc(order, base)) {
+            if (order == 0 || !shrink)
+                return "fill: alloc of order " + std::to_string(order) + where + " failed";
+            --order;
+        }
+        held.push_back({base, order});
+        allocated += 1u << order;
     }
-
-    bool online(unsigned cpu) noexcept { return m_.online(cpu).has_value(); }
-
-    /// Makes `one` the mask {cpu}.
-    void select(unsigned cpu) noexcept {
-        one_.reset(one_cpu_);
-        one_.set(cpu);
-        one_cpu_ = cpu;
+    while (allocated > target) {
+        const unsigned i = r.below(static_cast<unsigned>(held.size()));
+        const held_block b = held[i];
+        held[i] = held.back();
+        held.pop_back();
+        if (!free(b.base, b.order)) return "fill: free" + where + " failed";
+        allocated -= 1u << b.order;
     }
+    for (unsigned base = 0; allocated < target; ++allocated)
+        if (!alloc(0u, base)) return "fill: top-up" + where + " failed";
+    return {};
+}
 
-    got alloc_all() noexcept { return conv(m_.alloc(all(), false)); }
-    got alloc_one() noexcept { return conv(m_.alloc(one(), false)); }
-    got alloc_block_all(unsigned order) noexcept {
-        return conv(m_.alloc_block(all(), order, false));
-    }
-    got alloc_block_one(unsigned order) noexcept {
-        return conv(m_.alloc_block(one(), order, false));
-    }
-    bool free(unsigned cpu, unsigned bit) noexcept { return m_.free(cpu, bit, false).has_value(); }
-    bool free_block(unsigned cpu, unsigned base, unsigned order) noexcept {
-        return m_.free_block(cpu, base, order, false).has_value();
-    }
-    bool reserve_managed_one() noexcept { return m_.reserve_managed(one()).has_value(); }
-    got alloc_managed_one() noexcept { return conv(m_.alloc_managed(one())); }
-    bool free_managed(unsigned cpu, unsigned bit) noexcept {
-        return m_.free(cpu, bit, true).has_value();
-    }
-    bool remove_managed_one() noexcept { return m_.remove_managed(one()).has_value(); }
-
-    const irqmatrix::matrix& matrix() const noexcept { return m_; }
-
-private:
-    irqmatrix::cpu_span all() const noexcept { return all_; }
-    irqmatrix::cpu_span one() const noexcept { return one_; }
-
-    static got conv(const irqmatrix::result<irqmatrix::placement>& r) noexcept {
-        if (!r) return {};
-        return {true, r->cpu, r->base};
-    }
-
-    irqmatrix::matrix m_;
-    irqmatrix::cpu_set all_;
-    irqmatrix::cpu_set one_;
-    unsigned one_cpu_ = 0;
-};
-
-class model_engine {
-public:
-    static constexpr const char* name = "model";
-
-    explicit model_engine(unsigned nr_cpus)
-        : m_(x86_bits, x86_alloc_start, x86_alloc_end, nr_cpus), one_{0} {
-        all_.reserve(nr_cpus);
-        for (unsigned c = 0; c < nr_cpus; ++c) all_.push_back(c);
-    }
-
-    bool online(unsigned cpu) { return m_.online(cpu) == 0; }
-
-    void select(unsigned cpu) noexcept { one_[0] = cpu; }
-
-    got alloc_all() { return conv(m_.alloc(all_, false)); }
-    got alloc_one() { return conv(m_.alloc(one_, false)); }
-    got alloc_block_all(unsigned order) { return conv(m_.alloc_block(all_, order, false)); }
-    got alloc_block_one(unsigned order) { return conv(m_.alloc_block(one_, order, false)); }
-    bool free(unsigned cpu, unsigned bit) { return m_.free(cpu, bit, false) == 0; }
-    bool free_block(unsigned cpu, unsigned base, unsigned order) {
-        return m_.free_block(cpu, base, order, false) == 0;
-    }
-    bool reserve_managed_one() { return m_.reserve_managed(one_) == 0; }
-    got alloc_managed_one() { return conv(m_.alloc_managed(one_)); }
-    bool free_managed(unsigned cpu, unsigned bit) { return m_.free(cpu, bit, true) == 0; }
-    bool remove_managed_one() { return m_.remove_managed(one_) == 0; }
-
-    const irqmatrix_model::naive_matrix& matrix() const noexcept { return m_; }
-
-private:
-    static got conv(const irqmatrix_model::pick& p) noexcept {
-        if (p.err != 0) return {};
-        return {true, p.cpu, p.base};
-    }
-
-    irqmatrix_model::naive_matrix m_;
-    irqmatrix_model::cpu_list all_;
-    irqmatrix_model::cpu_list one_;
-};
-
-// ---- the workload -------------------------------------------------------------
-
-/// One CPU count's half-full matrix, built once per process by the library
-/// and (on first use) replayed on the model. Every benchmark copies the engine
-/// it times, so benchmarks cannot disturb one another.
-struct workload {
-    unsigned nr_cpus = 0;
-    std::unique_ptr<lib_engine> lib;
-    std::unique_ptr<model_engine> model;  // null until a model benchmark asks
-    std::uint64_t fill_checksum = 0;      // of every placement the fill made
-    std::string error;                    // non-empty: the workload is unusable
-    std::string model_error;              // non-empty: the model could not be filled
-
-    // Facts about the filled state, taken from the library (and, through the
-    // checksummed loops, cross-checked against the model).
-    double fill_pct = 0;           // allocated / (CPUs x window), in percent
-    // External fragmentation as STYLE.md P14 defines it, 1 - largest free
-    // aligned block / free vectors, averaged over CPUs. Blocks stop at order
-    // 5 (32 vectors), so a half-full x86 CPU (about 102 free) cannot go below
-    // 1 - 32/102 = 0.69; higher means its free space is more broken up.
+/// Facts about a filled state that every benchmark reports.
+struct fill_facts {
+    double fill_pct = 0;  ///< occupied / (CPUs x window), percent
+    /// External fragmentation as STYLE.md P14 defines it, 1 - largest free
+    /// aligned block / free vectors, averaged over CPUs. Blocks stop at order
+    /// 5 (32 vectors), so a half-full x86 CPU (about 102 free) cannot go
+    /// below 1 - 32/102 = 0.69; higher means its free space is more broken up.
     double ext_frag = 0;
-    got expect_all;                // where alloc(all CPUs) goes
-    got expect_block[max_order + 1];     // where alloc_block(all CPUs, k) goes
-    double room_pct[max_order + 1] = {};  // CPUs with a free aligned block of order k, in percent
-    std::vector<unsigned> lowest_free;    // per CPU: where reserve_managed({cpu}) goes
+    double room_pct[max_order + 1] = {};  ///< CPUs with a free aligned block of order k, percent
 };
 
-/// The cached workload for a CPU count (built on first call).
-workload& workload_for(unsigned nr_cpus);
-
-/// The model filled like the library, or null (and st marked skipped with
-/// the reason) if it could not be built or disagrees with the library.
-const model_engine* model_for(workload& w, benchmark::State& st);
-
-/// Counters every benchmark reports.
-void set_common_counters(benchmark::State& st, const workload& w);
-
-// ---- end-of-run checks ----------------------------------------------------------
-
-/// True if two models hold the same state (the model has no operator==).
-bool same_state(const irqmatrix_model::naive_matrix& a, const irqmatrix_model::naive_matrix& b);
-
-/// After a timed loop: the engine must be back in the filled state. For the
-/// library that is operator== against the fixture plus verify(); for the
-/// model, a field-by-field comparison with the filled model.
-inline bool back_to_start(benchmark::State& st, const lib_engine& e, const workload& w) {
-    if (!(e.matrix() == w.lib->matrix())) {
-        st.SkipWithError("the timed loop did not return the matrix to its starting state");
-        return false;
+inline fill_facts facts_of(const irqmatrix::matrix& m) {
+    fill_facts f;
+    const unsigned n = m.nr_cpus();
+    double frag = 0, free_total = 0;
+    unsigned room[max_order + 1] = {};
+    for (unsigned c = 0; c < n; ++c) {
+        const unsigned nfree = m.free_map(c).count();
+        free_total += nfree;
+        const int largest = m.largest_free_order(c);
+        if (nfree > 0 && largest >= 0)
+            frag += 1.0 - double(1u << static_cast<unsigned>(largest)) / double(nfree);
+        for (int k = 0; k <= largest; ++k) ++room[k];
     }
-    if (const std::string v = e.matrix().verify(); !v.empty()) {
-        st.SkipWithError(("verify() after the timed loop: " + v).c_str());
-        return false;
-    }
-    return true;
-}
-inline bool back_to_start(benchmark::State& st, const model_engine& e, const workload& w) {
-    if (!same_state(e.matrix(), w.model->matrix())) {
-        st.SkipWithError("the timed loop did not return the model to its starting state");
-        return false;
-    }
-    return true;
+    f.fill_pct = 100.0 * (1.0 - free_total / (double{window_size} * n));
+    f.ext_frag = frag / n;
+    for (unsigned k = 0; k <= max_order; ++k) f.room_pct[k] = 100.0 * room[k] / n;
+    return f;
 }
 
-/// Compares a loop checksum with the expectation (a mismatch marks st skipped).
+/// The counters every benchmark reports.
+inline void set_fill_counters(benchmark::State& st, unsigned nr_cpus, const fill_facts& f) {
+    st.counters["cpus"] = nr_cpus;
+    st.counters["fill_pct"] = f.fill_pct;
+    st.counters["ext_frag"] = f.ext_frag;
+    st.SetItemsProcessed(st.iterations());
+}
+
+// ---- self-checks ----------------------------------------------------------------------
+
+/// How many benchmarks failed a self-check in this process (main exits
+/// non-zero if any did).
+inline unsigned& error_count() noexcept {
+    static unsigned n = 0;
+    return n;
+}
+/// Marks the benchmark failed with a reason (and counts it).
+inline void fail(benchmark::State& st, const std::string& why) {
+    ++error_count();
+    st.SkipWithError(why.c_str());
+}
+/// Compares a loop checksum with the expectation both engines agreed on.
 inline void check_sum(benchmark::State& st, std::uint64_t have, std::uint64_t want) {
-    if (have != want) st.SkipWithError("loop checksum mismatch: the engine placed differently");
+    if (have != want) fail(st, "loop checksum mismatch: the engine placed differently");
 }
 
-/// The engine a benchmark times: a fresh copy of the workload's one.
-template <class E>
-std::unique_ptr<E> engine_copy(workload& w, benchmark::State& st) {
-    if (!w.error.empty()) {
-        st.SkipWithError(w.error.c_str());
-        return nullptr;
-    }
-    if constexpr (std::is_same_v<E, lib_engine>) {
-        return std::make_unique<E>(*w.lib);
-    } else {
-        static_assert(std::is_same_v<E, model_engine>);
-        const model_engine* m = model_for(w, st);
-        return m ? std::make_unique<E>(*m) : nullptr;
-    }
+// ---- the program -----------------------------------------------------------------------
+
+/// Run-time settings: the minimum time per row, shortened for the other
+/// engine's slowest rows and by --quick.
+struct run_settings {
+    double min_time = 0.2;       // seconds per row
+    double slow_min_time = 0.1;  // the other engine's slowest rows
+    bool quick = false;
+};
+inline run_settings& settings() noexcept {
+    static run_settings s;
+    return s;
 }
 
-/// Time unit and run-time caps. The model is O(CPUs^2) per operation on an
-/// all-CPU mask (it sorts the CPU list by rescanning it), so at the largest
-/// sizes one iteration takes milliseconds: its minimum time is capped so the
-/// whole suite stays within a few minutes on two cores.
-inline void tune(benchmark::internal::Benchmark* b, bool model, unsigned nr_cpus) {
-    b->Unit(benchmark::kNanosecond);
-    if (model && nr_cpus >= 4096) b->MinTime(model_min_time_4096);
-}
+/// What a program tells bench_main.cpp. Each program defines program().
+struct program_info {
+    const char* other;         ///< the engine the library is paired with: "model", "baseline"
+    bool cpu_time;             ///< the summary pairs CPU time (else real time)
+    const char* quick_filter;  ///< --quick's --benchmark_filter; null: no --quick
+    void (*add_context)();     ///< extra run context (may be null)
+    void (*register_all)();    ///< registers the scenario families, in order
+};
+const program_info& program();
 
-/// "alloc_free/cpus:64" + "/lib".
-template <class E>
-std::string bench_name(const std::string& stem) {
-    return stem + "/" + E::name;
-}
-
-// Registration, one function per scenario file, called from main in order.
-void register_single();
-void register_block();
-void register_managed();
-
-}  // namespace irqmatrix_bench
+}  // namespace irqmatrix_benchsupport

@@ -4,7 +4,7 @@
 // free(managed) and remove_managed({cpu}). The CPU advances by one each
 // iteration, so every CPU's bitmaps are visited; the matrix stays half full.
 // For the library and for the naive model.
-#include "bench_common.hpp"
+#include "model_engines.hpp"
 
 namespace irqmatrix_bench {
 namespace {
@@ -19,12 +19,12 @@ void managed_cycle(benchmark::State& st, unsigned nr_cpus) {
     for (auto _ : st) {
         e->select(cpu);
         if (!e->reserve_managed_one()) {
-            st.SkipWithError("reserve_managed refused in the timed loop");
+            fail(st, "reserve_managed refused in the timed loop");
             break;
         }
         const got p = e->alloc_managed_one();
         if (!p.ok || !e->free_managed(p.cpu, p.base) || !e->remove_managed_one()) {
-            st.SkipWithError("alloc_managed, free or remove_managed refused in the timed loop");
+            fail(st, "alloc_managed, free or remove_managed refused in the timed loop");
             break;
         }
         sum += key(p);

@@ -14,7 +14,7 @@
 // other families and this file may not change it), so its rows come first.
 #include <irqmatrix/metrics.hpp>
 
-#include "bench_common.hpp"
+#include "model_engines.hpp"
 
 namespace irqmatrix_bench {
 namespace {
@@ -62,17 +62,17 @@ matrix_fragmentation naive_recount(const irqmatrix::matrix& m) {
 const irqmatrix::matrix* checked_matrix(benchmark::State& st, unsigned nr_cpus) {
     workload& w = workload_for(nr_cpus);
     if (!w.error.empty()) {
-        st.SkipWithError(w.error.c_str());
+        fail(st, w.error);
         return nullptr;
     }
     const irqmatrix::matrix& m = w.lib->matrix();
     const matrix_fragmentation lib = irqmatrix::fragmentation_of(m);
     if (!(lib == naive_recount(m))) {
-        st.SkipWithError("fragmentation_of() and the per-bit recount disagree");
+        fail(st, "fragmentation_of() and the per-bit recount disagree");
         return nullptr;
     }
     if (!(irqmatrix::fragmentation_tracker(m).totals() == lib)) {
-        st.SkipWithError("the tracker's totals and fragmentation_of() disagree");
+        fail(st, "the tracker's totals and fragmentation_of() disagree");
         return nullptr;
     }
     return &m;
@@ -124,7 +124,7 @@ void tracker_update(benchmark::State& st, unsigned nr_cpus) {
     }
     check_sum(st, sum, std::uint64_t{want} * static_cast<std::uint64_t>(st.iterations()));
     if (!(tracker.totals() == irqmatrix::fragmentation_of(*m)))
-        st.SkipWithError("the tracker drifted from fragmentation_of() in the timed loop");
+        fail(st, "the tracker drifted from fragmentation_of() in the timed loop");
     set_metric_counters(st, *m);
     st.SetLabel("lib");
 }

@@ -20,7 +20,7 @@
 #include <string>
 #include <utility>
 
-#include "bench_common.hpp"
+#include "model_engines.hpp"
 
 #if __has_include(<irqmatrix/events.hpp>)
 #include <irqmatrix/events.hpp>
@@ -70,7 +70,7 @@ void detach(irqmatrix::matrix& m) {
 // which starts with no observer.
 bool start(benchmark::State& st, const workload& w) {
     if (!w.error.empty()) {
-        st.SkipWithError(w.error.c_str());
+        fail(st, w.error);
         return false;
     }
     return true;
@@ -81,11 +81,11 @@ bool start(benchmark::State& st, const workload& w) {
 void finish(benchmark::State& st, const irqmatrix::matrix& m, const workload& w, watch v,
             std::uint64_t events) {
     if (!(m == w.lib->matrix())) {
-        st.SkipWithError("the timed loop did not return the matrix to its starting state");
+        fail(st, "the timed loop did not return the matrix to its starting state");
         return;
     }
     if (v == watch::count && events != 2 * static_cast<std::uint64_t>(st.iterations()))
-        st.SkipWithError("the observer did not hear two events per round trip");
+        fail(st, "the observer did not hear two events per round trip");
     set_common_counters(st, w);
     st.SetLabel(watch_name(v));
 }
@@ -100,7 +100,7 @@ void alloc_free(benchmark::State& st, unsigned nr_cpus, watch v) {
     for (auto _ : st) {
         const auto p = m.alloc(all, false);
         if (!p || !m.free(p->cpu, p->base, false)) {
-            st.SkipWithError("alloc or free refused in the timed loop");
+            fail(st, "alloc or free refused in the timed loop");
             return;
         }
         sum += key({true, p->cpu, p->base});
@@ -116,7 +116,7 @@ void managed_alloc_free(benchmark::State& st, unsigned nr_cpus, watch v) {
     irqmatrix::matrix m = w.lib->matrix();
     const irqmatrix::cpu_set all = irqmatrix::cpu_set::all(nr_cpus);
     if (!m.reserve_managed(all)) {
-        st.SkipWithError("reserve_managed of every CPU refused");
+        fail(st, "reserve_managed of every CPU refused");
         return;
     }
     std::uint64_t events = 0, sum = 0;
@@ -124,7 +124,7 @@ void managed_alloc_free(benchmark::State& st, unsigned nr_cpus, watch v) {
     for (auto _ : st) {
         const auto p = m.alloc_managed(all);
         if (!p || !m.free(p->cpu, p->base, true)) {
-            st.SkipWithError("alloc_managed or free refused in the timed loop");
+            fail(st, "alloc_managed or free refused in the timed loop");
             return;
         }
         sum += key({true, p->cpu, p->base});
@@ -136,7 +136,7 @@ void managed_alloc_free(benchmark::State& st, unsigned nr_cpus, watch v) {
                            static_cast<std::uint64_t>(st.iterations()));
     detach(m);
     if (!m.remove_managed(all)) {
-        st.SkipWithError("remove_managed of every CPU refused");
+        fail(st, "remove_managed of every CPU refused");
         return;
     }
     finish(st, m, w, v, events);
@@ -153,7 +153,7 @@ void block3_alloc_free(benchmark::State& st, unsigned nr_cpus, watch v) {
     for (auto _ : st) {
         const auto p = m.alloc_block(all, order, false);
         if (!p || !m.free_block(p->cpu, p->base, order, false)) {
-            st.SkipWithError("alloc_block or free_block refused in the timed loop");
+            fail(st, "alloc_block or free_block refused in the timed loop");
             return;
         }
         sum += key({true, p->cpu, p->base});

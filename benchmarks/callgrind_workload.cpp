@@ -51,7 +51,7 @@
 #define REGION_END(name) ((void)(name))
 #endif
 
-#include "scale/scale_common.hpp"
+#include "scale/scale_engines.hpp"
 
 namespace {
 
@@ -232,7 +232,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::printf("workload: %u CPUs, %.1f%% full; order-5 block %s; reps %u\n", w.nr_cpus,
-                w.fill_pct, w.expect_block[5].ok() ? "found" : "refused (ENOSPC)", reps);
+                w.facts.fill_pct, w.expect_block[5].ok() ? "found" : "refused (ENOSPC)", reps);
     bool ok = single_region<lib_engine>(w, region, "lib/single") &&
               single_region<baseline_engine>(w, region, "baseline/single") &&
               block_region<lib_engine>(w, region, "lib/block5") &&

@@ -7,27 +7,10 @@
 #include <map>
 #include <utility>
 
-#include "bench_common.hpp"
+#include "model_engines.hpp"
 
 namespace irqmatrix_bench {
 namespace {
-
-// Fill shape per CPU: allocate up to `target + overshoot` vectors with the
-// order mix below, then free randomly chosen allocations until at most
-// `target` remain, then top up to `target` with single vectors (they land in
-// the lowest holes). target is window/2 +- 4, so CPUs differ a little in
-// available vectors and the "most available" scan has a definite winner.
-constexpr unsigned overshoot = window_size / 5;  // 40
-constexpr unsigned order_weight[max_order + 1] = {45, 20, 15, 10, 7, 3};  // percent
-
-unsigned pick_order(rng& r) noexcept {
-    unsigned x = r.below(100);
-    for (unsigned k = 0; k < max_order; ++k) {
-        if (x < order_weight[k]) return k;
-        x -= order_weight[k];
-    }
-    return max_order;
-}
 
 constexpr std::uint64_t mix(std::uint64_t h, std::uint64_t v) noexcept {
     return (h ^ v) * 0x0000'0100'0000'01b3ull;  // FNV-1a step
@@ -42,44 +25,27 @@ std::string fill(E& e, unsigned nr_cpus, std::uint64_t& checksum) {
         if (!e.online(c)) return "online(" + std::to_string(c) + ") failed";
     rng r(workload_seed ^ nr_cpus);
     std::uint64_t h = 0xcbf2'9ce4'8422'2325ull;
-    struct held_block {
-        unsigned base;
-        unsigned order;
-    };
-    std::vector<held_block> held;
     for (unsigned c = 0; c < nr_cpus; ++c) {
         e.select(c);
+        // target is window/2 +- 4, so CPUs differ a little in available
+        // vectors and the "most available" scan has a definite winner.
         const unsigned target = window_size / 2 - 4 + r.below(9);
-        const unsigned peak = target + overshoot;
-        unsigned allocated = 0;
-        held.clear();
-        while (allocated < peak) {
-            unsigned order = pick_order(r);
-            while ((1u << order) > peak - allocated) --order;
+        const auto alloc = [&](unsigned order, unsigned& base) {
             const got p = order == 0 ? e.alloc_one() : e.alloc_block_one(order);
-            if (!p.ok || p.cpu != c)
-                return "fill: alloc of order " + std::to_string(order) + " on cpu " +
-                       std::to_string(c) + " failed";
-            held.push_back({p.base, order});
-            allocated += 1u << order;
+            if (!p.ok || p.cpu != c) return false;
+            base = p.base;
             h = mix(h, (key(p) << 3) | order);
-        }
-        while (allocated > target) {
-            const unsigned i = r.below(static_cast<unsigned>(held.size()));
-            const held_block b = held[i];
-            held[i] = held.back();
-            held.pop_back();
-            const bool ok = b.order == 0 ? e.free(c, b.base) : e.free_block(c, b.base, b.order);
-            if (!ok) return "fill: free on cpu " + std::to_string(c) + " failed";
-            allocated -= 1u << b.order;
-            h = mix(h, ~std::uint64_t{b.base});
-        }
-        while (allocated < target) {
-            const got p = e.alloc_one();
-            if (!p.ok || p.cpu != c) return "fill: top-up on cpu " + std::to_string(c) + " failed";
-            ++allocated;
-            h = mix(h, key(p));
-        }
+            return true;
+        };
+        const auto free = [&](unsigned base, unsigned order) {
+            h = mix(h, ~std::uint64_t{base});
+            return order == 0 ? e.free(c, base) : e.free_block(c, base, order);
+        };
+        if (std::string err = irqmatrix_benchsupport::fill_window(
+                r, target, target + irqmatrix_benchsupport::overshoot, /*shrink=*/false,
+                " on cpu " + std::to_string(c), alloc, free);
+            !err.empty())
+            return err;
     }
     checksum = h;
     return {};
@@ -90,22 +56,12 @@ std::string describe(workload& w) {
     const irqmatrix::matrix& m = w.lib->matrix();
     if (std::string v = m.verify(); !v.empty()) return "verify() after the fill: " + v;
     const unsigned n = w.nr_cpus;
-    w.fill_pct = 100.0 * m.stats().total_allocated / (double{window_size} * n);
-    double frag = 0;
-    unsigned room[max_order + 1] = {};
+    w.facts = irqmatrix_benchsupport::facts_of(m);
     w.lowest_free.resize(n);
     for (unsigned c = 0; c < n; ++c) {
-        const auto free = m.free_map(c);
-        const unsigned nfree = free.count();
-        const int largest = m.largest_free_order(c);
-        if (nfree > 0 && largest >= 0)
-            frag += 1.0 - double(1u << static_cast<unsigned>(largest)) / double(nfree);
-        for (int k = 0; k <= largest; ++k) ++room[k];
-        w.lowest_free[c] = free.find_aligned_run(0);
+        w.lowest_free[c] = m.free_map(c).find_aligned_run(0);
         if (w.lowest_free[c] >= x86_alloc_end) return "cpu " + std::to_string(c) + " is full";
     }
-    w.ext_frag = frag / n;
-    for (unsigned k = 0; k <= max_order; ++k) w.room_pct[k] = 100.0 * room[k] / n;
 
     // Where the all-CPU allocations go: try each on a scratch copy and put it back.
     lib_engine scratch(*w.lib);
@@ -191,15 +147,12 @@ const model_engine* model_for(workload& w, benchmark::State& st) {
         else
             w.model = std::move(m);
     }
-    if (!w.model) st.SkipWithError(w.model_error.c_str());
+    if (!w.model) fail(st, w.model_error);
     return w.model.get();
 }
 
 void set_common_counters(benchmark::State& st, const workload& w) {
-    st.counters["cpus"] = w.nr_cpus;
-    st.counters["fill_pct"] = w.fill_pct;
-    st.counters["ext_frag"] = w.ext_frag;
-    st.SetItemsProcessed(st.iterations());
+    irqmatrix_benchsupport::set_fill_counters(st, w.nr_cpus, w.facts);
 }
 
 }  // namespace irqmatrix_bench

@@ -31,7 +31,7 @@ cd "$copy"
 
 # 1. Bare: only a compiler and CMake. Each optional package is hidden.
 hide=()
-for pkg in tomlplusplus CLI11 Catch2 benchmark nlohmann_json; do
+for pkg in tomlplusplus CLI11 Catch2 benchmark nlohmann_json fmt; do
     hide+=("-DCMAKE_DISABLE_FIND_PACKAGE_${pkg}=ON")
 done
 cmake -S . -B build/bare "${hide[@]}" >"$work/bare-configure.log" 2>&1 ||
@@ -39,7 +39,9 @@ cmake -S . -B build/bare "${hide[@]}" >"$work/bare-configure.log" 2>&1 ||
 for part in 'tomlplusplus 3 not found (Debian: apt-get install libtomlplusplus-dev)' \
             'CLI11 2 not found (Debian: apt-get install libcli11-dev)' \
             'Catch2 2 not found (Debian: apt-get install catch2)' \
-            'benchmark  not found (Debian: apt-get install libbenchmark-dev)'; do
+            'benchmark  not found (Debian: apt-get install libbenchmark-dev)' \
+            'nlohmann_json 3 not found (Debian: apt-get install nlohmann-json3-dev)' \
+            'fmt 8 not found (Debian: apt-get install libfmt-dev)'; do
     if ! grep -qF "$part" "$work/bare-configure.log"; then
         cat "$work/bare-configure.log"
         echo "==== irqmatrix: the bare configure did not say: $part" >&2

@@ -5,7 +5,9 @@
 #   irqmatrix_need_file FILE:PACKAGE ... a file (a header, a CMake package
 #                                        config) that must exist
 #   irqmatrix_need_catch2                Catch2 v3 if installed, else Debian's v2
-#   irqmatrix_need_tool_libs             toml++ and CLI11, which the tool uses
+#   irqmatrix_need_tool_libs             toml++, CLI11, nlohmann-json (the
+#                                        lab's JSON) and fmt (numbers and
+#                                        tables; the benchmarks use it too)
 #   irqmatrix_need_test_libs             nlohmann-json (the tests read the
 #                                        tool's JSON) and Google Benchmark
 irqmatrix_missing=()
@@ -31,7 +33,9 @@ irqmatrix_need_file() {
 irqmatrix_need_tool_libs() {
     irqmatrix_need_file \
         '/usr/lib/*/cmake/tomlplusplus/tomlplusplusConfig.cmake:libtomlplusplus-dev' \
-        '/usr/share/cmake/CLI11/CLI11Config.cmake:libcli11-dev'
+        '/usr/share/cmake/CLI11/CLI11Config.cmake:libcli11-dev' \
+        '/usr/share/cmake/nlohmann_json/nlohmann_jsonConfig.cmake:nlohmann-json3-dev' \
+        '/usr/lib/*/cmake/fmt/fmt-config.cmake:libfmt-dev'
 }
 
 irqmatrix_need_test_libs() {

@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "lab/policies.hpp"
 #include "lab/sim.hpp"
 #include "lab/workload.hpp"
 
@@ -56,10 +57,14 @@ void run_sim(benchmark::State& state, const std::string& policy) {
 
 }  // namespace
 
-BENCHMARK_CAPTURE(run_sim, kernel, std::string("kernel"))->Arg(8)->Arg(64)->Arg(512)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(run_sim, kernel_scan, std::string("kernel_scan"))->Arg(8)->Arg(64)->Arg(512)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(run_sim, pack, std::string("pack"))->Arg(8)->Arg(64)->Arg(512)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(run_sim, best_fit, std::string("best_fit"))->Arg(8)->Arg(64)->Arg(512)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(run_sim, freebsd, std::string("freebsd"))->Arg(8)->Arg(64)->Arg(512)->Unit(benchmark::kMillisecond);
-
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+    // One row set per policy the simulator can run, named run_sim/POLICY/CPUS.
+    for (const std::string& policy : irqmatrix::lab::runnable_policies())
+        benchmark::RegisterBenchmark(("run_sim/" + policy).c_str(), run_sim, policy)
+            ->Arg(8)->Arg(64)->Arg(512)->Unit(benchmark::kMillisecond);
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

@@ -6,7 +6,7 @@
 // block needs 32 free vectors in an aligned run); the refusal (ENOSPC) is
 // then what both engines must return and what the loop times (counter
 // found = 0).
-#include "scale_common.hpp"
+#include "scale_engines.hpp"
 
 namespace irqmatrix_scale {
 namespace {
@@ -33,7 +33,7 @@ void alloc_block_free(benchmark::State& st, unsigned nr_cpus, unsigned fill, uns
     set_common_counters(st, w, found ? 2 : 1);
     st.counters["order"] = order;
     st.counters["found"] = found ? 1 : 0;
-    st.counters["room_pct"] = w.room_pct[order];  // CPUs with a free aligned block of the order
+    st.counters["room_pct"] = w.facts.room_pct[order];  // CPUs with a free aligned block of the order
     st.SetLabel(E::name);
 }
 

@@ -11,7 +11,7 @@
 //       64 CPUs spread evenly over the matrix (all of them at 4 CPUs). The
 //       state is the workload after one warm-up pass of the cycle, from
 //       which each cycle is an exact round trip (scale_workload.cpp).
-#include "scale_common.hpp"
+#include "scale_engines.hpp"
 
 namespace irqmatrix_scale {
 namespace {

@@ -13,7 +13,7 @@
 #include <array>
 #include <map>
 
-#include "scale_common.hpp"
+#include "scale_engines.hpp"
 
 namespace irqmatrix_scale {
 namespace {
@@ -97,7 +97,7 @@ void search(benchmark::State& st, unsigned fill, unsigned order) {
     check_sum(st, sum, want);
     const workload& w = workload_for(search_cpus, fill);
     st.counters["order"] = order;
-    st.counters["fill_pct"] = w.fill_pct;
+    st.counters["fill_pct"] = w.facts.fill_pct;
     st.counters["found_pct"] = 100.0 * found / search_cpus;  // maps that have such a block
     st.SetItemsProcessed(st.iterations());
     st.SetLabel(Lib ? "lib" : "baseline");

@@ -8,7 +8,7 @@
 //       M = one:  the single CPU N/2.
 // Library and baseline on the same state; the loop's outcomes are
 // checksummed against the placement both agreed on beforehand.
-#include "scale_common.hpp"
+#include "scale_engines.hpp"
 
 namespace irqmatrix_scale {
 namespace {

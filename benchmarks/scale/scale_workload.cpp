@@ -19,23 +19,12 @@
 #include <type_traits>
 #include <utility>
 
-#include "scale_common.hpp"
+#include "scale_engines.hpp"
 
 namespace irqmatrix_scale {
 namespace {
 
-constexpr unsigned overshoot = window_size / 5;                           // 40
-constexpr unsigned order_weight[max_order + 1] = {45, 20, 15, 10, 7, 3};  // percent
 constexpr unsigned agreement_ops = 400;
-
-unsigned pick_order(rng& r) noexcept {
-    unsigned x = r.below(100);
-    for (unsigned k = 0; k < max_order; ++k) {
-        if (x < order_weight[k]) return k;
-        x -= order_weight[k];
-    }
-    return max_order;
-}
 
 std::string text(const outcome& o) {
     // Appended piecewise: g++ 12 -O3 warns falsely (-Wrestrict) on
@@ -115,11 +104,6 @@ std::string fill(twin& t, workload& w) {
     }
     const unsigned usable = window_size - 1;  // less the system vector
     rng r(workload_seed ^ (std::uint64_t{n} << 8) ^ w.fill);
-    struct held_block {
-        unsigned base;
-        unsigned order;
-    };
-    std::vector<held_block> held;
     for (unsigned c = 0; c < n; ++c) {
         const irqmatrix::cpu_set one = irqmatrix::cpu_set::single(n, c);
         const std::string where = " on cpu " + std::to_string(c);
@@ -136,38 +120,21 @@ std::string fill(twin& t, workload& w) {
         const unsigned most = usable - managed - 1;  // leave one vector free
         const unsigned target =
             wanted < 0 ? 0u : std::min(static_cast<unsigned>(wanted), most);
-        const unsigned peak = std::min(target + overshoot, most);
-        unsigned allocated = 0;
-        held.clear();
-        while (allocated < peak) {
-            unsigned order = pick_order(r);
-            while ((1u << order) > peak - allocated) --order;
-            for (;;) {
-                const outcome o = order == 0
-                                      ? t.run("alloc" + where, alloc_on(one))
-                                      : t.run("alloc_block" + where, alloc_block_on(one, order));
-                if (o.ok()) {
-                    held.push_back({o.base, order});
-                    allocated += 1u << order;
-                    break;
-                }
-                if (order == 0) return "fill: alloc" + where + " failed";
-                --order;  // fragmented: a smaller block
-            }
-        }
-        while (allocated > target) {
-            const unsigned i = r.below(static_cast<unsigned>(held.size()));
-            const held_block b = held[i];
-            held[i] = held.back();
-            held.pop_back();
-            if (!t.free_block(c, b.base, b.order, false)) return "fill: free" + where + " failed";
-            allocated -= 1u << b.order;
-        }
-        while (allocated < target) {
-            if (!t.run("alloc" + where, alloc_on(one)).ok())
-                return "fill: top-up" + where + " failed";
-            ++allocated;
-        }
+        const unsigned peak = std::min(target + irqmatrix_benchsupport::overshoot, most);
+        const auto alloc = [&](unsigned order, unsigned& base) {
+            const outcome o = order == 0 ? t.run("alloc" + where, alloc_on(one))
+                                         : t.run("alloc_block" + where, alloc_block_on(one, order));
+            base = o.base;
+            return o.ok();
+        };
+        const auto free = [&](unsigned base, unsigned order) {
+            return t.free_block(c, base, order, false);
+        };
+        // Fragmented at high fill: a refused block is asked again smaller.
+        if (std::string e = irqmatrix_benchsupport::fill_window(r, target, peak, /*shrink=*/true,
+                                                                where, alloc, free);
+            !e.empty())
+            return e;
         if (!t.error.empty()) return "the library and the baseline disagree during the fill: " + t.error;
     }
     if (std::string d = t.state_difference(); !d.empty())
@@ -201,20 +168,7 @@ void make_masks(workload& w) {
 std::string describe(workload& w) {
     const irqmatrix::matrix& m = w.lib->matrix();
     if (std::string v = m.verify(); !v.empty()) return "verify() after the fill: " + v;
-    const unsigned n = w.nr_cpus;
-    double frag = 0, free_total = 0;
-    unsigned room[max_order + 1] = {};
-    for (unsigned c = 0; c < n; ++c) {
-        const unsigned nfree = m.free_map(c).count();
-        free_total += nfree;
-        const int largest = m.largest_free_order(c);
-        if (nfree > 0 && largest >= 0)
-            frag += 1.0 - double(1u << static_cast<unsigned>(largest)) / double(nfree);
-        for (int k = 0; k <= largest; ++k) ++room[k];
-    }
-    w.fill_pct = 100.0 * (1.0 - free_total / (double{window_size} * n));
-    w.ext_frag = frag / n;
-    for (unsigned k = 0; k <= max_order; ++k) w.room_pct[k] = 100.0 * room[k] / n;
+    w.facts = irqmatrix_benchsupport::facts_of(m);
     return {};
 }
 
@@ -338,19 +292,11 @@ workload& workload_for(unsigned nr_cpus, unsigned fill_level) {
 }
 
 void set_common_counters(benchmark::State& st, const workload& w, double ops_per_iteration) {
-    st.counters["cpus"] = w.nr_cpus;
-    st.counters["fill_pct"] = w.fill_pct;
-    st.counters["ext_frag"] = w.ext_frag;
+    irqmatrix_benchsupport::set_fill_counters(st, w.nr_cpus, w.facts);
     st.counters["ops"] = ops_per_iteration;  // matrix operations per iteration
     // Seconds per matrix operation (console: SI-prefixed, e.g. 12.3n).
     st.counters["t_per_op"] = benchmark::Counter(
         ops_per_iteration, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
-    st.SetItemsProcessed(st.iterations());
-}
-
-run_settings& settings() noexcept {
-    static run_settings s;
-    return s;
 }
 
 }  // namespace irqmatrix_scale

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
-// What the benchmark programs share: a platform-independent generator, and a
-// console reporter that ends with a table pairing each library row with the
+// What the benchmark programs share: a console reporter that ends with a table pairing each library row with the
 // same row of the implementation it is compared with (the naive model, or
 // the kernel-algorithm baseline), with their ratio.
 #pragma once
@@ -9,7 +8,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <iomanip>
 #include <map>
 #include <ostream>
 #include <string>
@@ -23,25 +21,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include "irqmatrix_common/format.hpp"
+
 namespace irqmatrix_benchsupport {
-
-/// splitmix64: the same sequence on every platform (the standard
-/// distributions are not), so workloads are reproducible.
-class splitmix {
-public:
-    explicit splitmix(std::uint64_t seed) noexcept : state_(seed) {}
-    std::uint64_t next() noexcept {
-        std::uint64_t z = (state_ += 0x9e37'79b9'7f4a'7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58'476d'1ce4'e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d0'49bb'1331'11ebull;
-        return z ^ (z >> 31);
-    }
-    /// Uniform enough in [0, n) for workload shaping (n > 0).
-    unsigned below(unsigned n) noexcept { return static_cast<unsigned>(next() % n); }
-
-private:
-    std::uint64_t state_;
-};
 
 /// The console reporter plus, at the end, "NAME/lib" paired with
 /// "NAME/<other>" and the ratio other / lib. With repetitions the medians are
@@ -75,28 +57,24 @@ public:
     void Finalize() override {
         ConsoleReporter::Finalize();
         if (order_.empty()) return;
+        using irqmatrix_common::align_left;
+        using irqmatrix_common::align_right;
         std::ostream& out = GetOutputStream();
         std::size_t width = 9;
         for (const std::string& s : order_) width = std::max(width, s.size());
-        const std::string ratio = other_ + "/lib";
         out << "\nlib vs " << other_ << " (" << (cpu_time_ ? "CPU" : "real")
             << " time per iteration; ratio = " << other_ << " / lib)\n"
-            << std::left << std::setw(static_cast<int>(width)) << "benchmark" << std::right
-            << std::setw(14) << "lib ns" << std::setw(16) << (other_ + " ns") << std::setw(14)
-            << ratio << '\n';
+            << align_left("benchmark", width) << align_right("lib ns", 14)
+            << align_right(other_ + " ns", 16) << align_right(other_ + "/lib", 14) << '\n';
         for (const std::string& s : order_) {
             const times& p = rows_.at(s);
-            out << std::left << std::setw(static_cast<int>(width)) << s << std::right << std::fixed;
-            put(out, p.lib, 14);
-            put(out, p.other, 16);
-            if (p.lib > 0 && p.other > 0)
-                out << std::setw(13) << std::setprecision(p.other / p.lib < 10 ? 2 : 1)
-                    << p.other / p.lib << 'x';
-            else
-                out << std::setw(14) << "-";
-            out << '\n';
+            const bool both = p.lib > 0 && p.other > 0;
+            out << align_left(s, width) << align_right(ns_text(p.lib), 14)
+                << align_right(ns_text(p.other), 16)
+                << align_right(both ? irqmatrix_common::reading(p.other / p.lib) + "x" : "-", 14)
+                << '\n';
         }
-        out << std::defaultfloat << std::flush;
+        out << std::flush;
     }
 
 private:
@@ -105,12 +83,7 @@ private:
         double other = -1;
     };
 
-    static void put(std::ostream& out, double ns, int w) {
-        if (ns < 0)
-            out << std::setw(w) << "-";
-        else
-            out << std::setw(w) << std::setprecision(ns < 100 ? 2 : ns < 1000 ? 1 : 0) << ns;
-    }
+    static std::string ns_text(double ns) { return ns < 0 ? "-" : irqmatrix_common::reading(ns); }
 
     std::string other_;
     bool cpu_time_;

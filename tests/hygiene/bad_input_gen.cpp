@@ -15,18 +15,9 @@
 #include <cstring>
 #include <string>
 
-namespace {
+#include "irqmatrix_common/seeded_rng.hpp"
 
-// splitmix64: a few lines, good enough bytes, and the same on every host.
-struct splitmix64 {
-    std::uint64_t state;
-    std::uint64_t next() noexcept {
-        std::uint64_t z = (state += 0x9e3779b97f4a7c15u);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-        return z ^ (z >> 31);
-    }
-};
+namespace {
 
 // The header, so that the garbage that follows lands on a live matrix with
 // both CPUs online.
@@ -34,7 +25,7 @@ constexpr const char* header = "matrix 64 0 64 2 => 0\nonline 0 => 0\nonline 1 =
 
 bool write_binary(std::FILE* f) {
     if (std::fputs(header, f) < 0) return false;
-    splitmix64 rng{0x1badb002u};
+    irqmatrix_common::seeded_rng rng(0x1badb002u);
     std::string bytes(256 * 1024, '\0');
     for (std::size_t i = 0; i < bytes.size(); i += 8) {
         const std::uint64_t r = rng.next();

@@ -5,6 +5,7 @@
 #include "support/catch.hpp"
 
 #include "lab/machine_state.hpp"
+#include "irqmatrix_common/seeded_rng.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -764,10 +765,9 @@ TEST_CASE("mutated and truncated dumps give an error or a trace that replays",
           "[lab][import][robust]") {
     const std::string original =
         data_file("vector-dmar-msi-cat.txt") + data_file("vector-6.10-cat.txt");
-    std::uint64_t state = 0x9e3779b97f4a7c15u;
-    const auto next = [&state](std::size_t bound) {
-        state = state * 6364136223846793005u + 1442695040888963407u;
-        return static_cast<std::size_t>((state >> 33) % bound);
+    irqmatrix_common::seeded_rng random(0x9e3779b97f4a7c15u);
+    const auto next = [&random](std::size_t bound) {
+        return static_cast<std::size_t>(random.next() % bound);
     };
     const std::string alphabet = "0123456789 ,-:|\n#x";
     unsigned imported = 0, refused = 0;

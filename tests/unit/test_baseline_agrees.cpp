@@ -16,6 +16,7 @@
 #include <irqmatrix/matrix.hpp>
 
 #include "../../benchmarks/baseline/agree.hpp"
+#include "irqmatrix_common/seeded_rng.hpp"
 #include "support/catch.hpp"
 
 namespace {
@@ -30,17 +31,7 @@ using irqmatrix_baseline::outcome;
 
 constexpr unsigned bits = 256, start = 32, end = 236, window = end - start;
 
-// splitmix64: reproducible on every platform.
-struct rng {
-    std::uint64_t s;
-    std::uint64_t next() noexcept {
-        std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return z ^ (z >> 31);
-    }
-    unsigned below(unsigned n) noexcept { return static_cast<unsigned>(next() % n); }
-};
+using rng = irqmatrix_common::seeded_rng;
 
 std::string describe(const outcome& o) {
     if (!o.ok()) return "-" + std::to_string(o.err);
@@ -262,7 +253,7 @@ unsigned run_states(const std::vector<unsigned>& cpu_counts, std::uint64_t first
     unsigned mismatches = 0;
     unsigned succeeded[4] = {}, failed[4] = {};
     for (std::uint64_t seed = first_seed; seed < first_seed + states; ++seed) {
-        rng r{seed * 0x2545f4914f6cdd1dull};
+        rng r(seed * 0x2545f4914f6cdd1dull);
         const unsigned n = cpu_counts[seed % cpu_counts.size()];
         const unsigned fill = 10 + r.below(81);  // 10..90 percent
         INFO("seed " << seed << ", " << n << " CPUs, fill " << fill << "%");

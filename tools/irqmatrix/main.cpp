@@ -225,7 +225,7 @@ int main(int argc, char** argv) {
         cmd->add_option("-o,--out", settings.out_dir, "directory for the CSV, JSON and SVG files")
             ->capture_default_str();
         cmd->add_option("--policies", settings.policies,
-                        "policies to run (kernel, pack, best_fit, freebsd); default: the workload's")
+                        "policies to run (" + irqmatrix::lab::known_policy_list() + "); default: the workload's")
             ->delimiter(',');
         cmd->add_option("--seed", settings.seed, "override the workload's seed");
         cmd->add_option("--duration", settings.duration, "override the workload's duration");

@@ -122,7 +122,7 @@ legacy_isa = true        # ISA IRQs on CPU 0 (vectors 0x30-0x3f but the cascade)
 seed = 2026
 duration = 10000
 samples = 100
-policies = ["kernel", "pack", "best_fit", "freebsd"]
+# policies = [...]      # default: every policy (`irqmatrix sim --help` names them)
 
 [irqbalance]
 rate = 0.5               # moves per time unit

@@ -1,43 +1,31 @@
 // SPDX-License-Identifier: MIT
 #include "lab/report.hpp"
 
-#include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include "lab/json.hpp"
+#include <nlohmann/json.hpp>
+
+#include "irqmatrix_common/format.hpp"
 #include "lab/svg.hpp"
 
 namespace irqmatrix::lab {
 
 namespace {
 
-// Fixed-point with `digits` decimals ("%.*f"), locale-independent enough
-// for the C locale the tool runs in.
-std::string fixed(double v, int digits) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-    return buf;
-}
+using irqmatrix_common::fixed;
 
-std::string pad(std::string s, std::size_t width, bool left = false) {
-    if (s.size() >= width) return s;
-    const std::string fill(width - s.size(), ' ');
-    return left ? s + fill : fill + s;
+std::string pad(const std::string& s, std::size_t width, bool left = false) {
+    return left ? irqmatrix_common::align_left(s, width) : irqmatrix_common::align_right(s, width);
 }
 
 double events_per_second(const policy_run& p) {
     return p.seconds > 0 ? static_cast<double>(p.events) / p.seconds : 0;
 }
 
-std::string csv_number(double v) {
-    if (!std::isfinite(v)) return "";
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-    return buf;
-}
+// CSV and JSON carry the same six significant digits (format.hpp's general).
+std::string csv_number(double v) { return irqmatrix_common::general(v); }
 
 svg::cell to_cell(vector_use u) {
     switch (u) {
@@ -152,53 +140,58 @@ std::string timeseries_csv(const sim_result& r) {
 }
 
 std::string to_json(const workload& w, const sim_result& r) {
-    json_writer j;
-    j.begin_object();
-    j.key("workload").begin_object().key("name").value(w.name).key("cpus").value(w.cpus)
-        .key("alloc_start").value(w.alloc_start).key("alloc_end").value(w.alloc_end)
-        .key("seed").value(static_cast<std::uint64_t>(w.seed)).key("duration").value(w.duration)
-        .end_object();
-    j.key("events").value(static_cast<std::uint64_t>(r.events));
-    j.key("policies").begin_array();
+    // ordered_json: the keys in the order written, as the docs list them.
+    using json = nlohmann::ordered_json;
+    // NaN (no request in a sample interval) becomes null in the dump.
+    const auto number = [](double v) { return irqmatrix_common::general_value(v); };
+    json policies = json::array();
     for (const auto& p : r.runs) {
-        j.begin_object().key("policy").value(p.policy);
-        j.key("blocks").begin_array();
+        json blocks = json::array();
         for (unsigned k = 1; k < sim_orders; ++k) {
             const auto& b = p.blocks[k];
-            j.begin_object().key("order").value(k).key("requests").value(static_cast<std::uint64_t>(b.requests))
-                .key("granted").value(static_cast<std::uint64_t>(b.granted))
-                .key("capacity_failures").value(static_cast<std::uint64_t>(b.capacity))
-                .key("fragmentation_failures").value(static_cast<std::uint64_t>(b.fragmentation))
-                .key("other_failures").value(static_cast<std::uint64_t>(b.other))
-                .key("degraded").value(static_cast<std::uint64_t>(b.degraded)).end_object();
+            blocks.push_back({{"order", k},
+                              {"requests", b.requests},
+                              {"granted", b.granted},
+                              {"capacity_failures", b.capacity},
+                              {"fragmentation_failures", b.fragmentation},
+                              {"other_failures", b.other},
+                              {"degraded", b.degraded}});
         }
-        j.end_array();
-        j.key("offline").begin_object().key("requests").value(static_cast<std::uint64_t>(p.offline_requests))
-            .key("refused_count_check").value(static_cast<std::uint64_t>(p.offline_refused_count))
-            .key("refused_placement").value(static_cast<std::uint64_t>(p.offline_refused_placement))
-            .end_object();
-        j.key("singles").begin_object().key("requests").value(static_cast<std::uint64_t>(p.single_requests))
-            .key("failures").value(static_cast<std::uint64_t>(p.single_failures)).end_object();
-        j.key("managed").begin_object().key("requests").value(static_cast<std::uint64_t>(p.managed_requests))
-            .key("failures").value(static_cast<std::uint64_t>(p.managed_failures)).end_object();
-        j.key("moves").begin_object().key("done").value(static_cast<std::uint64_t>(p.moves))
-            .key("failed").value(static_cast<std::uint64_t>(p.move_failures)).end_object();
-        j.key("events_per_second").value(events_per_second(p));
-        j.key("samples").begin_array();
+        json samples = json::array();
         for (const auto& s : p.samples) {
-            j.begin_object().key("time").value(s.time).key("block_success_window").value(s.block_success_window)
-                .key("block_success_cumulative").value(s.block_success_cumulative)
-                .key("free_vectors").value(s.free_vectors).key("online_cpus").value(s.online_cpus);
-            j.key("fragmentation_index").begin_array();
-            for (double f : s.fragmentation_index) j.value(f);
-            j.end_array().key("cpus_by_largest_order").begin_array();
-            for (unsigned n : s.cpus_by_largest_order) j.value(n);
-            j.end_array().end_object();
+            json fragmentation = json::array();
+            for (double f : s.fragmentation_index) fragmentation.push_back(number(f));
+            samples.push_back({{"time", number(s.time)},
+                               {"block_success_window", number(s.block_success_window)},
+                               {"block_success_cumulative", number(s.block_success_cumulative)},
+                               {"free_vectors", s.free_vectors},
+                               {"online_cpus", s.online_cpus},
+                               {"fragmentation_index", std::move(fragmentation)},
+                               {"cpus_by_largest_order", s.cpus_by_largest_order}});
         }
-        j.end_array().end_object();
+        policies.push_back({{"policy", p.policy},
+                            {"blocks", std::move(blocks)},
+                            {"offline",
+                             {{"requests", p.offline_requests},
+                              {"refused_count_check", p.offline_refused_count},
+                              {"refused_placement", p.offline_refused_placement}}},
+                            {"singles", {{"requests", p.single_requests}, {"failures", p.single_failures}}},
+                            {"managed", {{"requests", p.managed_requests}, {"failures", p.managed_failures}}},
+                            {"moves", {{"done", p.moves}, {"failed", p.move_failures}}},
+                            {"events_per_second", number(events_per_second(p))},
+                            {"samples", std::move(samples)}});
     }
-    j.end_array().end_object();
-    return j.str() + "\n";
+    const json doc = {{"workload",
+                       {{"name", w.name},
+                        {"cpus", w.cpus},
+                        {"alloc_start", w.alloc_start},
+                        {"alloc_end", w.alloc_end},
+                        {"seed", w.seed},
+                        {"duration", number(w.duration)}}},
+                      {"events", r.events},
+                      {"policies", std::move(policies)}};
+    // Invalid UTF-8 in a name (from a workload file) is replaced, not thrown.
+    return doc.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 std::vector<written_file> write_outputs(const workload& w, const sim_result& r,
@@ -218,22 +211,22 @@ std::vector<written_file> write_outputs(const workload& w, const sim_result& r,
         return true;
     };
 
-    svg::line_chart success;
-    success.title = "Multi-MSI block requests granted, per sample interval (" + w.name + ")";
-    success.x_label = "time";
-    success.y_label = "share of block requests granted";
-    success.y_min = 0;
-    success.y_max = 1;
-    svg::line_chart frag;
-    frag.title = "Fragmentation index for a 32-vector block (share of free vectors unusable)";
-    frag.x_label = "time";
-    frag.y_label = "fragmentation index, order 5";
-    frag.y_min = 0;
-    frag.y_max = 1;
-    svg::line_chart able;
-    able.title = "Online CPUs that can still take a 32-vector aligned block";
-    able.x_label = "time";
-    able.y_label = "CPUs";
+    // Three charts over time; a share is pinned to [0, 1].
+    const auto over_time = [](std::string title, std::string y_label, bool share) {
+        svg::line_chart c;
+        c.title = std::move(title);
+        c.x_label = "time";
+        c.y_label = std::move(y_label);
+        if (share) c.y_min = 0, c.y_max = 1;
+        return c;
+    };
+    svg::line_chart success =
+        over_time("Multi-MSI block requests granted, per sample interval (" + w.name + ")",
+                  "share of block requests granted", true);
+    svg::line_chart frag =
+        over_time("Fragmentation index for a 32-vector block (share of free vectors unusable)",
+                  "fragmentation index, order 5", true);
+    svg::line_chart able = over_time("Online CPUs that can still take a 32-vector aligned block", "CPUs", false);
     for (const auto& p : r.runs) {
         svg::series s{p.policy, {}, {}}, f{p.policy, {}, {}}, a{p.policy, {}, {}};
         for (const auto& x : p.samples) {

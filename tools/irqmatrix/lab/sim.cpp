@@ -13,6 +13,7 @@
 #include <irqmatrix/irqmatrix.hpp>
 
 #include "lab/machine_state.hpp"
+#include "irqmatrix_common/seeded_rng.hpp"
 
 namespace irqmatrix::lab {
 
@@ -33,24 +34,8 @@ namespace {
 
 // ---- the event stream (policy-independent) ---------------------------------
 
-/// splitmix64: the same numbers on every platform, unlike the standard
-/// distributions, so a seed means the same stream everywhere.
-class rng {
-public:
-    explicit rng(std::uint64_t seed) noexcept : state_(seed) {}
-    std::uint64_t next() noexcept {
-        std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return z ^ (z >> 31);
-    }
-    double uniform() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-    /// An exponential variate of the given mean (inversion of the CDF).
-    double exponential(double mean) noexcept { return -mean * std::log1p(-uniform()); }
-
-private:
-    std::uint64_t state_;
-};
+/// A seed means the same stream everywhere (see seeded_rng.hpp).
+using rng = irqmatrix_common::seeded_rng;
 
 /// Counts per slot with O(log n) update, total and "which slot holds the
 /// k-th item": how an irqbalance move picks a random movable group among
@@ -646,7 +631,58 @@ std::string run_policy(const workload& w, const event_stream& s, const std::stri
     return e;
 }
 
+// ---- the policies by name ---------------------------------------------------
+
+using policy_runner = std::string (*)(const workload&, const event_stream&, const std::string&,
+                                      const sim_options&, double, double, policy_run&);
+struct policy_entry {
+    std::string_view name;
+    policy_runner run;
+    bool by_default;  ///< in known_policies(): run when a workload names none
+};
+
+// The one list of policy names. kernel_scan, the literal walk, is there for
+// the benchmarks and tests that measure `kernel` against it.
+constexpr policy_entry policy_table[] = {
+    {"kernel", &run_policy<kernel_placement>, true},
+    {"kernel_scan", &run_policy<kernel_scan_placement>, false},
+    {"pack", &run_policy<pack_placement>, true},
+    {"best_fit", &run_policy<best_fit_placement>, true},
+    {"freebsd", &run_policy<freebsd_placement>, true},
+};
+
+const policy_entry* find_policy(std::string_view name) noexcept {
+    for (const auto& p : policy_table)
+        if (p.name == name) return &p;
+    return nullptr;
+}
+
+std::vector<std::string> policy_names(bool defaults_only) {
+    std::vector<std::string> names;
+    for (const auto& p : policy_table)
+        if (p.by_default || !defaults_only) names.emplace_back(p.name);
+    return names;
+}
+
 }  // namespace
+
+const std::vector<std::string>& known_policies() {
+    static const std::vector<std::string> names = policy_names(true);
+    return names;
+}
+
+const std::vector<std::string>& runnable_policies() {
+    static const std::vector<std::string> names = policy_names(false);
+    return names;
+}
+
+bool is_runnable_policy(std::string_view name) { return find_policy(name) != nullptr; }
+
+std::string known_policy_list() {
+    std::string list;
+    for (const auto& name : known_policies()) list += (list.empty() ? "" : ", ") + name;
+    return list;
+}
 
 sim_result simulate(const workload& w, const sim_options& opt) {
     sim_result result;
@@ -666,14 +702,9 @@ sim_result simulate(const workload& w, const sim_options& opt) {
         policy_run run;
         run.policy = w.policies[i];
         const double base = share * static_cast<double>(i);
-        std::string e;
-        if (run.policy == "kernel") e = run_policy<kernel_placement>(w, stream, start, opt, base, share, run);
-        else if (run.policy == "kernel_scan")  // the literal walk, for benchmarks
-            e = run_policy<kernel_scan_placement>(w, stream, start, opt, base, share, run);
-        else if (run.policy == "pack") e = run_policy<pack_placement>(w, stream, start, opt, base, share, run);
-        else if (run.policy == "best_fit") e = run_policy<best_fit_placement>(w, stream, start, opt, base, share, run);
-        else if (run.policy == "freebsd") e = run_policy<freebsd_placement>(w, stream, start, opt, base, share, run);
-        else e = "unknown policy '" + run.policy + "'";
+        const policy_entry* entry = find_policy(run.policy);
+        const std::string e = entry ? entry->run(w, stream, start, opt, base, share, run)
+                                    : "unknown policy '" + run.policy + "'";
         if (!e.empty()) {
             result.error = run.policy + ": " + e;
             result.runs.clear();

@@ -16,6 +16,8 @@
 #include <tuple>
 #include <utility>
 
+#include "irqmatrix_common/format.hpp"
+
 namespace irqmatrix::lab::svg {
 namespace {
 
@@ -73,14 +75,11 @@ std::string ellipsize(std::string_view s, double max_px, double size) {
     return std::string(s.substr(0, i)) + "\u2026";
 }
 
-// Locale-independent fixed-point text; trailing zeros trimmed unless `keep`.
+// Fixed-point text (format.hpp); trailing zeros trimmed unless `keep`.
 std::string fixed(double v, int decimals, bool keep = false) {
     if (!std::isfinite(v)) v = 0;  // callers filter first; this only keeps "nan" out
-    char buf[64];
-    auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
-    if (res.ec != std::errc{})  // too long for fixed: only for absurd magnitudes
-        res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 6);
-    std::string s(buf, res.ptr);
+    std::string s = irqmatrix_common::fixed(v, decimals);
+    if (s.size() > 64) s = irqmatrix_common::general(v);  // absurd magnitudes: not a wall of digits
     if (!keep && s.find('.') != std::string::npos && s.find('e') == std::string::npos) {
         while (s.back() == '0') s.pop_back();
         if (s.back() == '.') s.pop_back();
@@ -93,12 +92,9 @@ std::string fixed(double v, int decimals, bool keep = false) {
 // (clipped anyway) cannot turn into a hundred-digit number.
 std::string px(double v) { return fixed(std::clamp(v, -1e6, 1e6), 2); }
 
-// A data value for a label: about four significant digits (a label is read,
-// not computed with; 6172.5 would not fit its bar), at most two decimals.
-std::string value_text(double v) {
-    const double a = std::fabs(v);
-    return fixed(v, a >= 1000 ? 0 : a >= 100 ? 1 : 2);  // fixed() falls back to %g past 1e15
-}
+// A data value for a label: read, not computed with, and 6172.5 would not
+// fit its bar; format.hpp's reading() decimals, trailing zeros trimmed.
+std::string value_text(double v) { return fixed(v, irqmatrix_common::reading_decimals(v)); }
 
 // The smallest 1, 2 or 5 x 10^n that is at least `raw`.
 double nice_step(double raw) {
@@ -163,15 +159,8 @@ struct tick_format {
         if (v == 0 && !suffix.empty()) return "0";  // not "0k"
         const double d = v / divisor;
         // Past these, fixed notation is a wall of digits: 1.5e-09, 2e+20.
-        if (decimals > 6 || std::fabs(d) >= 1e15) return general(d);
+        if (decimals > 6 || std::fabs(d) >= 1e15) return irqmatrix_common::general(d);
         return fixed(d, decimals, true) + std::string(suffix);
-    }
-
-private:
-    static std::string general(double v) {
-        char buf[32];
-        const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 6);
-        return std::string(buf, res.ptr);
     }
 };
 

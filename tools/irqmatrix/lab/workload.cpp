@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -19,11 +20,6 @@ std::string_view to_string(device_kind k) noexcept {
     case device_kind::multi_msi: return "multi_msi";
     }
     return "?";
-}
-
-const std::vector<std::string>& known_policies() {
-    static const std::vector<std::string> names{"kernel", "pack", "best_fit", "freebsd"};
-    return names;
 }
 
 std::vector<unsigned> x86_system_vectors(unsigned major, unsigned minor) {
@@ -169,12 +165,8 @@ void read_simulation(const toml::table& root, workload& w) {
         w.policies.clear();
         for (const auto& e : *a) {
             auto name = e.value<std::string>();
-            const auto& known = known_policies();
-            // kernel_scan: the kernel's rules by the literal mask walk, the
-            // reference the indexed `kernel` policy is measured against.
-            if (!name || (*name != "kernel_scan" &&
-                          std::find(known.begin(), known.end(), *name) == known.end()))
-                throw parse_failure{where(e) + "unknown policy (known: kernel, pack, best_fit, freebsd)"};
+            if (!name || !is_runnable_policy(*name))
+                throw parse_failure{where(e) + "unknown policy (known: " + known_policy_list() + ")"};
             if (std::find(w.policies.begin(), w.policies.end(), *name) == w.policies.end())
                 w.policies.push_back(*name);
         }
@@ -196,14 +188,22 @@ void read_churn(const toml::table& root, workload& w) {
     }
 }
 
-void read_devices(const toml::table& root, workload& w) {
-    const toml::node* n = root.get("devices");
-    if (!n) return;
+// The tables of an array of tables ([[key]]); none if the key is absent.
+std::vector<std::reference_wrapper<const toml::table>> tables_of(const toml::table& root,
+                                                                  std::string_view key) {
+    std::vector<std::reference_wrapper<const toml::table>> out;
+    const toml::node* n = root.get(key);
+    if (!n) return out;
     const auto* arr = n->as_array();
     if (!arr || !arr->is_array_of_tables())
-        throw parse_failure{where(*n) + "devices must be an array of tables ([[devices]])"};
-    for (const auto& e : *arr) {
-        const auto& t = *e.as_table();
+        throw parse_failure{where(*n) + std::string(key) + " must be an array of tables ([[" +
+                            std::string(key) + "]])"};
+    for (const auto& e : *arr) out.push_back(*e.as_table());
+    return out;
+}
+
+void read_devices(const toml::table& root, workload& w) {
+    for (const toml::table& t : tables_of(root, "devices")) {
         reject_unknown_keys(t, {"name", "kind", "vectors", "queues", "count", "arrival_rate",
                                 "mean_lifetime", "affinity"},
                             "[[devices]]");
@@ -237,13 +237,7 @@ void read_devices(const toml::table& root, workload& w) {
 }
 
 void read_events(const toml::table& root, workload& w) {
-    const toml::node* n = root.get("events");
-    if (!n) return;
-    const auto* arr = n->as_array();
-    if (!arr || !arr->is_array_of_tables())
-        throw parse_failure{where(*n) + "events must be an array of tables ([[events]])"};
-    for (const auto& e : *arr) {
-        const auto& t = *e.as_table();
+    for (const toml::table& t : tables_of(root, "events")) {
         reject_unknown_keys(t, {"at", "action", "cpus", "device"}, "[[events]]");
         scheduled_event ev;
         ev.at = get_or<double>(t, "at", 0.0);

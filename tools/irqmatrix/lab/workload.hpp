@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lab/policies.hpp"
+
 namespace irqmatrix::lab {
 
 /// How a device asks for vectors.
@@ -57,7 +59,7 @@ struct workload {
     std::uint64_t seed = 1;
     double duration = 1000;
     unsigned samples = 100;
-    std::vector<std::string> policies{"kernel", "pack", "best_fit", "freebsd"};
+    std::vector<std::string> policies = known_policies();
     // [irqbalance]: moves of one random non-managed group to one random CPU
     double irqbalance_rate = 0;
     // [hotplug]: random CPUs of a set go offline for a while
@@ -82,8 +84,5 @@ struct parsed_workload {
     std::string error;
 };
 parsed_workload parse_workload(std::string_view toml_text, std::string_view base_dir = "");
-
-/// The policies the simulator knows, in the order reports list them.
-const std::vector<std::string>& known_policies();
 
 }  // namespace irqmatrix::lab

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Shared machinery of irqmatrix-scale: the library and the kernel baseline
+// irqmatrix-scale's engines and workloads: the library and the kernel baseline
 // (benchmarks/baseline/kernel_matrix.hpp) behind one small interface, the
 // seeded workloads both are filled with (4 to 8192 CPUs, 10%, 50% and 90%
 // full), the masks the benchmarks use, and the self-checks.
@@ -29,27 +29,29 @@
 
 #include <irqmatrix/matrix.hpp>
 
-#include "../support/report.hpp"
-
 #include "../baseline/agree.hpp"
-
-static_assert(IRQMATRIX_DEBUG_LEVEL == 0,
-              "irqmatrix benchmarks measure debug level 0 (benchmarks/CMakeLists.txt sets it)");
+#include "../bench_common.hpp"
 
 namespace irqmatrix_scale {
+
+using irqmatrix_benchsupport::check_sum;
+using irqmatrix_benchsupport::fail;
+using irqmatrix_benchsupport::fill_facts;
+using irqmatrix_benchsupport::max_order;
+using irqmatrix_benchsupport::rng;
+using irqmatrix_benchsupport::settings;
+using irqmatrix_benchsupport::window_size;
+using irqmatrix_benchsupport::x86_alloc_end;
+using irqmatrix_benchsupport::x86_alloc_start;
+using irqmatrix_benchsupport::x86_bits;
 
 using irqmatrix_baseline::outcome;
 
 // ---- geometry and parameters -------------------------------------------------
 
-inline constexpr unsigned x86_bits = 256;
-inline constexpr unsigned x86_alloc_start = 32;
-inline constexpr unsigned x86_alloc_end = 236;
-inline constexpr unsigned window_size = x86_alloc_end - x86_alloc_start;  // 204
 inline constexpr unsigned syscall_vector = 0x80;  // IA32_SYSCALL_VECTOR, a system vector in the window
 inline constexpr unsigned cpu_counts[] = {4, 64, 512, 4096, 8192};
 inline constexpr unsigned fills[] = {10, 50, 90};  // percent of the window occupied
-inline constexpr unsigned max_order = irqmatrix::max_order;
 inline constexpr unsigned search_cpus = 4096;  // whose free maps the search benchmark uses
 inline constexpr unsigned rotation = 64;       // single-CPU masks the managed cycle visits
 inline constexpr std::uint64_t workload_seed = 0x5ca1'e0f1'2b3c'4d5eull;
@@ -59,8 +61,6 @@ constexpr std::uint64_t key(const outcome& o) noexcept {
     return (std::uint64_t{o.cpu} << 20) + (std::uint64_t{o.base} << 8) +
            static_cast<std::uint64_t>(o.err) + 1;
 }
-
-using rng = irqmatrix_benchsupport::splitmix;
 
 // ---- the engines ------------------------------------------------------------------
 // Each takes its masks in its native form (mask_type), prepared once outside
@@ -194,10 +194,7 @@ struct workload {
     bool has_mask[mask_count] = {};
     std::vector<irqmatrix::cpu_set> rotation_masks;  // single CPUs spread evenly
 
-    // Facts (from the library's state; the baseline's is identical).
-    double fill_pct = 0;   // occupied / (CPUs x window), percent
-    double ext_frag = 0;   // STYLE.md P14: mean of 1 - largest free aligned block / free
-    double room_pct[max_order + 1] = {};  // CPUs with a free aligned block of order k
+    fill_facts facts;  // from the library's state; the baseline's is identical
 
     // Expected outcomes, on which the library and the baseline agreed.
     outcome expect_alloc[mask_count];
@@ -214,31 +211,21 @@ void set_common_counters(benchmark::State& st, const workload& w, double ops_per
 
 // ---- per-engine access to the workload ---------------------------------------------
 
+/// Engine E's filled state, or (cycle) its managed cycle's warmed-up state.
+template <class E>
+const E& state_of(const workload& w, bool cycle) noexcept {
+    if constexpr (std::is_same_v<E, lib_engine>)
+        return cycle ? *w.cycle_lib : *w.lib;
+    else
+        return cycle ? *w.cycle_base : *w.base;
+}
 template <class E>
 const E& start_state(const workload& w) noexcept {
-    if constexpr (std::is_same_v<E, lib_engine>)
-        return *w.lib;
-    else
-        return *w.base;
+    return state_of<E>(w, false);
 }
 template <class E>
 const E& cycle_state(const workload& w) noexcept {
-    if constexpr (std::is_same_v<E, lib_engine>)
-        return *w.cycle_lib;
-    else
-        return *w.cycle_base;
-}
-
-/// How many times a benchmark was skipped with an error in this process
-/// (main exits non-zero if any was).
-inline unsigned& error_count() noexcept {
-    static unsigned n = 0;
-    return n;
-}
-/// Marks the benchmark failed with a reason (and counts it).
-inline void fail(benchmark::State& st, const std::string& why) {
-    ++error_count();
-    st.SkipWithError(why.c_str());
+    return state_of<E>(w, true);
 }
 
 /// A copy of the engine to time, or null (st skipped) if the workload is unusable.
@@ -248,7 +235,7 @@ std::unique_ptr<E> engine_copy(const workload& w, benchmark::State& st, bool cyc
         fail(st, w.error);
         return nullptr;
     }
-    return std::make_unique<E>(cycle ? cycle_state<E>(w) : start_state<E>(w));
+    return std::make_unique<E>(state_of<E>(w, cycle));
 }
 
 /// After a timed loop: the engine must be back in its starting state, and
@@ -268,26 +255,13 @@ bool back_to_start(benchmark::State& st, const E& e, const E& start) {
     return true;
 }
 
-inline void check_sum(benchmark::State& st, std::uint64_t have, std::uint64_t want) {
-    if (have != want) fail(st, "loop checksum mismatch: the engine placed differently");
-}
-
 // ---- registration ----------------------------------------------------------------------
-
-/// Run-time settings: the minimum time per row, shortened for the baseline's
-/// slowest rows and by --quick.
-struct run_settings {
-    double min_time = 0.2;           // seconds per row
-    double slow_min_time = 0.1;      // baseline rows at 4096 CPUs and more
-    bool quick = false;
-};
-run_settings& settings() noexcept;
 
 /// Registers name + "/lib" and name + "/baseline" with the same function.
 template <class F, class... Args>
 void register_pair(const std::string& stem, bool baseline_slow, F lib_fn, F base_fn,
                    Args... args) {
-    const run_settings& s = settings();
+    const irqmatrix_benchsupport::run_settings& s = settings();
     benchmark::RegisterBenchmark((stem + "/lib").c_str(), lib_fn, args...)
         ->Unit(benchmark::kNanosecond)
         ->MinTime(s.min_time);
