@@ -52,7 +52,7 @@ namespace irqmatrix::detail {
 // small helpers gained nothing and lost the managed gain, so it is not a
 // blanket rule. It also marks first_free_block (out of line after the
 // index's whole-mask answers grew, the 4-CPU round trip lost 1 ns) and the
-// index catch-up's fast path (sync_index, sync_cpu), whose slow branches are
+// index catch-up's fast path (index_feed's index() and sync_cpu), whose slow branches are
 // IRQMATRIX_NOINLINE so that what is inlined stays small.
 #if defined(__GNUC__)
 #define IRQMATRIX_HOT_INLINE [[gnu::always_inline]] inline
