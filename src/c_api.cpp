@@ -459,8 +459,8 @@ int irqm_get_cpu_drift(const struct irqm_matrix* m, unsigned int cpu, struct irq
 int irqm_get_global_drift(const struct irqm_matrix* m, struct irqm_drift* drift) noexcept {
     if (drift == nullptr) return IRQM_EINVAL;
     return with_matrix(m, [&](const auto& mx) {
-        const irqmatrix::drift_report d = mx.matrix().global_drift();
-        *drift = irqm_drift{d.available, d.managed_allocated};
+        const irqmatrix::global_drift_report d = mx.matrix().global_drift();
+        *drift = irqm_drift{d.global_available, d.total_allocated};
         return 0;
     });
 }

@@ -45,15 +45,13 @@ namespace irqmatrix::detail {
 #endif
 #endif
 
-// A small helper of an allocation path that must be inlined: left out of
-// line by g++ 12's heuristics, first_managed_free_block's call cost more
-// than its body (the managed round trip at 4 CPUs took 9.6 ns out of line
-// and 6.0 ns inlined). Measured one by one: forcing the same on the other
-// small helpers gained nothing and lost the managed gain, so it is not a
-// blanket rule. It also marks first_free_block (out of line after the
-// index's whole-mask answers grew, the 4-CPU round trip lost 1 ns) and the
-// index catch-up's fast path (sync_index, sync_cpu), whose slow branches are
-// IRQMATRIX_NOINLINE so that what is inlined stays small.
+// A small helper of an allocation path that must be inlined because g++
+// 12's heuristics leave it out of line, where its call costs more than its
+// body: first_managed_free_block, first_free_block and the index catch-up's
+// fast path (index_feed's index() and sync_cpu), whose slow branches are
+// IRQMATRIX_NOINLINE so that what is inlined stays small. Not a blanket
+// rule: forced on the other small helpers it gained nothing and cost these
+// their inlining (figures in docs/performance.md).
 #if defined(__GNUC__)
 #define IRQMATRIX_HOT_INLINE [[gnu::always_inline]] inline
 #else

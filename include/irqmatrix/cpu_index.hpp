@@ -39,8 +39,8 @@
 // buckets miss it gives up after a bounded number of words and walks the
 // mask instead, so no mask is ever much slower than the kernel's own walk.
 //
-// The index does not watch the matrix: the matrix calls update() with a
-// CPU's new key. basic_matrix does so lazily (matrix.hpp, "the lazy feed"),
+// The index does not watch the matrix: it is told a CPU's new key through
+// update(). index_feed (index_feed.hpp) does so for basic_matrix, lazily,
 // once per dirty CPU when the index is next asked.
 //
 // Memory at capacity 256: two bits per value per CPU (258 values for

@@ -2,7 +2,8 @@
 // Umbrella header: the whole C++ library.
 //
 // Dependency direction (each header includes only those to its left):
-//   version, config -> result -> bitmap -> cpuset -> placement -> matrix -> dump -> trace
+//   version, config -> result -> bitmap -> cpuset -> cpu_index -> placement, index_feed
+//   -> matrix -> dump -> trace
 #pragma once
 
 #include "bitmap.hpp"

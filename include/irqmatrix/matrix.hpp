@@ -69,12 +69,13 @@
 // block, searching first only the bitmap of the CPU the counters prefer); a
 // larger one asks the CPU index (cpu_index.hpp): O(1) for a mask that is a
 // range (all CPUs, a node), word operations over the mask for an arbitrary
-// one, never much worse than the walk. The index is fed
-// lazily: a mutation marks the CPU word it changed, and the index catches up
-// with the dirty CPUs when next asked, so the upkeep is paid once per CPU
-// per query rather than per operation, and not at all by operations on small
-// masks. A vector or block search is O(Capacity / 64) word operations, each
-// flat in the order. docs/performance.md has the measurements.
+// one, never much worse than the walk. The index is a cache kept by an
+// index_feed (index_feed.hpp): every mutation notifies it, once per CPU it
+// changed, of what it changed (its counters only, allocated bits of one word,
+// any bits of one word, or the whole CPU), and the feed catches up lazily
+// when the index is next asked; a copy of the matrix does not copy it. A
+// vector or block search is O(Capacity / 64) word operations, each flat in
+// the order. docs/performance.md has the measurements.
 //
 // Events: set_observer() attaches a matrix_observer (events.hpp) that
 // receives, after each successful mutation, the kernel's irq_matrix_* event
@@ -100,9 +101,9 @@
 
 #include "bitmap.hpp"
 #include "config.hpp"
-#include "cpu_index.hpp"
 #include "cpuset.hpp"
 #include "events.hpp"
+#include "index_feed.hpp"
 #include "placement.hpp"
 #include "result.hpp"
 
@@ -115,7 +116,7 @@ struct cpumap {
     // those the CPU index reads together, out of adjacent slots: side by
     // side, g++ moves a pair as one 8-byte vector in one place while another
     // stores its halves one by one, and the next 8-byte load then waits for
-    // both stores (a failed store-to-load forward, several ns an operation).
+    // both stores (a failed store-to-load forward; docs/performance.md).
     std::uint32_t available = 0;  ///< vectors this CPU can still hand to non-managed users
     std::uint32_t managed = 0;    ///< managed reservations held (bits in managed_map)
     std::uint32_t allocated = 0;  ///< bits set in alloc_map (managed and not)
@@ -152,12 +153,20 @@ struct cpu_stats {
     friend bool operator==(const cpu_stats&, const cpu_stats&) noexcept = default;
 };
 
-/// How far the kernel's counters have drifted from the bitmaps' truth, as
-/// signed amounts (see the quirk ledger above).
+/// How far one CPU's kernel counters have drifted from its bitmaps' truth,
+/// as signed amounts (see the quirk ledger above).
 struct drift_report {
-    int available = 0;          ///< per CPU: available - free vectors
-    int managed_allocated = 0;  ///< per CPU: managed_allocated - allocated managed bits
+    int available = 0;          ///< available - free vectors
+    int managed_allocated = 0;  ///< managed_allocated - allocated managed bits
     friend bool operator==(const drift_report&, const drift_report&) noexcept = default;
+};
+
+/// How far the global counters have drifted from what the per-CPU counters
+/// add up to, as signed amounts (see the quirk ledger above).
+struct global_drift_report {
+    int global_available = 0;  ///< global_available - sum of the online CPUs' available
+    int total_allocated = 0;   ///< total_allocated - sum of the CPUs' allocated
+    friend bool operator==(const global_drift_report&, const global_drift_report&) noexcept = default;
 };
 
 template <unsigned Capacity = 256, class Placement = kernel_placement>
@@ -170,7 +179,8 @@ public:
     using bitmap_type = bitmap<Capacity>;
     using cpumap_type = cpumap<Capacity>;
     using placement_policy = Placement;
-    using index_type = irqmatrix::cpu_index<Capacity>;
+    using feed_type = index_feed<Capacity>;
+    using index_type = typename feed_type::index_type;
     static constexpr unsigned capacity = Capacity;
 
     /// irq_alloc_matrix(): a matrix of `bits` vectors per CPU with the
@@ -363,9 +373,9 @@ public:
         if (!cm.online || cm.available < n || !free_map(cpu).all_set(base, n) ||
             (reserved && global_reserved_ < n))
             return fail(errc::busy);
-        const auto p = take_block({cpu, base}, n, reserved);
+        take_block({cpu, base}, n, /*managed=*/false, reserved);
         note(order == 0 ? event_kind::alloc : event_kind::alloc_block, base, cpu, order);
-        return checked(p);
+        return checked(result<placement>(placement{cpu, base}));
     }
 
     /// reserve_managed_block's accounting for the block [base, base +
@@ -380,6 +390,26 @@ public:
         note(order == 0 ? event_kind::reserve_managed : event_kind::reserve_managed_block, base,
              cpu, order);
         return checked(status{});
+    }
+
+    /// The argument checks of the operations that take a mask and need a
+    /// CPU of it: errc::invalid for an order above max_order, an empty mask
+    /// or a CPU out of range.
+    status validate_mask(cpu_span mask, unsigned order) const noexcept {
+        if (order > max_order || !mask.fits(nr_cpus()) || mask.empty()) return fail(errc::invalid);
+        return {};
+    }
+
+    /// The argument checks of the operations that name a block: errc::invalid
+    /// for a CPU or order out of range, an unaligned base or a block not
+    /// wholly inside the window.
+    status validate_block(unsigned cpu, unsigned base, unsigned order) const noexcept {
+        if (cpu >= nr_cpus() || order > max_order) return fail(errc::invalid);
+        const unsigned n = block_size(order);
+        // alloc_end_ - base, not base + n: a base near UINT_MAX would wrap.
+        if (base % n != 0 || base < alloc_start_ || base >= alloc_end_ || alloc_end_ - base < n)
+            return fail(errc::invalid);
+        return {};
     }
 
     // ---- events (events.hpp) ----------------------------------------------
@@ -425,24 +455,20 @@ public:
         return cpus_[c];
     }
 
-    /// The CPU index the default placement asks (see cpu_index.hpp), brought
-    /// up to date first: the matrix feeds it lazily (see "Complexity" in the
-    /// file comment), so this const accessor may do deferred work.
-    const index_type& cpu_index() const noexcept {
-        sync_index();
-        return index_;
-    }
+    /// The CPU index the default placement asks (see cpu_index.hpp), up to
+    /// date with this matrix. It is a cache (index_feed.hpp): asking it may
+    /// do the upkeep deferred since the last time, inside the cache only.
+    const index_type& cpu_index() const noexcept { return feed_.index(*this); }
 
     /// The placement policy object (its state, for a stateful policy).
-    Placement& placement_state() noexcept { return placement_.policy; }
-    const Placement& placement_state() const noexcept { return placement_.policy; }
+    Placement& policy() noexcept { return placement_.policy; }
+    const Placement& policy() const noexcept { return placement_.policy; }
 
     /// Memory per CPU in bytes: the per-CPU state plus its share of the CPU
-    /// index (the per-matrix parts, a few kilobytes, are not counted).
+    /// index and its feed (the per-matrix parts, a few kilobytes, are not
+    /// counted).
     static constexpr double bytes_per_cpu() noexcept {
-        return static_cast<double>(sizeof(cpumap_type)) + index_type::bytes_per_cpu() +
-               static_cast<double>(sizeof(cpu_summary) + sizeof(dirty_id) +  // + its dirty-list slot
-                                   sizeof(std::uint64_t));                // + its flipped bits
+        return static_cast<double>(sizeof(cpumap_type)) + feed_type::bytes_per_cpu();
     }
 
     /// The system vectors (the same on every CPU).
@@ -459,6 +485,14 @@ public:
         return f;
     }
 
+    /// Word w of CPU c's free map (free_map(c).word(w), without building
+    /// the map). Requires c < nr_cpus() and w < bitmap_type::word_count.
+    std::uint64_t free_word(unsigned c, unsigned w) const noexcept {
+        const auto& cm = cpus_[c];
+        return window_.word(w) &
+               ~(cm.alloc_map.word(w) | cm.managed_map.word(w) | system_map_.word(w));
+    }
+
     /// The lowest base of a free aligned block of the order on CPU c, or
     /// `capacity` if there is none: word by word, stopping at the first hit.
     IRQMATRIX_HOT_INLINE unsigned first_free_block(unsigned c, unsigned order) const noexcept {
@@ -470,9 +504,8 @@ public:
             // taken, where the general test computes it from the bits (a
             // subtraction, masks, a bit scan) and the allocation that follows
             // waits for that chain. It is here, tested once per search, rather
-            // than in lowest_aligned_block(), tested once per word: measured
-            // there, order-5 round trips at 64 and 4096 CPUs took 0.3 ns more
-            // and every search of a lower order 0.15 ns more.
+            // than in lowest_aligned_block(), tested once per word, where it
+            // slowed every search, of every order (docs/performance.md).
             static_assert(max_order == 5, "a block of the largest order is half a 64-bit word");
             for (unsigned w = first; w <= last; ++w) {
                 const std::uint64_t f = free_word(c, w);
@@ -513,7 +546,7 @@ public:
     int largest_free_order(unsigned c) const noexcept {
         IRQMATRIX_ASSERT(c < nr_cpus(), "largest_free_order(): cpu out of range");
         // The index's key holds it for a CPU the lazy feed has caught up with.
-        if (indexed_ && !is_dirty(c)) return index_.get(c).free_order;
+        if (feed_.is_current(c)) return feed_.index_key(c).free_order;
         return free_map(c).largest_aligned_order();
     }
 
@@ -558,7 +591,7 @@ public:
             }
             sum_allocated += cm.allocated;
         }
-        if (std::string bad = verify_index(); !bad.empty()) return bad;
+        if (std::string bad = feed_.self_check(*this); !bad.empty()) return bad;
         if (online_maps_ != online) return cpu_say(0, "online_maps (global)", online_maps_, online);
         if (global_available_ != sum_available + global_available_drift_)
             return cpu_say(0, "global_available less its quirk drift (global)",
@@ -575,25 +608,14 @@ public:
 
     /// Global drift: global_available and total_allocated less what the
     /// per-CPU counters add up to (kernel quirks Q2 and assign-while-offline).
-    drift_report global_drift() const noexcept {
+    global_drift_report global_drift() const noexcept {
         return {static_cast<int>(global_available_drift_), static_cast<int>(total_allocated_drift_)};
     }
 
-    /// Equal vector state: geometry, counters, quirk ledger and bitmaps. The
-    /// CPU index and its lazy feed are derived from these and not compared
-    /// (two equal matrices may have deferred different amounts of upkeep).
-    friend bool operator==(const basic_matrix& a, const basic_matrix& b) noexcept {
-        return a.bits_ == b.bits_ && a.alloc_start_ == b.alloc_start_ &&
-               a.alloc_end_ == b.alloc_end_ && a.online_maps_ == b.online_maps_ &&
-               a.global_available_ == b.global_available_ &&
-               a.global_reserved_ == b.global_reserved_ &&
-               a.total_allocated_ == b.total_allocated_ &&
-               a.systembits_inalloc_ == b.systembits_inalloc_ &&
-               a.global_available_drift_ == b.global_available_drift_ &&
-               a.total_allocated_drift_ == b.total_allocated_drift_ &&
-               a.system_duplicates_ == b.system_duplicates_ && a.system_map_ == b.system_map_ &&
-               a.window_ == b.window_ && a.cpus_ == b.cpus_;  // nr_cpus_ is cpus_.size()
-    }
+    /// Equal vector state: geometry, counters, quirk ledger and bitmaps.
+    /// Each member says what it contributes: the observer, the policy's
+    /// state and the index cache compare equal whatever they hold.
+    friend bool operator==(const basic_matrix&, const basic_matrix&) noexcept = default;
 
 private:
     basic_matrix(unsigned bits, unsigned alloc_start, unsigned alloc_end, unsigned nr_cpus)
@@ -603,13 +625,10 @@ private:
           window_(bitmap_type::range(alloc_start, alloc_end)),
           cpus_(nr_cpus),
           nr_cpus_(nr_cpus),
-          indexed_(nr_cpus > index_type::walk_limit),
-          summaries_(indexed_ ? nr_cpus : 0),
-          dirty_list_(indexed_ ? nr_cpus : 0),
-          flips_(indexed_ ? nr_cpus : 0, 0),
-          index_(nr_cpus) {
-        for (unsigned c = 0; c < nr_cpus; ++c) refresh(c);
-        sync_index();
+          feed_(nr_cpus) {
+        static_assert(placement_policy_for<Placement, basic_matrix>,
+                      "irqmatrix: the Placement argument of basic_matrix does not keep the "
+                      "placement protocol (placement.hpp)");
     }
 
     static constexpr unsigned block_size(unsigned order) noexcept { return 1u << order; }
@@ -621,245 +640,7 @@ private:
         return in_block ? static_cast<unsigned>(std::popcount(in_block)) : 0u;  // rarely any
     }
 
-    // Word w of CPU c's free map.
-    std::uint64_t free_word(unsigned c, unsigned w) const noexcept {
-        const auto& cm = cpus_[c];
-        return window_.word(w) &
-               ~(cm.alloc_map.word(w) | cm.managed_map.word(w) | system_map_.word(w));
-    }
 
-
-    // ---- the lazy feed of the CPU index ---------------------------------
-    // A mutation only notes what it touched, a few instructions: the word of
-    // a CPU's bitmaps it changed (or every word, for the rare whole-CPU
-    // changes), and the CPU on a dirty list the first time. The index is
-    // brought up to date when it is asked (cpu_index(): the default placement
-    // asks for masks of more than walk_limit CPUs), once per dirty CPU
-    // however many operations touched it. Each CPU keeps the largest free and
-    // managed-free order of each of its words, so a catch-up re-derives only
-    // the changed words, and only a CPU whose key (counters, largest orders)
-    // really moved is refiled. Allocations and frees, which change allocated
-    // bits only, also keep the XOR of the bits they flipped: a word whose
-    // flips cancel out (an alloc and its free between two queries) is as it
-    // was, and needs no re-deriving at all. Matrices of at most walk_limit
-    // CPUs are always walked and feed nothing.
-
-    // Masks of stale words: a bit per bitmap word (at most 32 words).
-    using stale_mask = std::conditional_t<(bitmap_type::word_count <= 8), std::uint8_t,
-                                          std::uint32_t>;
-    static_assert(bitmap_type::word_count <= 32);
-    static constexpr stale_mask all_words =
-        static_cast<stale_mask>((std::uint64_t{1} << bitmap_type::word_count) - 1);
-
-    struct cpu_summary {
-        // Per word: (largest free order + 1) | (largest managed-free order + 1) << 4,
-        // 0 meaning none; valid for the words not in stale_words.
-        std::array<std::uint8_t, bitmap_type::word_count> word_orders{};
-        stale_mask stale_words = 0;
-        // Words whose allocated bits alone changed, by the bits in flips_.
-        stale_mask flipped_words = 0;
-        bool dirty = false;  // on the dirty list: its key may be stale
-    };
-
-    // A dirty CPU's number on the dirty list (max_cpus fits in 16 bits).
-    using dirty_id = std::uint16_t;
-    static_assert(max_cpus - 1 <= 0xffff);
-
-    // Notes a change of word w of CPU c's bitmaps (and of its counters).
-    void touch(unsigned c, unsigned w) noexcept {
-        if (!indexed_) return;
-        cpu_summary& s = summaries_[c];
-        s.stale_words |= static_cast<stale_mask>(1u << w);
-        mark_dirty(s, c);
-    }
-    // Notes that the allocated bits `bits` of word w of CPU c were flipped
-    // (an allocation or a free), and nothing else of its bitmaps. When one
-    // word's flips cancel out (an alloc and its free between two queries),
-    // the XOR of the flipped bits is zero: the word is as it was when last
-    // summarised, and the catch-up need not re-derive its orders.
-    void touch_alloc_bits(unsigned c, unsigned w, std::uint64_t bits) noexcept {
-        if (!indexed_) return;
-        cpu_summary& s = summaries_[c];
-        s.flipped_words |= static_cast<stale_mask>(1u << w);
-        flips_[c] ^= bits;
-        mark_dirty(s, c);
-    }
-    // Notes a change of CPU c's counters or online state only.
-    void touch_counters(unsigned c) noexcept {
-        if (indexed_) mark_dirty(summaries_[c], c);
-    }
-    // Notes a change of any part of CPU c.
-    void refresh(unsigned c) noexcept {
-        if (!indexed_) return;
-        cpu_summary& s = summaries_[c];
-        s.stale_words = all_words;
-        mark_dirty(s, c);
-    }
-
-    // Puts the CPU on the dirty list, once: between two queries the list
-    // holds the CPUs touched since, usually one (an alloc and its free).
-    void mark_dirty(cpu_summary& s, unsigned c) noexcept {
-        if (s.dirty) return;
-        s.dirty = true;
-        dirty_list_[dirty_count_++] = static_cast<dirty_id>(c);
-    }
-    bool is_dirty(unsigned c) const noexcept { return summaries_[c].dirty; }
-
-    // Brings the index up to date with every dirty CPU; a matrix too small to
-    // be indexed refreshes every key (only a direct caller of cpu_index()
-    // asks it). Const because asking the index is a query; the feed is
-    // mutable cache state (the matrix is externally synchronised, const
-    // calls included).
-    IRQMATRIX_HOT_INLINE void sync_index() const noexcept {
-        if (dirty_count_ == 1 && indexed_) [[likely]] {  // the common case, inline
-            dirty_count_ = 0;
-            sync_cpu(dirty_list_[0]);
-        } else if (dirty_count_ != 0 || !indexed_) {
-            sync_dirty();
-        }
-    }
-    IRQMATRIX_NOINLINE void refresh_keys() const noexcept {
-        for (unsigned c = 0; c < nr_cpus(); ++c) index_.update(c, fresh_key(c));
-    }
-    IRQMATRIX_NOINLINE void sync_dirty() const noexcept {
-        if (!indexed_) return refresh_keys();
-        for (unsigned i = 0; i < dirty_count_; ++i) sync_cpu(dirty_list_[i]);
-        dirty_count_ = 0;
-    }
-
-    IRQMATRIX_HOT_INLINE void sync_cpu(unsigned c) const noexcept {
-        cpu_summary& s = summaries_[c];
-        s.dirty = false;
-        stale_mask stale = s.stale_words;
-        if (const stale_mask flipped = s.flipped_words) {
-            // Flips in one word that cancel out leave it as summarised; in
-            // several words their XOR cannot tell, so recheck them all.
-            // (x & (x - 1)) rather than has_single_bit: without a popcount
-            // instruction in the target, g++ calls a library routine for it.
-            if ((flipped & (flipped - 1)) != 0 || flips_[c] != 0) stale |= flipped;
-            flips_[c] = 0;
-            s.flipped_words = 0;
-        }
-        const bool orders_moved = stale != 0 && recheck_words(c, stale);
-        s.stale_words = 0;
-        // An alloc and a free usually leave the counters and the word's
-        // orders as they were: then the key stands.
-        const auto& cm = cpus_[c];
-        const auto& old = index_.get(c);
-        if (!orders_moved && old.available == cm.available &&
-            old.managed_allocated == cm.managed_allocated && old.online == cm.online)
-            return;
-        refile_cpu(c, orders_moved);
-    }
-    // Re-derives the summary bytes of the stale words; whether any moved.
-    IRQMATRIX_NOINLINE bool recheck_words(unsigned c, stale_mask stale) const noexcept {
-        cpu_summary& s = summaries_[c];
-        bool moved = false;
-        for (unsigned m = stale; m; m &= m - 1) {
-            const unsigned w = static_cast<unsigned>(std::countr_zero(m));
-            const std::uint8_t was = s.word_orders[w];
-            const std::uint8_t now = word_orders_of(c, w, was);
-            if (now != was) {
-                s.word_orders[w] = now;
-                moved = true;
-            }
-        }
-        return moved;
-    }
-    IRQMATRIX_NOINLINE void refile_cpu(unsigned c, bool orders_moved) const noexcept {
-        const cpu_summary& s = summaries_[c];
-        const auto& cm = cpus_[c];
-        typename index_type::key k = index_.get(c);
-        k.available = cm.available;
-        k.managed_allocated = cm.managed_allocated;
-        k.online = cm.online;
-        if (orders_moved) {
-            int free_order = -1, managed_order = -1;
-            for (const std::uint8_t o : s.word_orders) {
-                free_order = std::max(free_order, (o & 15) - 1);
-                managed_order = std::max(managed_order, (o >> 4) - 1);
-            }
-            k.free_order = static_cast<std::int8_t>(free_order);
-            k.managed_free_order = static_cast<std::int8_t>(managed_order);
-        }
-        index_.update(c, k);
-    }
-
-    // The summary byte of word w of CPU c, from its bitmaps.
-    IRQMATRIX_NOINLINE std::uint8_t word_orders_of(unsigned c, unsigned w) const noexcept {
-        const auto& cm = cpus_[c];
-        const int free = largest_aligned_order(free_word(c, w)) + 1;
-        const std::uint64_t managed_free = cm.managed_map.word(w) & ~cm.alloc_map.word(w);
-        const int managed = managed_free ? largest_aligned_order(managed_free) + 1 : 0;
-        return static_cast<std::uint8_t>(free | managed << 4);
-    }
-
-    // The same, given the byte it had: an alloc and a free in one word
-    // usually leave its largest orders as they were, which two flat block
-    // tests per map confirm without the full doubling.
-    std::uint8_t word_orders_of(unsigned c, unsigned w, std::uint8_t was) const noexcept {
-        const auto& cm = cpus_[c];
-        const std::uint64_t managed_free = cm.managed_map.word(w) & ~cm.alloc_map.word(w);
-        if (largest_order_is(free_word(c, w), (was & 15) - 1) &&
-            largest_order_is(managed_free, (was >> 4) - 1))
-            return was;
-        return word_orders_of(c, w);
-    }
-    static bool largest_order_is(std::uint64_t word, int order) noexcept {
-        if (order < 0) return word == 0;
-        const unsigned k = static_cast<unsigned>(order);
-        return lowest_aligned_block(word, k) < 64 &&
-               (k == max_order || lowest_aligned_block(word, k + 1) == 64);
-    }
-
-    // What the CPU index must hold for CPU c, computed from its state.
-    typename index_type::key fresh_key(unsigned c) const noexcept {
-        const auto& cm = cpus_[c];
-        return {cm.available, cm.managed_allocated,
-                static_cast<std::int8_t>(free_map(c).largest_aligned_order()),
-                static_cast<std::int8_t>(managed_free_map(c).largest_aligned_order()), cm.online};
-    }
-
-    // The lazy feed's invariants: a clean CPU's key and every word summary
-    // not marked stale match the bitmaps, stale words belong to dirty CPUs,
-    // and the dirty set's summary is exact. Then the index's own self-check.
-    std::string verify_index() const {
-        if (!indexed_) return {};
-        // The dirty list holds exactly the CPUs marked dirty, each once.
-        if (dirty_count_ > nr_cpus()) return "cpu index feed: the dirty list overflows";
-        std::vector<bool> listed(nr_cpus(), false);
-        for (unsigned i = 0; i < dirty_count_; ++i) {
-            const unsigned c = dirty_list_[i];
-            if (c >= nr_cpus() || listed[c] || !is_dirty(c))
-                return "cpu index feed: the dirty list holds a CPU twice, or one not marked";
-            listed[c] = true;
-        }
-        for (unsigned c = 0; c < nr_cpus(); ++c)
-            if (is_dirty(c) && !listed[c]) return "cpu index feed: a dirty CPU is not listed";
-        for (unsigned c = 0; c < nr_cpus(); ++c) {
-            const cpu_summary& s = summaries_[c];
-            const std::string cpu = "cpu " + std::to_string(c);
-            if ((s.stale_words || s.flipped_words || flips_[c]) && !is_dirty(c))
-                return cpu + ": stale or flipped words but not marked dirty";
-            if (!s.flipped_words && flips_[c]) return cpu + ": flipped bits but no flipped word";
-            // A flipped word is summarised as it was before the flips; the
-            // flips must take it back there for the summary to stand.
-            for (unsigned w = 0; w < bitmap_type::word_count; ++w) {
-                if ((s.stale_words >> w) & 1u) continue;
-                if ((s.flipped_words >> w) & 1u) {
-                    if ((s.flipped_words & (s.flipped_words - 1)) == 0 && flips_[c] == 0 &&
-                        s.word_orders[w] != word_orders_of(c, w))
-                        return cpu + ": flips cancelled out but the word's orders moved";
-                    continue;
-                }
-                if (s.word_orders[w] != word_orders_of(c, w))
-                    return cpu + ": a word's order summary is stale but not marked";
-            }
-            if (!is_dirty(c) && index_.get(c) != fresh_key(c))
-                return cpu + ": the CPU index holds stale counters or orders";
-        }
-        return index_.self_check();
-    }
 
     // At debug level 3 every mutation, refused or not, ends with verify().
     template <class R>
@@ -943,12 +724,6 @@ private:
         });
     }
 
-    // The argument checks shared by the mask operations that need a CPU.
-    status validate_mask(cpu_span mask, unsigned order) const noexcept {
-        if (order > max_order || !mask.fits(nr_cpus()) || mask.empty()) return fail(errc::invalid);
-        return {};
-    }
-
     status online_impl(unsigned cpu) noexcept {
         if (cpu >= nr_cpus()) return fail(errc::invalid);
         auto& cm = cpus_[cpu];
@@ -964,7 +739,7 @@ private:
         global_available_ += cm.available;
         cm.online = true;
         ++online_maps_;
-        touch_counters(cpu);
+        feed_.notify(cpu, cpu_change::counters());
         note(event_kind::online, 0, cpu);
         return {};
     }
@@ -976,7 +751,7 @@ private:
         global_available_ -= cm.available;
         cm.online = false;
         --online_maps_;
-        touch_counters(cpu);
+        feed_.notify(cpu, cpu_change::counters());
         note(event_kind::offline, 0, cpu);
         return {};
     }
@@ -1005,7 +780,7 @@ private:
             if (local.managed_map.test(bit)) ++local.managed_allocated_drift;
         }
         // A system vector leaves every CPU's free map (boot time only).
-        for (unsigned c = 0; c < nr_cpus(); ++c) refresh(c);
+        for (unsigned c = 0; c < nr_cpus(); ++c) feed_.notify(c, cpu_change::whole_cpu());
         note(event_kind::assign_system, bit, cpu);
         return {};
     }
@@ -1034,7 +809,7 @@ private:
                 // p is no longer free; q is free again unless it has become
                 // a system vector meanwhile.
                 if (cm.initialized && system_map_.test(q)) ++cm.available_drift;
-                refresh(c);
+                feed_.notify(c, cpu_change::whole_cpu());
             }
         });
         return fail(errc::no_space);
@@ -1065,16 +840,7 @@ private:
         } else if (cm.initialized) {
             cm.available_drift += n;  // Q1: reserved while offline, not charged
         }
-        touch(c, base / 64);
-    }
-
-    status validate_block(unsigned cpu, unsigned base, unsigned order) const noexcept {
-        if (cpu >= nr_cpus() || order > max_order) return fail(errc::invalid);
-        const unsigned n = block_size(order);
-        // alloc_end_ - base, not base + n: a base near UINT_MAX would wrap.
-        if (base % n != 0 || base < alloc_start_ || base >= alloc_end_ || alloc_end_ - base < n)
-            return fail(errc::invalid);
-        return {};
+        feed_.notify(c, cpu_change::any_bits(base / 64));
     }
 
     status remove_managed_impl(cpu_span mask, unsigned order, event_kind kind) noexcept {
@@ -1099,7 +865,7 @@ private:
             } else if (cm.initialized) {
                 cm.available_drift -= now_free;  // Q1: released while offline, not credited
             }
-            touch(c, base / 64);
+            feed_.notify(c, cpu_change::any_bits(base / 64));
             note(kind, base, c, order);
         });
         return {};
@@ -1112,8 +878,8 @@ private:
     bool placement_keeps_contract(placement p, cpu_span mask, unsigned order,
                                   bool managed) const noexcept {
         const unsigned n = block_size(order);
-        if (p.cpu >= nr_cpus() || !mask.test(p.cpu) || !cpus_[p.cpu].online) return false;
-        if (p.base % n != 0 || p.base < alloc_start_ || p.base + n > alloc_end_) return false;
+        if (!validate_block(p.cpu, p.base, order) || !mask.test(p.cpu) || !cpus_[p.cpu].online)
+            return false;
         if (managed) return managed_free_map(p.cpu).all_set(p.base, n);
         return cpus_[p.cpu].available >= n && free_map(p.cpu).all_set(p.base, n);
     }
@@ -1121,7 +887,7 @@ private:
     // Single vectors and blocks are separate instantiations, each sized for
     // inlining on its own: as one function taking a flag, the block path's
     // larger placement code kept g++ from inlining the CPU index's catch-up
-    // into either (measured: about 1 ns a round trip at 64 CPUs and up).
+    // into either (docs/performance.md).
     template <bool Single>
     result<placement> alloc_impl(cpu_span mask, unsigned order, bool reserved) noexcept {
         if (auto v = validate_mask(mask, order); !v) return fail(v.error());
@@ -1139,24 +905,29 @@ private:
         }
         IRQMATRIX_ASSERT_EXPENSIVE(free_map(p.cpu).all_set(p.base, n),
                                    "placement returned a non-free block");
-        const auto r = take_block(p, n, reserved);
+        take_block(p, n, /*managed=*/false, reserved);
         note(Single ? event_kind::alloc : event_kind::alloc_block, p.base, p.cpu, order);
-        return r;
+        return p;
     }
 
-    // Allocates the free block [p.base, p.base + n) on online CPU p.cpu.
-    result<placement> take_block(placement p, unsigned n, bool reserved) noexcept {
+    // Allocates the block [p.base, p.base + n) on online CPU p.cpu: free
+    // vectors charged to available, or (managed) reserved, unallocated
+    // managed vectors, whose available was charged when they were reserved.
+    void take_block(placement p, unsigned n, bool managed, bool reserved) noexcept {
         auto& cm = cpus_[p.cpu];
         const unsigned w = p.base / 64;
         const std::uint64_t block = run_mask(p.base % 64, n);
         cm.alloc_map.set_word(w, cm.alloc_map.word(w) | block);
         cm.allocated += n;
-        cm.available -= n;
         total_allocated_ += n;
-        global_available_ -= n;
-        if (reserved) global_reserved_ -= n;
-        touch_alloc_bits(p.cpu, w, block);
-        return p;
+        if (managed) {
+            cm.managed_allocated += n;
+        } else {
+            cm.available -= n;
+            global_available_ -= n;
+            if (reserved) global_reserved_ -= n;
+        }
+        feed_.notify(p.cpu, cpu_change::alloc_bits(w, block));
     }
 
     result<placement> alloc_managed_impl(cpu_span mask, unsigned order, bool single) noexcept {
@@ -1171,14 +942,7 @@ private:
         const unsigned n = block_size(order);
         IRQMATRIX_ASSERT_EXPENSIVE(managed_free_map(p.cpu).all_set(p.base, n),
                                    "placement returned a block that is not reserved and free");
-        auto& cm = cpus_[p.cpu];
-        const unsigned w = p.base / 64;
-        const std::uint64_t block = run_mask(p.base % 64, n);
-        cm.alloc_map.set_word(w, cm.alloc_map.word(w) | block);
-        cm.allocated += n;
-        cm.managed_allocated += n;
-        total_allocated_ += n;
-        touch_alloc_bits(p.cpu, w, block);
+        take_block(p, n, /*managed=*/true, /*reserved=*/false);
         note(single ? event_kind::alloc_managed : event_kind::alloc_managed_block, p.base, p.cpu,
              order);
         return p;
@@ -1199,17 +963,15 @@ private:
         ++total_allocated_;
         --cm.available;
         --global_available_;
-        touch(cpu, bit / 64);
+        feed_.notify(cpu, cpu_change::alloc_bits(bit / 64, std::uint64_t{1} << (bit % 64)));
         note(event_kind::assign, bit, cpu);
         return {};
     }
 
     status free_block_impl(unsigned cpu, unsigned base, unsigned order, bool managed,
                            event_kind kind) noexcept {
-        if (cpu >= nr_cpus() || order > max_order) return fail(errc::invalid);
+        if (auto v = validate_block(cpu, base, order); !v) return v;
         const unsigned n = block_size(order);
-        if (base % n != 0 || base < alloc_start_ || base >= alloc_end_ || alloc_end_ - base < n)
-            return fail(errc::invalid);
         auto& cm = cpus_[cpu];
         // A block lies in one word: check and clear it with word operations.
         const unsigned w = base / 64;
@@ -1233,7 +995,7 @@ private:
             // although it is not free.
             if (cm.initialized) cm.available_drift += count_system(base, n);
         }
-        touch_alloc_bits(cpu, w, block);
+        feed_.notify(cpu, cpu_change::alloc_bits(w, block));
         note(kind, base, cpu, order);
         return {};
     }
@@ -1259,20 +1021,17 @@ private:
         observer_slot() = default;
         observer_slot(const observer_slot&) noexcept {}
         observer_slot& operator=(const observer_slot&) noexcept { return *this; }
+        friend constexpr bool operator==(const observer_slot&, const observer_slot&) noexcept {
+            return true;
+        }
     };
     observer_slot observer_;
     bitmap_type system_map_;
     bitmap_type window_;  // [alloc_start, alloc_end), fixed at creation
     std::vector<cpumap_type> cpus_;
     unsigned nr_cpus_;  // cpus_.size(), kept at hand for the argument checks
-    // The CPU index and its lazy feed (mutable: see sync_index()).
-    bool indexed_;
-    mutable std::vector<cpu_summary> summaries_;
-    // The dirty CPUs, each once, in the order they were first touched.
-    mutable std::vector<dirty_id> dirty_list_;
-    mutable std::vector<std::uint64_t> flips_;  // per CPU: see touch_alloc_bits()
-    mutable unsigned dirty_count_ = 0;
-    mutable index_type index_;
+    // The CPU index, a cache fed by every mutation (index_feed.hpp).
+    feed_type feed_;
     // The placement policy object: empty for the built-in stateless ones;
     // a stateful policy (a round-robin cursor) keeps its state here, so a
     // copy of the matrix carries it. Matrix equality is about vectors, so the

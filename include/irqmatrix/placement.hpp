@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Placement: which CPU and which vector (or aligned block) an allocation takes.
 //
-// The placement protocol. A placement policy P is a default-constructible
+// The placement protocol (the concept placement_policy_for below, which
+// basic_matrix checks). A placement policy P is a default-constructible
 // type with these noexcept, non-allocating member functions (static or not;
 // the matrix owns one P object, so a policy may keep state such as a
 // round-robin cursor), each given a read-only matrix view `m` and a CPU mask
@@ -32,8 +33,9 @@
 //
 // kernel_placement is the default and what a trace means: the kernel's own
 // rules for single vectors, generalised to blocks as the trace spec states.
-// It asks the matrix's CPU index (cpu_index.hpp) instead of walking the mask;
-// kernel_scan_placement walks, as the kernel does, and must agree with it.
+// It asks the view's CPU index (m.cpu_index(), a cpu_index.hpp index kept up
+// to date with the view) instead of walking the mask; kernel_scan_placement
+// walks, as the kernel does, and must agree with it.
 //
 // Optional trait: `static constexpr bool halves_on_failure = true;` says the
 // policy models an allocator whose callers retry a failed block request at
@@ -51,6 +53,7 @@
 #pragma once
 
 #include <bit>
+#include <concepts>
 #include <cstdint>
 
 #include "bitmap.hpp"
@@ -80,6 +83,20 @@ struct alignas(8) placement {
     constexpr explicit operator bool() const noexcept { return cpu != no_cpu; }
     friend constexpr bool operator==(const placement&, const placement&) noexcept = default;
 };
+
+/// The placement protocol (file comment) for a policy P used by the matrix
+/// type M: the four picks, noexcept, each returning a placement. What a pick
+/// may ask of the view is documented above; the postcondition is checked at
+/// run time (unless P is verified), not here.
+template <class P, class M>
+concept placement_policy_for =
+    std::default_initializable<P> && std::copy_constructible<P> &&
+    requires(P& p, const M& m, cpu_span mask, unsigned order) {
+        { p.pick_single(m, mask) } noexcept -> std::same_as<placement>;
+        { p.pick_block(m, mask, order) } noexcept -> std::same_as<placement>;
+        { p.pick_managed_single(m, mask) } noexcept -> std::same_as<placement>;
+        { p.pick_managed_block(m, mask, order) } noexcept -> std::same_as<placement>;
+    };
 
 /// The kernel's rules, computed the kernel's way: a walk over every CPU of the
 /// mask (O(CPUs in the mask)). The definition the indexed default must agree
@@ -187,10 +204,11 @@ struct kernel_scan_placement {
 /// The kernel's rules through the matrix's CPU index: the same winners as
 /// kernel_scan_placement in O(1) for the common masks (all CPUs, a range)
 /// rather than O(CPUs). A mask of at most cpu_index_walk_limit CPUs is walked,
-/// which at that size is cheaper than any index and leaves the index's
-/// deferred upkeep alone; a block request's walk searches the bitmap of the
-/// CPU the counters prefer first (see walk_block). The view must offer
-/// m.cpu_index() besides the above.
+/// which at that size is cheaper than asking any index (and than bringing
+/// one up to date); a block request's walk searches the bitmap of the CPU the
+/// counters prefer first (see walk_block). The view must offer
+/// m.cpu_index(), a cpu_index of its CPUs up to date with its state, besides
+/// the above.
 struct kernel_placement {
     static constexpr bool verified = true;
 
@@ -453,7 +471,7 @@ struct freebsd_placement {
     static constexpr bool halves_on_failure = true;
 
     /// Where the next search starts. Public so a simulator can seed or
-    /// inspect it (through the matrix's placement_state()).
+    /// inspect it (through the matrix's policy()).
     unsigned cursor = 0;
 
     template <class M>

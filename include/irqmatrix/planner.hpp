@@ -37,7 +37,10 @@
 // takes the first candidate in the default order (CPUs by most available,
 // ties to the lowest; bases from the lowest) after which the demand is still
 // placeable, or is refused with no_space and changes nothing. Moves and
-// evacuation run on a copy and are committed whole. The planning paths may
+// evacuation run on a copy and are committed whole. A copy of the matrix
+// does not copy its CPU index, a cache (index_feed.hpp): the trials place
+// blocks themselves and never ask it, and the index is rebuilt only if a
+// later allocation asks it. The planning paths may
 // allocate, and so may throw std::bad_alloc: the kernel operations with
 // reservations outstanding (they sort candidates or work on a copy), and the
 // planning operations. Without reservations the kernel operations allocate
@@ -84,6 +87,8 @@ struct group_ref {
 /// Free-space demand per order (0..max_order).
 using block_demand = std::array<std::uint64_t, max_order + 1>;
 
+namespace detail {
+
 /// Free aligned blocks per order (R_k above) of one free map.
 template <unsigned Capacity>
 block_demand free_block_runs(const bitmap<Capacity>& free) noexcept {
@@ -104,6 +109,8 @@ constexpr bool demand_fits(const block_demand& runs, const block_demand& demand)
     }
     return true;
 }
+
+}  // namespace detail
 
 template <unsigned Capacity = 256, class Placement = kernel_placement>
 class basic_planner {
@@ -150,7 +157,7 @@ public:
     /// if they would not be placeable on the remaining online CPUs.
     status offline(unsigned cpu) noexcept {
         if (outstanding() && cpu < nr_cpus() && m_.cpu_map(cpu).online &&
-            !demand_fits(online_runs(cpu), demand_))
+            !detail::demand_fits(online_runs(cpu), demand_))
             return fail(errc::no_space);
         return m_.offline(cpu);
     }
@@ -167,7 +174,8 @@ public:
             deferred_events held(m_.observer(), 1);
             trial.set_observer(held.observer());
             r = trial.assign_system(cpu, bit, replace);
-            if (r && !demand_fits(online_runs(trial, no_cpu), demand_)) return fail(errc::no_space);
+            if (r && !detail::demand_fits(online_runs(trial, no_cpu), demand_))
+                return fail(errc::no_space);
             if (r) {
                 m_ = std::move(trial);
                 held.commit();
@@ -254,7 +262,7 @@ public:
     /// The largest order K for which alloc_block(mask, K, false) would
     /// succeed now, or no_space. errc::invalid: empty mask or CPU out of range.
     result<unsigned> largest_order(cpu_span mask) const {
-        if (auto v = validate_mask(mask, 0); !v) return fail(v.error());
+        if (auto v = m_.validate_mask(mask, 0); !v) return fail(v.error());
         for (unsigned k = max_order + 1; k-- > 0;)
             if (first_candidate(mask, k, demand_)) return k;
         return fail(errc::no_space);
@@ -268,7 +276,7 @@ public:
         if (order > max_order) return fail(errc::invalid);
         block_demand d = demand_;
         ++d[order];
-        if (!demand_fits(online_runs(no_cpu), d)) return fail(errc::no_space);
+        if (!detail::demand_fits(online_runs(no_cpu), d)) return fail(errc::no_space);
         demand_ = d;
         return {};
     }
@@ -288,7 +296,7 @@ public:
     /// the mask it cannot fail. errc::invalid: empty mask, CPU or order out
     /// of range; errc::busy: none of that order outstanding; errc::no_space.
     result<placement> alloc_reserved_block(cpu_span mask, unsigned order) {
-        if (auto v = validate_mask(mask, order); !v) return fail(v.error());
+        if (auto v = m_.validate_mask(mask, order); !v) return fail(v.error());
         if (demand_[order] == 0) return fail(errc::busy);
         block_demand others = demand_;
         --others[order];
@@ -313,7 +321,7 @@ public:
             ++d[g.order];
             vectors += members(g).count();
         }
-        if (!demand_fits(online_runs(cpu), d)) return fail(errc::no_space);
+        if (!detail::demand_fits(online_runs(cpu), d)) return fail(errc::no_space);
         return vectors;
     }
 
@@ -355,7 +363,7 @@ public:
     /// group; errc::busy: pinned or managed; errc::no_space: no room.
     result<placement> move_block(unsigned cpu, unsigned base, cpu_span mask) {
         if (cpu >= nr_cpus() || base >= bits()) return fail(errc::invalid);
-        if (auto v = validate_mask(mask, 0); !v) return fail(v.error());
+        if (auto v = m_.validate_mask(mask, 0); !v) return fail(v.error());
         const auto g = find_group(cpu, base);
         if (!g) return fail(errc::not_found);
         if (is_managed(*g) || is_pinned(*g)) return fail(errc::busy);
@@ -442,7 +450,7 @@ public:
             });
             if (bad) return "cpu " + std::to_string(c) + ": a group order above " + std::to_string(max_order);
         }
-        if (!demand_fits(online_runs(no_cpu), demand_))
+        if (!detail::demand_fits(online_runs(no_cpu), demand_))
             return "the outstanding guaranteed reservations are not placeable";
         return {};
     }
@@ -457,11 +465,6 @@ private:
     };
 
     explicit basic_planner(matrix_type m) : m_(std::move(m)), groups_(m_.nr_cpus()) {}
-
-    status validate_mask(cpu_span mask, unsigned order) const noexcept {
-        if (order > max_order || mask.empty() || !mask.fits(nr_cpus())) return fail(errc::invalid);
-        return {};
-    }
 
     unsigned owner_order(unsigned cpu, unsigned v) const noexcept {
         const auto& g = groups_[cpu];
@@ -529,7 +532,7 @@ private:
         block_demand total{};
         for (unsigned c = 0; c < m.nr_cpus(); ++c) {
             if (c == except || !m.cpu_map(c).online) continue;
-            const auto r = free_block_runs(m.free_map(c));
+            const auto r = detail::free_block_runs(m.free_map(c));
             for (unsigned k = 0; k <= max_order; ++k) total[k] += r[k];
         }
         return total;
@@ -540,13 +543,13 @@ private:
     // once by the caller for all the candidates it tries.
     bool fits_after_taking(unsigned cpu, unsigned base, unsigned order, const block_demand& demand,
                            block_demand total, unsigned except = no_cpu) const noexcept {
-        const auto before = free_block_runs(m_.free_map(cpu));
+        const auto before = detail::free_block_runs(m_.free_map(cpu));
         auto after_map = m_.free_map(cpu);
         after_map.reset_range(base, 1u << order);
-        const auto after = free_block_runs(after_map);
+        const auto after = detail::free_block_runs(after_map);
         if (m_.cpu_map(cpu).online && cpu != except)
             for (unsigned k = 0; k <= max_order; ++k) total[k] = total[k] - before[k] + after[k];
-        return demand_fits(total, demand);
+        return detail::demand_fits(total, demand);
     }
 
     // The first candidate block of the order among the online CPUs of the
@@ -584,7 +587,7 @@ private:
 
     result<placement> alloc_placeable(cpu_span mask, unsigned order, bool reserved,
                                       const block_demand& demand) {
-        if (auto v = validate_mask(mask, order); !v) return fail(v.error());
+        if (auto v = m_.validate_mask(mask, order); !v) return fail(v.error());
         if (reserved && m_.reserved() < (1u << order)) return fail(errc::busy);
         const placement p = first_candidate(mask, order, demand);
         if (!p) return fail(errc::no_space);

@@ -2,9 +2,11 @@
 # The must-not-compile test (cmake -P): SOURCE compiled with
 # -DIRQMATRIX_TEST_CAPACITY=<each of BAD> must fail and print EXPECT (the
 # static_assert's message), and with GOOD must compile, so that the failures
-# are the capacity's and not a broken include path or flag.
+# are the capacity's and not a broken include path or flag. The value may
+# name something else than a capacity (a variant of the source): WHAT says
+# how to name it in messages, @ standing for the value.
 #   -DCXX=compiler -DSTD=-std=c++20 -DINCLUDE=dir -DSOURCE=file
-#   -DGOOD=capacity -DBAD=c1,c2 "-DEXPECT=text"
+#   -DGOOD=capacity -DBAD=c1,c2 "-DEXPECT=text" [-DWHAT=basic_matrix<@>]
 cmake_minimum_required(VERSION 3.20)  # script mode: current policies (IN_LIST)
 foreach(var CXX STD INCLUDE SOURCE GOOD BAD EXPECT)
     if(NOT DEFINED ${var})
@@ -21,22 +23,27 @@ function(compile capacity)
     set(out "${out}" PARENT_SCOPE)
 endfunction()
 
+if(NOT DEFINED WHAT)
+    set(WHAT "basic_matrix<@>")
+endif()
+
 compile(${GOOD})
 if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "the control (capacity ${GOOD}) does not compile, so the test "
+    string(REPLACE "@" "${GOOD}" label "${WHAT}")
+    message(FATAL_ERROR "the control (${label}) does not compile, so the test "
                         "proves nothing:\n${out}")
 endif()
 
 string(REPLACE "," ";" BAD "${BAD}")
 foreach(capacity IN LISTS BAD)
+    string(REPLACE "@" "${capacity}" label "${WHAT}")
     compile(${capacity})
     if(rc EQUAL 0)
-        message(FATAL_ERROR "basic_matrix<${capacity}> compiled; it must be refused")
+        message(FATAL_ERROR "${label} compiled; it must be refused")
     endif()
     string(FIND "${out}" "${EXPECT}" pos)
     if(pos EQUAL -1)
-        message(FATAL_ERROR "basic_matrix<${capacity}> failed without the message "
-                            "'${EXPECT}':\n${out}")
+        message(FATAL_ERROR "${label} failed without the message '${EXPECT}':\n${out}")
     endif()
-    message(STATUS "basic_matrix<${capacity}>: refused with '${EXPECT}'")
+    message(STATUS "${label}: refused with '${EXPECT}'")
 endforeach()

@@ -433,18 +433,20 @@ public:
         return d;
     }
 
-    /// For the matrix: global_available less the sum of available over the
-    /// online CPUs, and (in the second field, as the library's global_drift()
-    /// puts it) total_allocated less the sum of allocated over all CPUs.
-    drift_amounts global_drift() const {
+    /// For the matrix (the library's global_drift_report).
+    struct global_drift_amounts {
+        int global_available = 0;  ///< less the sum of available over the online CPUs
+        int total_allocated = 0;   ///< less the sum of allocated over all CPUs
+    };
+    global_drift_amounts global_drift() const {
         std::uint32_t available = 0, allocated = 0;
         for (const cpu_state& cs : cpus_) {
             if (cs.online) available += cs.available;
             allocated += cs.allocated;
         }
-        drift_amounts d;
-        d.available = static_cast<int>(global_available_ - available);
-        d.managed_allocated = static_cast<int>(total_allocated_ - allocated);
+        global_drift_amounts d;
+        d.global_available = static_cast<int>(global_available_ - available);
+        d.total_allocated = static_cast<int>(total_allocated_ - allocated);
         return d;
     }
 

@@ -329,13 +329,14 @@ IRQMATRIX_DIFF_ORACLE std::string query_diff(const irqmatrix::basic_matrix<Cap>&
                                              const irqmatrix_model::naive_matrix& model,
                                              const std::vector<unsigned>& cpus) {
     using irqmatrix_model::naive_matrix;
-    const irqmatrix::drift_report g = lib.global_drift();
-    const naive_matrix::drift_amounts gm = model.global_drift();
-    if (g.available != gm.available)
-        return signed_diff("global_drift().available", g.available, gm.available);
-    if (g.managed_allocated != gm.managed_allocated)
-        return signed_diff("global_drift().managed_allocated (total_allocated)",
-                           g.managed_allocated, gm.managed_allocated);
+    const irqmatrix::global_drift_report g = lib.global_drift();
+    const naive_matrix::global_drift_amounts gm = model.global_drift();
+    if (g.global_available != gm.global_available)
+        return signed_diff("global_drift().global_available", g.global_available,
+                           gm.global_available);
+    if (g.total_allocated != gm.total_allocated)
+        return signed_diff("global_drift().total_allocated", g.total_allocated,
+                           gm.total_allocated);
     for (const unsigned c : cpus) {
         if (c >= lib.nr_cpus()) continue;
         const auto of = [c] { return " of cpu " + std::to_string(c); };

@@ -230,7 +230,7 @@ TEST_CASE("blocks: free_block", "[blocks]") {
         ok(m.free_block(0, 32, 3, false));
         REQUIRE(cpu(m, 0) == "0 32 0 0 0");
         REQUIRE(stats(m) == "1 32 0 8");
-        REQUIRE(m.global_drift() == drift_report{0, 8});
+        REQUIRE(m.global_drift() == irqmatrix::global_drift_report{0, 8});
         test::require_consistent(m);
     }
 }

@@ -307,3 +307,109 @@ TEST_CASE("cpu index: flips that cancel out need no upkeep, flips in two words a
     test::require_consistent(m);
     (void)twin;
 }
+
+namespace {
+
+// A feed of our own beside the matrix's answers every question as the
+// matrix's own index does (which the tests above hold to brute force).
+void require_feed_agrees(const irqmatrix::index_feed<256>& feed, const matrix& m) {
+    const unsigned n = m.nr_cpus();
+    cpu_set odd(n);
+    for (unsigned c = 1; c < n; c += 2) odd.set(c);
+    for (const cpu_set& mask : {cpu_set::all(n), odd, cpu_set::range(n, 2, n - 3)})
+        for (int order = -1; order <= 5; ++order) {
+            const std::uint32_t min = order < 0 ? 1u : 1u << order;
+            REQUIRE(feed.index(m).most_available(mask, order, min) ==
+                    m.cpu_index().most_available(mask, order, min));
+            REQUIRE(feed.index(m).fewest_managed(mask, order) ==
+                    m.cpu_index().fewest_managed(mask, order));
+        }
+    REQUIRE(feed.self_check(m).empty());
+}
+
+}  // namespace
+
+TEST_CASE("index feed: notify and sync, as the matrix uses them", "[cpu_index]") {
+    // The contract of index_feed on its own: notify() after each change of a
+    // CPU, with a cpu_change that covers it, and index(m) is current with m;
+    // self_check(m) finds a change that was not notified, or notified too
+    // narrowly; a copy is cold but answers the same; a cache compares equal.
+    using irqmatrix::cpu_change;
+    const unsigned n = 20;  // above the walk limit: the feed is indexed
+    auto [m, twin] = online_pair(n);
+    (void)twin;
+    irqmatrix::index_feed<256> feed(n);
+    REQUIRE(feed.self_check(m).empty());  // every CPU dirty: nothing claimed yet
+    for (unsigned c = 0; c < n; ++c) REQUIRE(!feed.is_current(c));
+    require_feed_agrees(feed, m);
+    for (unsigned c = 0; c < n; ++c) REQUIRE(feed.is_current(c));
+
+    // A change not notified is caught: CPU 0's counters and word 0 moved.
+    const auto p = m.alloc(cpu_set::single(n, 0), false);
+    REQUIRE(test::text(p) == "0 32");
+    REQUIRE(!feed.self_check(m).empty());
+    feed.notify(0, cpu_change::alloc_bits(0, std::uint64_t{1} << 32));
+    REQUIRE(!feed.is_current(0));
+    require_feed_agrees(feed, m);
+
+    // An alloc and its free in one word cancel out: the word need not be
+    // re-derived, and the answers still follow.
+    REQUIRE(test::text(m.alloc(cpu_set::single(n, 3), false)) == "3 32");
+    feed.notify(3, cpu_change::alloc_bits(0, std::uint64_t{1} << 32));
+    test::ok(m.free(3, 32, false));
+    feed.notify(3, cpu_change::alloc_bits(0, std::uint64_t{1} << 32));
+    REQUIRE(feed.self_check(m).empty());
+    require_feed_agrees(feed, m);
+
+    // Notified too narrowly: a block taken, reported as a counter change
+    // only, leaves word 0's order summary stale.
+    REQUIRE(test::text(m.alloc_block(cpu_set::single(n, 5), 5, false)) == "5 32");
+    feed.notify(5, cpu_change::counters());
+    REQUIRE(!feed.self_check(m).empty());
+    feed.notify(5, cpu_change::alloc_bits(0, irqmatrix::run_mask(32, 32)));
+    require_feed_agrees(feed, m);
+
+    // Reservations change managed bits: any_bits of the word, or whole_cpu.
+    test::ok(m.reserve_managed_block(cpu_set::single(n, 7), 2));
+    feed.notify(7, cpu_change::any_bits(0));
+    test::ok(m.offline(9));
+    feed.notify(9, cpu_change::counters());
+    test::ok(m.reserve_managed(cpu_set::single(n, 11)));
+    feed.notify(11, cpu_change::whole_cpu());
+    require_feed_agrees(feed, m);
+
+    // A copy is cold and equal: it claims nothing, so what happens before
+    // it is first asked needs no notifying to it.
+    const irqmatrix::index_feed<256> copy = feed;
+    REQUIRE(copy == feed);
+    for (unsigned c = 0; c < n; ++c) REQUIRE(!copy.is_current(c));
+    REQUIRE(copy.self_check(m).empty());
+    const auto q = m.alloc(cpu_set::all(n), false);
+    REQUIRE(q.has_value());
+    feed.notify(q->cpu, cpu_change::alloc_bits(q->base / 64, std::uint64_t{1} << (q->base % 64)));
+    require_feed_agrees(feed, m);
+    require_feed_agrees(copy, m);
+}
+
+TEST_CASE("index feed: a matrix copy compares equal and answers the same without copying the index",
+          "[cpu_index]") {
+    const unsigned n = 40;
+    auto [m, twin] = online_pair(n);
+    (void)twin;
+    std::mt19937_64 rng(0xC0FFEEu);
+    for (unsigned i = 0; i < 200; ++i) (void)m.alloc_block(random_mask(rng, n), i % 6, false);
+    const cpu_set all = cpu_set::all(n);
+    (void)m.cpu_index();  // m's cache is current, the copy's is cold
+    matrix copy = m;
+    REQUIRE(copy == m);
+    test::require_consistent(copy);
+    for (unsigned i = 0; i < 50; ++i) {
+        const cpu_set mask = random_mask(rng, n);
+        REQUIRE(test::text(copy.alloc_block(mask, i % 6, false)) ==
+                test::text(m.alloc_block(mask, i % 6, false)));
+        REQUIRE(test::text(copy.alloc(all, false)) == test::text(m.alloc(all, false)));
+    }
+    REQUIRE(copy == m);
+    test::require_consistent(copy);
+    test::require_consistent(m);
+}

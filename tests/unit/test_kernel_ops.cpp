@@ -488,7 +488,7 @@ TEST_CASE("kernel: assign", "[kernel]") {
         REQUIRE(stats(m) == "1 7 0 1");
         ok(m.online(1));
         REQUIRE(stats(m) == "2 14 0 1");  // the online CPUs hold 8 + 7
-        REQUIRE(m.global_drift().available == -1);
+        REQUIRE(m.global_drift().global_available == -1);
         test::require_consistent(m);
     }
     SECTION("before the first online: the counters wrap, then online recomputes available") {
@@ -499,7 +499,7 @@ TEST_CASE("kernel: assign", "[kernel]") {
         REQUIRE(cpu(m, 0) == "1 8 1 0 0");  // allocated is not subtracted
         REQUIRE(stats(m) == "1 7 0 1");
         REQUIRE(m.drift(0).available == 1);
-        REQUIRE(m.global_drift().available == -1);
+        REQUIRE(m.global_drift().global_available == -1);
         test::require_consistent(m);
     }
 }
@@ -619,7 +619,7 @@ TEST_CASE("kernel: free", "[kernel]") {
         ok(m.free(0, 32, false));
         REQUIRE(cpu(m, 0) == "0 8 0 0 0");
         REQUIRE(stats(m) == "1 8 0 1");
-        REQUIRE(m.global_drift() == drift_report{0, 1});  // {global_available, total_allocated}
+        REQUIRE(m.global_drift() == irqmatrix::global_drift_report{0, 1});  // {global_available, total_allocated}
         ok(m.online(0));
         REQUIRE(stats(m) == "2 16 0 1");  // nothing is allocated anywhere
         test::require_consistent(m);

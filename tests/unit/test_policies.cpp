@@ -495,21 +495,21 @@ TEST_CASE("policies: freebsd cycles through the CPUs across calls and never fall
         std::string got;
         for (int i = 0; i < 9; ++i) got += test::text(m.alloc(all, false)) + ";";
         REQUIRE(got == "0 32;1 32;2 32;3 32;0 33;1 33;2 33;3 33;0 34;");
-        REQUIRE(m.placement_state().cursor == 1);
+        REQUIRE(m.policy().cursor == 1);
         // A mask: the next CPU of the mask at or after the cursor, wrapping.
         const cpu_set odd = test::cpus("0,3", 4);
         REQUIRE(test::text(m.alloc_block(odd, 2, false)) == "3 36");
         REQUIRE(test::text(m.alloc_block(odd, 2, false)) == "0 36");
-        REQUIRE(m.placement_state().cursor == 1);
+        REQUIRE(m.policy().cursor == 1);
         // Offline CPUs are passed over.
         test::ok(m.offline(1));
         REQUIRE(test::text(m.alloc(all, false)) == "2 34");
     }
     SECTION("the chosen CPU without a block fails; the halved retry moves on") {
         for (unsigned b = 32; b < 236; b += 8) test::ok(m.assign(1, b));  // no 8 on CPU 1
-        m.placement_state().cursor = 1;
+        m.policy().cursor = 1;
         REQUIRE(test::text(m.alloc_block(all, 3, false)) == "-28");  // CPU 1 only
-        REQUIRE(m.placement_state().cursor == 2);
+        REQUIRE(m.policy().cursor == 2);
         REQUIRE(test::text(m.alloc_block(all, 3, false)) == "2 32");
         // A simulator's retry loop: CPUs 3 and 0 take the 8 at once; then
         // it is CPU 1's turn, which has no 8, and the retry at 4 goes to the
@@ -520,13 +520,13 @@ TEST_CASE("policies: freebsd cycles through the CPUs across calls and never fall
         REQUIRE(test::text(alloc_halving(m, all, 3, &got)) == "0 32");
         REQUIRE(test::text(alloc_halving(m, all, 3, &got)) == "2 40");
         REQUIRE(got == 2);
-        REQUIRE(m.placement_state().cursor == 3);
+        REQUIRE(m.policy().cursor == 3);
     }
     SECTION("no CPU of the mask qualifies: empty, and the cursor still moves") {
         test::ok(m.offline(2));
-        m.placement_state().cursor = 3;
+        m.policy().cursor = 3;
         REQUIRE(test::text(m.alloc(test::cpus("2", 4), false)) == "-28");
-        REQUIRE(m.placement_state().cursor == 0);  // the CPU after the start, 3
+        REQUIRE(m.policy().cursor == 0);  // the CPU after the start, 3
     }
     test::require_consistent(m);
 }
@@ -546,7 +546,7 @@ TEST_CASE("policies: basic_matrix<256, P> allocates where P's rules say", "[poli
                 const pm before = m;
                 unsigned cursor = 0;
                 if constexpr (std::is_same_v<P, freebsd_placement>)
-                    cursor = m.placement_state().cursor;
+                    cursor = m.policy().cursor;
                 const auto want = [&](unsigned k) {
                     if constexpr (std::is_same_v<P, pack_placement>) return ref_pack(before, mask, k);
                     else if constexpr (std::is_same_v<P, best_fit_placement>)
@@ -567,11 +567,11 @@ TEST_CASE("policies: basic_matrix<256, P> allocates where P's rules say", "[poli
                 default:  // frees, reservations, hotplug, ...: no rule to check
                     random_op(m, rng);
                     if constexpr (std::is_same_v<P, freebsd_placement>)
-                        cursor = m.placement_state().cursor;
+                        cursor = m.policy().cursor;
                     break;
                 }
                 if constexpr (std::is_same_v<P, freebsd_placement>)
-                    REQUIRE(m.placement_state().cursor == cursor);
+                    REQUIRE(m.policy().cursor == cursor);
             }
             test::require_consistent(m);
         }
