@@ -29,6 +29,7 @@
 #include "matrix.hpp"
 #include "operations.hpp"
 #include "result.hpp"
+#include "text.hpp"
 
 IRQMATRIX_BEGIN_NAMESPACE
 
@@ -43,31 +44,15 @@ struct line_parts {
     bool blank() const noexcept { return words.empty() && !has_expected; }
 };
 
-inline std::vector<std::string_view> split_words(std::string_view text) {
-    std::vector<std::string_view> words;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' ||
-                                   text[i] == '\v' || text[i] == '\f'))
-            ++i;
-        const std::size_t start = i;
-        while (i < text.size() && !(text[i] == ' ' || text[i] == '\t' || text[i] == '\r' ||
-                                    text[i] == '\v' || text[i] == '\f'))
-            ++i;
-        if (i > start) words.push_back(text.substr(start, i - start));
-    }
-    return words;
-}
-
 /// Splits a raw line (without its newline). The views point into `raw`.
 inline line_parts split_line(std::string_view raw) {
     line_parts parts;
     if (const auto hash = raw.find('#'); hash != std::string_view::npos) raw = raw.substr(0, hash);
     const auto arrow = raw.find("=>");
-    parts.words = split_words(raw.substr(0, arrow));
+    parts.words = ::irqmatrix::detail::split_words(raw.substr(0, arrow));
     if (arrow != std::string_view::npos) {
         parts.has_expected = true;
-        parts.expected = split_words(raw.substr(arrow + 2));
+        parts.expected = ::irqmatrix::detail::split_words(raw.substr(arrow + 2));
     }
     return parts;
 }
@@ -81,6 +66,7 @@ inline std::string join(const std::vector<std::string_view>& words) {
     return out;
 }
 
+namespace detail {
 /// Canonical form of an expected or produced result word, so that "0x20"
 /// and "32" compare equal; words that are not numbers compare as text.
 inline std::string canonical_word(std::string_view w) {
@@ -91,12 +77,14 @@ inline std::string canonical_word(std::string_view w) {
     out += std::to_string(*n);
     return out;
 }
+}  // namespace detail
 
 inline bool results_match(const std::vector<std::string_view>& expected, const std::string& got) {
-    const auto got_words = split_words(got);
+    const auto got_words = ::irqmatrix::detail::split_words(got);
     if (expected.size() != got_words.size()) return false;
     for (std::size_t i = 0; i < expected.size(); ++i)
-        if (canonical_word(expected[i]) != canonical_word(got_words[i])) return false;
+        if (detail::canonical_word(expected[i]) != detail::canonical_word(got_words[i]))
+            return false;
     return true;
 }
 
