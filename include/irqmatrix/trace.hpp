@@ -88,6 +88,24 @@ inline bool results_match(const std::vector<std::string_view>& expected, const s
     return true;
 }
 
+/// The one loop over a trace's lines (the replay tool, the lab's loading of
+/// a machine state and the simulator's start state all read traces through
+/// it): reads `in` line by line, skips blank and comment-only lines, and
+/// calls on_line(number, parts) for each other line, `number` counting from
+/// 1; on_line returns false to stop. Returns the number of the last line
+/// read (0 for an empty input).
+template <class OnLine>
+unsigned for_each_line(std::istream& in, OnLine&& on_line) {
+    std::string raw;
+    unsigned number = 0;
+    while (std::getline(in, raw)) {
+        ++number;
+        const line_parts parts = split_line(raw);
+        if (!parts.blank() && !on_line(number, parts)) break;
+    }
+    return number;
+}
+
 /// The state of a replay: no matrix until a `matrix` header succeeds, then
 /// one of the supported capacities (256 for up to 256 bits, 2048 above).
 class session {
@@ -200,14 +218,11 @@ inline replay_summary replay(std::istream& in, std::ostream& out, const replay_o
     } restore{s, s.observer()};
     if (events) s.set_observer(observe(printer));
     replay_summary sum;
-    std::string raw;
-    for (unsigned number = 1; std::getline(in, raw); ++number) {
-        const line_parts parts = split_line(raw);
-        if (parts.blank()) continue;
+    for_each_line(in, [&](unsigned number, const line_parts& parts) {
         ++sum.operations;
         const std::string op = join(parts.words);
         const std::string got = s.run(parts.words).text();
-        if (events) continue;  // the printer has written them
+        if (events) return true;  // the printer has written them
         if (!opt.check) {
             out << op << (op.empty() ? "" : " ") << "=> " << got << '\n';
         } else if (parts.has_expected) {
@@ -218,7 +233,8 @@ inline replay_summary replay(std::istream& in, std::ostream& out, const replay_o
                     << join(parts.expected) << ", got " << got << '\n';
             }
         }
-    }
+        return true;
+    });
     return sum;
 }
 

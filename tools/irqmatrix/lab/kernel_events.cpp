@@ -372,11 +372,7 @@ struct state {
 
     // Runs one trace operation, writes it with its result; the result.
     trace::outcome run(const std::string& op) {
-        const auto parts = trace::split_line(op);
-        const auto* sig = trace::find_signature(parts.words[0]);
-        const auto args = trace::parse_arguments(sig->args, parts.words, m.nr_cpus());
-        const trace::outcome r =
-            args ? trace::execute(m, sig->name, *args) : trace::outcome::of_error(errc::invalid);
+        const trace::outcome r = trace::execute_words(m, trace::split_line(op).words);
         text += op + " => " + r.text() + "\n";
         ++operations;
         return r;
