@@ -23,6 +23,7 @@
 
 #include "cpuset.hpp"
 #include "matrix.hpp"
+#include "metrics.hpp"
 #include "result.hpp"
 
 IRQMATRIX_BEGIN_NAMESPACE
@@ -126,6 +127,16 @@ operation(std::string_view, std::string_view, result_kind, op_scope, Call) -> op
 /// The header row runs nothing: trace::session creates the matrix.
 struct no_call {};
 
+/// The matrix under a planner, or the matrix itself: for the rows whose
+/// call reads the matrix.
+template <class M>
+const auto& matrix_of(const M& m) noexcept {
+    if constexpr (requires { m.matrix(); })
+        return m.matrix();
+    else
+        return m;
+}
+
 // The rows, in the order of docs/trace-format.md. An operation's id is its
 // index here (id_of("name")).
 inline constexpr std::tuple operations{
@@ -171,6 +182,10 @@ inline constexpr std::tuple operations{
               [](auto& m, const arguments&) { return m.stats(); }},
     operation{"cpu", "cpu", result_kind::counters, op_scope::matrix,
               [](auto& m, const arguments& a) { return m.cpu(a.num[0]); }},
+    operation{"free_blocks", "cpu order", result_kind::count, op_scope::matrix,
+              [](auto& m, const arguments& a) {
+                  return free_blocks(matrix_of(m), a.num[0], a.num[1]);
+              }},
     // block operations
     operation{"alloc_block", "cpus order reserved", result_kind::placement, op_scope::matrix,
               [](auto& m, const arguments& a) {
