@@ -142,6 +142,13 @@ struct op {
     std::vector<unsigned> cpus;  ///< role cpus
 };
 
+/// An operation a walk generates, and its weights in the walk's balanced,
+/// fill and drain phases.
+struct weighted_op {
+    op_id id;
+    unsigned weight[3];
+};
+
 inline bool in_table(op_id id) {
     return static_cast<std::size_t>(id) < irqmatrix::trace::operation_count;
 }

@@ -91,11 +91,7 @@ constexpr unsigned id_limit = irqmatrix::trace::operation_count + 2;
 
 // The operations a walk generates, with their weights in the balanced, fill
 // and drain phases.
-struct generated_kind {
-    kind k;
-    unsigned weight[3];
-};
-constexpr generated_kind generated[] = {
+constexpr weighted_op generated[] = {
     {id_of("online"), {3, 2, 3}},
     {id_of("offline"), {2, 2, 2}},
     {id_of("assign_system"), {1, 1, 1}},
@@ -123,7 +119,7 @@ constexpr unsigned kind_count = sizeof(generated) / sizeof(generated[0]);
 // The row of an operation in `generated`.
 constexpr unsigned row_of(kind k) {
     unsigned i = 0;
-    while (i < kind_count && generated[i].k != k) ++i;
+    while (i < kind_count && generated[i].id != k) ++i;
     return i;
 }
 
@@ -612,7 +608,7 @@ private:
         }
         unsigned r = below(total);
         for (unsigned i = 0; i < kind_count; ++i) {
-            if (r < weights[i]) return generated[i].k;
+            if (r < weights[i]) return generated[i].id;
             r -= weights[i];
         }
         return id_of("reserve");
@@ -1046,9 +1042,9 @@ coverage run(const geometry& g) {
         std::printf("  peak %u CPUs online; allocations through the CPU index: %lu whole mask, "
                     "%lu other\n",
                     cov.peak_online, cov.indexed_whole, cov.indexed_partial);
-        for (const generated_kind& gk : generated) {
-            const unsigned i = static_cast<unsigned>(gk.k);
-            std::printf("  %-22s ok %7lu  refused %7lu\n", name_of(gk.k).c_str(), cov.ok[i],
+        for (const weighted_op& gk : generated) {
+            const unsigned i = static_cast<unsigned>(gk.id);
+            std::printf("  %-22s ok %7lu  refused %7lu\n", name_of(gk.id).c_str(), cov.ok[i],
                         cov.refused[i]);
         }
     }
@@ -1061,11 +1057,11 @@ coverage run(const geometry& g) {
 // (IRQMATRIX_DIFF_SEED) only check the agreement, not the coverage.
 void require_coverage(const coverage& cov, unsigned long min_cycles) {
     if (!differential::fixed_seeds()) return;
-    for (const generated_kind& gk : generated) {
-        const unsigned i = static_cast<unsigned>(gk.k);
-        INFO(name_of(gk.k));
+    for (const weighted_op& gk : generated) {
+        const unsigned i = static_cast<unsigned>(gk.id);
+        INFO(name_of(gk.id));
         CHECK(cov.ok[i] > 0);
-        if (gk.k != id_of("reserve") && gk.k != id_of("reserved")) {
+        if (gk.id != id_of("reserve") && gk.id != id_of("reserved")) {
             CHECK(cov.refused[i] > 0);
         }
     }

@@ -82,11 +82,7 @@ using lib_planner = irqmatrix::basic_planner<Cap>;
 
 // The operations a walk generates, with their weights in the balanced, fill
 // and drain phases.
-struct generated_kind {
-    kind k;
-    unsigned weight[3];
-};
-constexpr generated_kind generated[] = {
+constexpr weighted_op generated[] = {
     {id_of("online"), {3, 2, 3}},
     {id_of("offline"), {2, 2, 2}},
     {id_of("assign_system"), {1, 1, 1}},
@@ -475,7 +471,7 @@ private:
         for (unsigned i = 0; i < kind_count; ++i) total += weights[i] = generated[i].weight[mode_];
         auto set_weight = [&](kind k, unsigned v) {
             for (unsigned i = 0; i < kind_count; ++i)
-                if (generated[i].k == k) {
+                if (generated[i].id == k) {
                     total = total - weights[i] + v;
                     weights[i] = v;
                 }
@@ -486,7 +482,7 @@ private:
         if (on <= 1) set_weight(id_of("assign_system"), 3);
         unsigned r = below(total);
         for (unsigned i = 0; i < kind_count; ++i) {
-            if (r < weights[i]) return generated[i].k;
+            if (r < weights[i]) return generated[i].id;
             r -= weights[i];
         }
         return id_of("reserve");
@@ -765,9 +761,9 @@ coverage walk(const geometry& g, bool with_model) {
                     "blocks, %lu skipped; (c) %lu yes, %lu no, %lu skipped\n",
                     g.name, cov.operations, cov.with_outstanding, cov.props.b_checked, cov.props.b_blocks,
                     cov.props.b_skipped, cov.props.c_yes, cov.props.c_no, cov.props.c_skipped);
-        for (const generated_kind& gk : generated) {
-            const unsigned i = static_cast<unsigned>(gk.k);
-            const std::string name(irqmatrix::trace::signature(gk.k).name);
+        for (const weighted_op& gk : generated) {
+            const unsigned i = static_cast<unsigned>(gk.id);
+            const std::string name(irqmatrix::trace::signature(gk.id).name);
             std::printf("  %-22s ok %7lu  refused %7lu\n", name.c_str(), cov.ok[i], cov.refused[i]);
         }
     }
@@ -779,11 +775,11 @@ coverage walk(const geometry& g, bool with_model) {
 // exercised on both sides. Other seeds only check the agreement.
 void require_coverage(const coverage& cov) {
     if (!differential::fixed_seeds()) return;
-    for (const generated_kind& gk : generated) {
-        const unsigned i = static_cast<unsigned>(gk.k);
-        INFO(irqmatrix::trace::signature(gk.k).name);
+    for (const weighted_op& gk : generated) {
+        const unsigned i = static_cast<unsigned>(gk.id);
+        INFO(irqmatrix::trace::signature(gk.id).name);
         CHECK(cov.ok[i] > 0);
-        if (is_planning(gk.k)) CHECK(cov.refused[i] > 0);
+        if (is_planning(gk.id)) CHECK(cov.refused[i] > 0);
     }
     CHECK(cov.with_outstanding * 4 > cov.operations);
     CHECK(cov.props.b_checked > 0);
