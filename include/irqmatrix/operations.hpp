@@ -289,9 +289,12 @@ inline void no_such_trace_operation() noexcept {}
 /// The id of a named operation, at compile time: a name that is not in the
 /// table does not compile (no_such_trace_operation is not a constant).
 consteval op_id id_of(std::string_view name) {
-    const op_signature* s = find_signature(name);
-    if (s == nullptr) detail::no_such_trace_operation();
-    return s->id;
+    // By index, not through find_signature(): g++ with ASan cannot compare a
+    // pointer into the table at compile time.
+    std::size_t i = 0;
+    while (i < signatures.size() && signatures[i].name != name) ++i;
+    if (i == signatures.size()) detail::no_such_trace_operation();
+    return static_cast<op_id>(i);
 }
 
 /// A matrix or planner that has the planning operations.
