@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The C interface (include/irqmatrix/irqmatrix.h) over the C++ engine.
 //
-// A C caller cannot instantiate templates, so the handle holds one of two
-// instantiations, chosen at irqm_create(): basic_planner<256> (x86 and every
-// matrix of at most 256 vectors) or basic_planner<2048> (above). Every entry
+// A C caller cannot instantiate templates, so the handle holds an
+// any_planner (any_planner.hpp, the replay tool's capacity dispatch too):
+// basic_planner<256> or basic_planner<2048>, chosen at irqm_create(). Every entry
 // point visits the variant with a generic lambda, so each operation is
 // written once.
 //
@@ -36,6 +36,7 @@
 #include <variant>
 #include <vector>
 
+#include "irqmatrix/any_planner.hpp"
 #include "irqmatrix/dump.hpp"
 #include "irqmatrix/matrix.hpp"
 #include "irqmatrix/planner.hpp"
@@ -43,11 +44,8 @@
 
 namespace {
 
-using small_engine = irqmatrix::basic_planner<256>;
-using large_engine = irqmatrix::basic_planner<2048>;
-
 // The header's limits are the library's.
-static_assert(IRQM_MAX_BITS == large_engine::capacity);
+static_assert(IRQM_MAX_BITS == irqmatrix::any_planner_max_bits);
 static_assert(IRQM_MAX_CPUS == irqmatrix::max_cpus);
 static_assert(IRQM_MAX_ORDER == irqmatrix::max_order);
 // The C enum is the library's errc, negated.
@@ -64,15 +62,14 @@ static_assert(IRQM_MAX_BITS <= static_cast<unsigned>(std::numeric_limits<int>::m
 }  // namespace
 
 struct irqm_matrix {
-    std::variant<small_engine, large_engine> engine;
+    irqmatrix::any_planner engine;
     // The caller's mask, converted: one bit per possible CPU. Scratch, not
     // state: mutable so that a const query taking a mask (irqm_largest_order)
     // can use it too; calls on one handle are serialised anyway.
     mutable std::vector<std::uint64_t> mask_words;
 
-    template <class M>
-    irqm_matrix(std::in_place_type_t<M> type, M&& m, unsigned nr_cpus)
-        : engine(type, std::move(m)), mask_words((nr_cpus + 63) / 64, 0) {}
+    irqm_matrix(irqmatrix::any_planner&& m, unsigned nr_cpus)
+        : engine(std::move(m)), mask_words((nr_cpus + 63) / 64, 0) {}
 };
 
 namespace {
@@ -215,14 +212,9 @@ extern "C" {
 struct irqm_matrix* irqm_create(unsigned int bits, unsigned int alloc_start,
                                 unsigned int alloc_end, unsigned int nr_cpus) noexcept {
     try {
-        if (bits <= small_engine::capacity) {
-            auto r = small_engine::create(bits, alloc_start, alloc_end, nr_cpus);
-            if (!r) return nullptr;
-            return new irqm_matrix(std::in_place_type<small_engine>, std::move(*r), nr_cpus);
-        }
-        auto r = large_engine::create(bits, alloc_start, alloc_end, nr_cpus);
+        auto r = irqmatrix::create_any_planner(bits, alloc_start, alloc_end, nr_cpus);
         if (!r) return nullptr;
-        return new irqm_matrix(std::in_place_type<large_engine>, std::move(*r), nr_cpus);
+        return new irqm_matrix(std::move(*r), nr_cpus);
     } catch (...) {
         return nullptr;
     }

@@ -6,9 +6,9 @@
 #pragma once
 
 #include <bit>
-#include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,6 +16,7 @@
 
 #include "bitmap.hpp"
 #include "result.hpp"
+#include "text.hpp"
 
 IRQMATRIX_BEGIN_NAMESPACE
 
@@ -212,11 +213,9 @@ inline result<unsigned> parse_number(std::string_view text) noexcept {
         text.remove_prefix(2);
         base = 16;
     }
-    if (text.empty()) return fail(errc::invalid);
-    unsigned value = 0;
-    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
-    if (ec != std::errc{} || ptr != text.data() + text.size()) return fail(errc::invalid);
-    return value;
+    const auto value = detail::parse_unsigned(text, base);
+    if (!value) return fail(errc::invalid);
+    return *value;
 }
 
 /// Parses a cpulist ("0-3,8,10-11" or "none") into a set of nr_cpus CPUs.
@@ -226,17 +225,16 @@ inline result<cpu_set> parse_cpulist(std::string_view text, unsigned nr_cpus) {
     cpu_set set(nr_cpus);
     if (text == "none") return set;
     if (text.empty()) return fail(errc::invalid);
-    while (true) {
-        const std::size_t comma = text.find(',');
-        const std::string_view item = text.substr(0, comma);
-        const std::size_t dash = item.find('-');
-        const auto lo = parse_number(item.substr(0, dash));
-        const auto hi = dash == std::string_view::npos ? lo : parse_number(item.substr(dash + 1));
-        if (!lo || !hi || *lo > *hi || *hi >= nr_cpus) return fail(errc::invalid);
-        for (unsigned c = *lo; c <= *hi; ++c) set.set(c);
-        if (comma == std::string_view::npos) break;
-        text.remove_prefix(comma + 1);
-    }
+    const auto number = [](std::string_view w) -> std::optional<unsigned> {
+        const auto v = parse_number(w);
+        return v ? std::optional<unsigned>(*v) : std::nullopt;
+    };
+    const detail::range_walk walk = detail::for_each_range(text, number, [&](unsigned lo, unsigned hi) {
+        if (hi >= nr_cpus) return false;
+        for (unsigned c = lo; c <= hi; ++c) set.set(c);
+        return true;
+    });
+    if (walk.stop != detail::range_stop::end) return fail(errc::invalid);
     return set;
 }
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "cpuset.hpp"
+#include "text.hpp"
 #include "version.hpp"
 
 IRQMATRIX_BEGIN_NAMESPACE
@@ -30,40 +31,6 @@ template <class Bitmap>
 std::string format_range_list(const Bitmap& map, unsigned bits) {
     std::string out;
     append_range_list(out, bits, [&](unsigned from) { return map.find_next_set(from, bits); });
-    return out;
-}
-
-/// irq_matrix_debug_show() of any matrix type (see matrix.hpp).
-template <class Matrix>
-std::string debug_show(const Matrix& m, int ind = 1) {
-    std::string out;
-    char line[128];
-    const auto s = m.stats();
-    // snprintf returns the length it wanted; never append more than it wrote.
-    const auto put = [&](int n) {
-        out.append(line, n <= 0 ? 0u : std::min(static_cast<std::size_t>(n), sizeof line - 1));
-    };
-    // The kernel's "%*s" of " " at width ind: max(ind, 1) spaces, built here
-    // rather than by snprintf so that any indent fits.
-    const std::string indent(ind > 1 ? static_cast<std::size_t>(ind) : 1u, ' ');
-    put(std::snprintf(line, sizeof line, "Online bitmaps:   %6u\n", s.online_maps));
-    put(std::snprintf(line, sizeof line, "Global available: %6u\n", s.global_available));
-    put(std::snprintf(line, sizeof line, "Global reserved:  %6u\n", s.global_reserved));
-    put(std::snprintf(line, sizeof line, "Total allocated:  %6u\n", s.total_allocated));
-    put(std::snprintf(line, sizeof line, "System: %u: ", m.system_map().count()));
-    out += format_range_list(m.system_map(), m.bits());
-    out += '\n';
-    out += indent;
-    out += "| CPU | avl | man | mac | act | vectors\n";
-    for (unsigned c = 0; c < m.nr_cpus(); ++c) {
-        const auto& cm = m.cpu_map(c);
-        if (!cm.online) continue;
-        out += indent;
-        put(std::snprintf(line, sizeof line, " %4d  %4u  %4u  %4u %4u  ", static_cast<int>(c),
-                          cm.available, cm.managed, cm.managed_allocated, cm.allocated));
-        out += format_range_list(cm.alloc_map, m.bits());
-        out += '\n';
-    }
     return out;
 }
 
@@ -146,9 +113,7 @@ inline constexpr std::string_view header_without_mac = "| CPU | avl | man | act 
 inline constexpr unsigned max_vector = 65535;
 inline constexpr unsigned max_cpu = 65535;
 
-inline bool is_blank(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
+using detail::is_blank;
 
 inline std::string_view trim(std::string_view s) noexcept {
     while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
@@ -167,29 +132,6 @@ inline std::vector<std::string_view> split_lines(std::string_view text) {
         text.remove_prefix(nl + 1);
     }
     return lines;
-}
-
-inline std::vector<std::string_view> words(std::string_view s) {
-    std::vector<std::string_view> out;
-    std::size_t i = 0;
-    while (i < s.size()) {
-        while (i < s.size() && is_blank(s[i])) ++i;
-        const std::size_t start = i;
-        while (i < s.size() && !is_blank(s[i])) ++i;
-        if (i > start) out.push_back(s.substr(start, i - start));
-    }
-    return out;
-}
-
-/// A decimal number filling `s`, at most `limit`.
-inline std::optional<unsigned> decimal(std::string_view s, unsigned limit = ~0u) noexcept {
-    if (s.empty() || s.size() > 10) return std::nullopt;
-    for (char c : s)
-        if (c < '0' || c > '9') return std::nullopt;
-    unsigned long long v = 0;
-    for (char c : s) v = v * 10 + static_cast<unsigned>(c - '0');
-    if (v > limit) return std::nullopt;
-    return static_cast<unsigned>(v);
 }
 
 /// The text of a line for an error message, shortened.
@@ -214,24 +156,23 @@ inline std::size_t table_start(std::string_view line) noexcept {
 inline std::string parse_range_list(std::string_view s, std::vector<unsigned>& out) {
     out.clear();
     if (s.empty()) return {};
-    while (true) {
-        const std::size_t comma = s.find(',');
-        const std::string_view item = s.substr(0, comma);
-        const std::size_t dash = item.find('-');
-        const auto lo = decimal(item.substr(0, dash), max_vector);
-        const auto hi =
-            dash == std::string_view::npos ? lo : decimal(item.substr(dash + 1), max_vector);
-        if (!lo || !hi)
-            return "expected a vector range list like 33-35,48 (vectors up to " +
-                   std::to_string(max_vector) + "), found " + quote(item);
-        if (*lo > *hi) return "reversed range " + quote(item);
-        if (!out.empty() && *lo <= out.back())
-            return "range " + quote(item) + " does not ascend after vector " +
-                   std::to_string(out.back());
-        for (unsigned v = *lo; v <= *hi; ++v) out.push_back(v);
-        if (comma == std::string_view::npos) return {};
-        s.remove_prefix(comma + 1);
+    const auto vector = [](std::string_view w) { return parse_decimal(w, max_vector); };
+    const range_walk walk = for_each_range(s, vector, [&out](unsigned lo, unsigned hi) {
+        if (!out.empty() && lo <= out.back()) return false;
+        for (unsigned v = lo; v <= hi; ++v) out.push_back(v);
+        return true;
+    });
+    switch (walk.stop) {
+    case range_stop::end: return {};
+    case range_stop::bad_number:
+        return "expected a vector range list like 33-35,48 (vectors up to " +
+               std::to_string(max_vector) + "), found " + quote(walk.item);
+    case range_stop::reversed: return "reversed range " + quote(walk.item);
+    case range_stop::refused:
+        return "range " + quote(walk.item) + " does not ascend after vector " +
+               std::to_string(out.back());
     }
+    return {};
 }
 
 /// A line that may precede a table in a debugfs file: a domain header line
@@ -341,7 +282,7 @@ inline dump_parse_result parse_debug_show(std::string_view text, unsigned table_
         const auto body = body_of(i, expected);
         if (!body) return res;
         const auto value = body->substr(0, labels[k].size()) == labels[k]
-                               ? d::decimal(d::trim(body->substr(labels[k].size())))
+                               ? detail::parse_decimal(d::trim(body->substr(labels[k].size())))
                                : std::nullopt;
         if (!value) return fail_at(i, "expected " + expected + ", found " + d::quote(*body));
         *counters[k] = *value;
@@ -354,7 +295,7 @@ inline dump_parse_result parse_debug_show(std::string_view text, unsigned table_
         std::string_view rest = *body;
         const std::size_t colon = rest.find(':', 7);
         const auto count = rest.substr(0, 7) == "System:" && colon != std::string_view::npos
-                               ? d::decimal(d::trim(rest.substr(7, colon - 7)))
+                               ? detail::parse_decimal(d::trim(rest.substr(7, colon - 7)))
                                : std::nullopt;
         if (!count) return fail_at(i, "expected " + expected + ", found " + d::quote(*body));
         t.system_count = *count;
@@ -393,15 +334,15 @@ inline dump_parse_result parse_debug_show(std::string_view text, unsigned table_
     for (; i < lines.size(); ++i) {
         if (lines[i].substr(0, prefix.size()) != prefix) break;
         const std::string_view body = lines[i].substr(prefix.size());
-        const auto w = d::words(body);
-        if (w.empty() || !d::decimal(w[0])) break;
+        const auto w = detail::split_words(body);
+        if (w.empty() || !detail::parse_decimal(w[0])) break;
         if (w.size() < columns || w.size() > columns + 1)
             return fail_at(i, "expected a CPU row " + row_form + ", found " + d::quote(body));
         dump_row r;
         unsigned* const fields[] = {&r.cpu, &r.avl, &r.man, t.has_mac_column ? &r.mac : &r.act,
                                     &r.act};
         for (std::size_t k = 0; k < columns; ++k) {
-            const auto v = d::decimal(w[k], k == 0 ? d::max_cpu : ~0u);
+            const auto v = detail::parse_decimal(w[k], k == 0 ? d::max_cpu : ~0u);
             if (!v)
                 return fail_at(i, "expected a CPU row " + row_form + ": " + d::quote(w[k]) +
                                       " is not a number" +
@@ -465,6 +406,49 @@ inline std::string format_dump_table(const dump_table& t) {
         out += '\n';
     }
     return out;
+}
+
+/// The bits set in a bitmap below `bits`, ascending.
+template <class Bitmap>
+std::vector<unsigned> set_bits(const Bitmap& map, unsigned bits) {
+    std::vector<unsigned> out;
+    for (unsigned b = map.find_next_set(0, bits); b < bits; b = map.find_next_set(b + 1, bits))
+        out.push_back(b);
+    return out;
+}
+
+/// The table irq_matrix_debug_show() prints for a matrix's state (any
+/// matrix type, see matrix.hpp), with the kernel's indent `ind`.
+template <class Matrix>
+dump_table dump_table_of(const Matrix& m, int ind = 1) {
+    dump_table t;
+    const auto s = m.stats();
+    t.online_maps = s.online_maps;
+    t.global_available = s.global_available;
+    t.global_reserved = s.global_reserved;
+    t.total_allocated = s.total_allocated;
+    t.system_count = m.system_map().count();
+    t.system_vectors = set_bits(m.system_map(), m.bits());
+    t.ind = ind;
+    for (unsigned c = 0; c < m.nr_cpus(); ++c) {
+        const auto& cm = m.cpu_map(c);
+        if (!cm.online) continue;
+        dump_row r;
+        r.cpu = c;
+        r.avl = cm.available;
+        r.man = cm.managed;
+        r.mac = cm.managed_allocated;
+        r.act = cm.allocated;
+        r.vectors = set_bits(cm.alloc_map, m.bits());
+        t.rows.push_back(std::move(r));
+    }
+    return t;
+}
+
+/// irq_matrix_debug_show() of any matrix type, byte for byte.
+template <class Matrix>
+std::string debug_show(const Matrix& m, int ind = 1) {
+    return format_dump_table(dump_table_of(m, ind));
 }
 
 IRQMATRIX_END_NAMESPACE

@@ -40,6 +40,7 @@
 
 #include "bitmap.hpp"
 #include "config.hpp"
+#include "result.hpp"
 
 IRQMATRIX_BEGIN_NAMESPACE
 
@@ -138,6 +139,16 @@ cpu_fragmentation fragmentation_of(const M& m, unsigned c) noexcept {
     cpu_fragmentation f;
     detail::add_free_words(f, m, c);
     return f;
+}
+
+/// How many blocks of order `order` CPU c could still take if nothing else
+/// changed: its wholly free aligned blocks of that order, online or not
+/// (the trace operation `free_blocks`). errc::invalid for a CPU or an order
+/// out of range.
+template <class M>
+result<unsigned> free_blocks(const M& m, unsigned c, unsigned order) noexcept {
+    if (c >= m.nr_cpus() || order > max_order) return fail(errc::invalid);
+    return fragmentation_of(m, c).free_blocks[order];
 }
 
 /// The online CPUs' free space by block order, summed.

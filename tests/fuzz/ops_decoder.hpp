@@ -13,9 +13,11 @@
 // kernel's own rollback of a failed reserve_managed (quirk Q7), which keeps
 // only the counters.
 //
-// Operations are named as in trace::signatures and carry trace::arguments; the
-// library runs them through trace::execute(), the replay tool's own
-// dispatch: a failure prints as a trace that `irqmatrix replay` reruns.
+// Operations are ids of the table of operations (irqmatrix/operations.hpp)
+// and carry trace::arguments; the library runs them through
+// trace::execute(), the replay tool's own dispatch, and they are written as
+// trace text by trace::format_operation(): a failure prints as a trace that
+// `irqmatrix replay` reruns.
 //
 // Byte layout (reads past the end yield zeros; the sequence stops there):
 //   4 bytes   geometry: width (and capacity 64 or 256), window start, the
@@ -83,55 +85,47 @@ inline geometry decode_geometry(byte_reader& in) {
 
 /// How each operation's arguments are decoded, one role per argument in the
 /// trace's order: c CPU, b bit, B block base, o order, f flag, m the managed
-/// flag of the vector at the bit or base just decoded, l CPU list. The names
-/// and arity must match trace::signatures (checked by check_shapes()).
+/// flag of the vector at the bit or base just decoded, l CPU list. Read off
+/// the argument roles of the table of operations: every operation that runs
+/// on a bare matrix (the model has no planner), in the table's order.
 struct op_shape {
-    std::string_view name;
-    std::string_view roles;
+    trace::op_id id;
+    std::array<char, 4> role_letters{};
+    std::size_t role_count = 0;
+    std::string_view roles() const noexcept { return {role_letters.data(), role_count}; }
 };
+using trace::id_of;
 
-inline constexpr op_shape shapes[] = {
-    {"online", "c"},
-    {"offline", "c"},
-    {"assign_system", "cbf"},
-    {"reserve_managed", "l"},
-    {"remove_managed", "l"},
-    {"alloc_managed", "l"},
-    {"assign", "cb"},
-    {"reserve", ""},
-    {"remove_reserved", ""},
-    {"alloc", "lf"},
-    {"free", "cbm"},
-    {"available", "cf"},
-    {"reserved", ""},
-    {"allocated", "c"},
-    {"stats", ""},
-    {"cpu", "c"},
-    {"alloc_block", "lof"},
-    {"free_block", "cBom"},
-    {"reserve_managed_block", "lo"},
-    {"remove_managed_block", "lo"},
-    {"alloc_managed_block", "lo"},
-};
-inline constexpr unsigned shape_count = sizeof(shapes) / sizeof(shapes[0]);
-
-/// "" if every shape names a trace operation with matching argument kinds;
-/// otherwise what is wrong. (Trace operations the model does not know, such
-/// as later extensions, are simply not fuzzed here.)
-inline std::string check_shapes() {
-    for (const op_shape& s : shapes) {
-        const trace::op_signature* sig = nullptr;
-        for (const auto& t : trace::signatures)
-            if (t.name == s.name) sig = &t;
-        if (!sig) return "fuzz_ops: trace.hpp has no operation " + std::string(s.name);
-        std::string kinds;
-        for (const char r : s.roles) kinds += r == 'l' ? 'l' : r == 'f' || r == 'm' ? 'f' : 'n';
-        if (kinds != sig->args)
-            return "fuzz_ops: the roles of " + std::string(s.name) +
-                   " do not match its signature " + std::string(sig->args);
-    }
-    return {};
+constexpr char decoder_role(std::string_view role) noexcept {
+    if (role == "cpus") return 'l';
+    if (role == "cpu") return 'c';
+    if (role == "bit") return 'b';
+    if (role == "base") return 'B';
+    if (role == "order") return 'o';
+    if (role == "managed") return 'm';
+    return 'f';  // replace, reserved, cpudown
 }
+
+constexpr std::size_t count_matrix_operations() noexcept {
+    std::size_t n = 0;
+    for (const auto& s : trace::signatures) n += s.scope == trace::op_scope::matrix ? 1 : 0;
+    return n;
+}
+
+inline constexpr std::array<op_shape, count_matrix_operations()> shapes = [] {
+    std::array<op_shape, count_matrix_operations()> out{};
+    std::size_t i = 0;
+    for (const auto& s : trace::signatures) {
+        if (s.scope != trace::op_scope::matrix) continue;
+        op_shape& shape = out[i++];
+        shape.id = s.id;
+        trace::for_each_role(s.roles, [&](std::string_view role) {
+            shape.role_letters[shape.role_count++] = decoder_role(role);
+        });
+    }
+    return out;
+}();
+inline constexpr unsigned shape_count = static_cast<unsigned>(shapes.size());
 
 /// One decoded operation.
 struct operation {
@@ -145,14 +139,7 @@ inline constexpr unsigned list_width = 128;
 
 /// The operation as a trace line (without the result).
 inline std::string line_of(const operation& op) {
-    std::string out(op.shape->name);
-    unsigned n = 0;
-    for (const char r : op.shape->roles) {
-        out += ' ';
-        out +=
-            r == 'l' ? irqmatrix::format_cpulist(op.args.cpus) : std::to_string(op.args.num[n++]);
-    }
-    return out;
+    return trace::format_operation(op.shape->id, op.args);
 }
 
 // Part of the oracle: no coverage instrumentation (IRQMATRIX_DIFF_ORACLE).
@@ -165,57 +152,11 @@ IRQMATRIX_DIFF_ORACLE inline bool same_outcome(const trace::outcome& a, const tr
 
 // ---- the model side ---------------------------------------------------------
 
-inline trace::outcome model_status(int err) {
-    if (err != 0) return {err, 0, {}};
-    return trace::outcome::of({0});
-}
-inline trace::outcome model_pick(const irqmatrix_model::pick& p) {
-    if (p.err != 0) return {p.err, 0, {}};
-    return trace::outcome::of({p.cpu, p.base});
-}
-inline trace::outcome model_value(long long v) {
-    if (v < 0) return {static_cast<int>(v), 0, {}};
-    return trace::outcome::of({static_cast<unsigned>(v)});
-}
-
-/// Runs an operation on the model; its results in the trace's shape.
-inline trace::outcome run_model(naive_matrix& m, std::string_view name, const trace::arguments& a) {
-    const auto& n = a.num;
-    irqmatrix_model::cpu_list cpus;
-    for (unsigned c = 0; c < a.cpus.size(); ++c)
-        if (a.cpus.test(c)) cpus.push_back(c);
-    if (name == "online") return model_status(m.online(n[0]));
-    if (name == "offline") return model_status(m.offline(n[0]));
-    if (name == "assign_system") return model_status(m.assign_system(n[0], n[1], n[2] != 0));
-    if (name == "reserve_managed") return model_status(m.reserve_managed(cpus));
-    if (name == "remove_managed") return model_status(m.remove_managed(cpus));
-    if (name == "alloc_managed") return model_pick(m.alloc_managed(cpus));
-    if (name == "assign") return model_status(m.assign(n[0], n[1]));
-    if (name == "reserve") {
-        m.reserve();
-        return model_status(0);
-    }
-    if (name == "remove_reserved") return model_status(m.remove_reserved());
-    if (name == "alloc") return model_pick(m.alloc(cpus, n[0] != 0));
-    if (name == "free") return model_status(m.free(n[0], n[1], n[2] != 0));
-    if (name == "available") return model_value(m.available(n[0], n[1] != 0));
-    if (name == "reserved") return trace::outcome::of({m.reserved()});
-    if (name == "allocated") return model_value(m.allocated(n[0]));
-    if (name == "stats")
-        return trace::outcome::of(
-            {m.online_maps(), m.global_available(), m.global_reserved(), m.total_allocated()});
-    if (name == "cpu") {
-        if (n[0] >= m.nr_cpus()) return model_status(irqmatrix_model::err_invalid);
-        const auto& c = m.cpu(n[0]);
-        return trace::outcome::of(
-            {c.online ? 1u : 0u, c.available, c.allocated, c.managed, c.managed_allocated});
-    }
-    if (name == "alloc_block") return model_pick(m.alloc_block(cpus, n[0], n[1] != 0));
-    if (name == "free_block") return model_status(m.free_block(n[0], n[1], n[2], n[3] != 0));
-    if (name == "reserve_managed_block") return model_status(m.reserve_managed_block(cpus, n[0]));
-    if (name == "remove_managed_block") return model_status(m.remove_managed_block(cpus, n[0]));
-    if (name == "alloc_managed_block") return model_pick(m.alloc_managed_block(cpus, n[0]));
-    return {-1, 0, {}};  // unreachable: every shape is handled above
+/// Runs an operation on the model (support/differential.hpp); nothing if the
+/// model has no such operation.
+inline std::optional<trace::outcome> run_model(naive_matrix& m, trace::op_id id,
+                                               const trace::arguments& a) {
+    return differential::model_outcome(m, differential::op_of(id, a));
 }
 
 // ---- decoding -----------------------------------------------------------------
@@ -231,13 +172,13 @@ public:
     operation next() {
         operation op;
         op.shape = &shapes[in_.byte() % shape_count];
-        const std::string_view name = op.shape->name;
-        if ((name == "free" || name == "free_block") && decode_recent(op)) return op;
+        const trace::op_id id = op.shape->id;
+        if ((id == id_of("free") || id == id_of("free_block")) && decode_recent(op)) return op;
         unsigned n = 0, cpu = ~0u, bit = ~0u;
         // An order is decoded before the base that must be aligned to it.
-        const auto o = op.shape->roles.find('o');
+        const auto o = op.shape->roles().find('o');
         const unsigned order = o == std::string_view::npos ? 0 : order_arg();
-        for (const char r : op.shape->roles) {
+        for (const char r : op.shape->roles()) {
             switch (r) {
             case 'c': op.args.num[n++] = cpu = cpu_arg(); break;
             case 'b': op.args.num[n++] = bit = bit_arg(cpu); break;
@@ -254,13 +195,13 @@ public:
 
     /// Remembers what a successful allocation placed, for later frees.
     void allocated(const operation& op, const trace::outcome& r) {
-        const std::string_view name = op.shape->name;
+        const trace::op_id id = op.shape->id;
         block b{};
-        if (name == "alloc" || name == "alloc_managed")
+        if (id == id_of("alloc") || id == id_of("alloc_managed"))
             b = {r.values[0], r.values[1], 0};
-        else if (name == "alloc_block" || name == "alloc_managed_block")
+        else if (id == id_of("alloc_block") || id == id_of("alloc_managed_block"))
             b = {r.values[0], r.values[1], op.args.num[0]};
-        else if (name == "assign")
+        else if (id == id_of("assign"))
             b = {op.args.num[0], op.args.num[1], 0};
         else
             return;
@@ -400,7 +341,7 @@ private:
         const unsigned t = in_.byte();
         const unsigned n = 1u << b.order;
         bool flip = false;
-        if (op.shape->name == "free") {
+        if (op.shape->id == id_of("free")) {
             b.base += t % n;  // one member of the block
             flip = t >= 0xf0;
         } else if (t >= 0xc0) {
@@ -418,7 +359,7 @@ private:
         const bool truth =
             valid_cpu(b.cpu) && b.base < Cap && m_.cpu_map(b.cpu).managed_map.test(b.base);
         const unsigned managed = truth != flip ? 1u : 0u;
-        if (op.shape->name == "free")
+        if (op.shape->id == id_of("free"))
             op.args.num = {b.cpu, b.base, managed, 0};
         else
             op.args.num = {b.cpu, b.base, b.order, managed};
@@ -468,23 +409,26 @@ std::string run_on(const geometry& g, byte_reader& in, const logger& log) {
     };
     for (unsigned step = 0; step < max_steps && !in.exhausted(); ++step) {
         const operation op = dec.next();
-        const std::string_view name = op.shape->name;
+        const trace::op_id id = op.shape->id;
         for (unsigned c = 0; c < g.nr_cpus; ++c) {
             maps_before[c] = lib.cpu_map(c);
             counters_before[c] = model_counters(c);
         }
         if (log.out) std::fprintf(log.out, "%s", line_of(op).c_str());
-        const trace::outcome want = run_model(model, name, op.args);
+        // An operation the model does not have (yet) runs on the library
+        // alone: its result is not compared, the state still is.
+        const std::optional<trace::outcome> modelled = run_model(model, id, op.args);
+        const trace::outcome want = modelled ? *modelled : trace::outcome{};
         const bool refused = want.error != 0;
         if (refused) before = lib;
-        const trace::outcome got = trace::execute(lib, name, op.args);
+        const trace::outcome got = trace::execute(lib, id, op.args);
         if (log.out) std::fprintf(log.out, " => %s\n", got.text().c_str());
-        if (!same_outcome(got, want))
+        if (modelled && !same_outcome(got, want))
             return "result: library " + got.text() + ", model " + want.text();
         if (refused && !(lib == before && differential::same_counters(lib, before))) {
             // Q7: a reserve_managed refused for lack of room undoes its
             // reservations as the kernel does, which may move one.
-            const bool q7 = name == "reserve_managed" &&
+            const bool q7 = id == id_of("reserve_managed") &&
                             got.error == irqmatrix::to_errno(irqmatrix::errc::no_space);
             if (!q7 || !differential::same_counters(lib, before))
                 return "refused operation changed the matrix";
@@ -495,9 +439,9 @@ std::string run_on(const geometry& g, byte_reader& in, const logger& log) {
         // Q7 rollback of reserve_managed, which gets a full comparison, as
         // does every 64th step and the last.
         differential::check_scope scope;
-        if (step % 64 != 63 && name != "reserve_managed" && !in.exhausted() &&
+        if (step % 64 != 63 && id != id_of("reserve_managed") && !in.exhausted() &&
             step + 1 < max_steps) {
-            scope.system = name == "assign_system";
+            scope.system = id == id_of("assign_system");
             scope.verify = IRQMATRIX_DEBUG_LEVEL < 3;
             scope.cpus = 0;
             for (unsigned c = 0; c < g.nr_cpus; ++c)

@@ -4,6 +4,9 @@
 // the naive planner) and fuzz/ops_decoder.hpp (the fuzz_ops target).
 //
 //  - the seeded walks' geometry and their IRQMATRIX_DIFF_* knobs;
+//  - an operation of a seeded walk (an id of the table of operations,
+//    irqmatrix/operations.hpp, and its arguments by role), its trace text,
+//    and its run on the library (through the table) and on a model;
 //  - an operation's outcome as both sides report it;
 //  - the comparison of a library matrix with the model's (every counter,
 //    every bitmap, the per-CPU query, verify()), one function so that a
@@ -23,10 +26,12 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include <irqmatrix/matrix.hpp>
+#include <irqmatrix/operations.hpp>
 
 #include "model/naive_matrix.hpp"
 
@@ -111,21 +116,6 @@ inline outcome of_pick(const irqmatrix_model::pick& p) {
     if (p.err != 0) return {p.err, 0, 0};
     return {0, p.cpu, p.base};
 }
-inline outcome of_long(long long v) {
-    if (v < 0) return {static_cast<int>(v), 0, 0};
-    return {0, v, 0};
-}
-
-/// The words of a mask of the listed CPUs, for an irqmatrix::cpu_span. A
-/// list may name CPUs beyond the matrix (which the library must refuse): the
-/// words cover them all.
-inline std::vector<std::uint64_t> mask_words(const std::vector<unsigned>& cpus) {
-    unsigned top = 0;
-    for (unsigned c : cpus) top = c > top ? c : top;
-    std::vector<std::uint64_t> words(top / 64 + 1, 0);
-    for (unsigned c : cpus) words[c / 64] |= std::uint64_t{1} << (c % 64);
-    return words;
-}
 
 /// A CPU list as a trace line writes it: "none", or the CPUs in the order
 /// given, duplicates kept (they are part of what is tested).
@@ -135,6 +125,213 @@ inline std::string list_text(const std::vector<unsigned>& cpus) {
     for (unsigned c : cpus) s += (s.empty() ? "" : ",") + std::to_string(c);
     return s;
 }
+
+// ---- operations -------------------------------------------------------------------
+
+using op_id = irqmatrix::trace::op_id;
+using irqmatrix::trace::id_of;
+
+/// One operation of a seeded walk: an operation of the table (or, past the
+/// table's ids, one of a harness's own) and its arguments, held by role.
+struct op {
+    op_id id{};
+    unsigned cpu = 0;    ///< role cpu
+    unsigned bit = 0;    ///< role bit or base
+    unsigned order = 0;  ///< role order
+    bool flag = false;   ///< the flag role: replace / reserved / managed / cpudown
+    std::vector<unsigned> cpus;  ///< role cpus
+};
+
+/// An operation a walk generates, and its weights in the walk's balanced,
+/// fill and drain phases.
+struct weighted_op {
+    op_id id;
+    unsigned weight[3];
+};
+
+inline bool in_table(op_id id) {
+    return static_cast<std::size_t>(id) < irqmatrix::trace::operation_count;
+}
+
+/// Calls f(role) for each argument role of a table operation.
+template <class F>
+void for_each_role(const op& o, F&& f) {
+    irqmatrix::trace::for_each_role(irqmatrix::trace::signature(o.id).roles, f);
+}
+
+/// The value of a number or flag role.
+inline unsigned number_of(const op& o, std::string_view role) {
+    if (role == "cpu") return o.cpu;
+    if (role == "bit" || role == "base") return o.bit;
+    if (role == "order") return o.order;
+    return o.flag ? 1u : 0u;
+}
+
+/// The operation as a trace line: the table's name and argument order.
+inline std::string describe(const op& o) {
+    std::string out(irqmatrix::trace::signature(o.id).name);
+    for_each_role(o, [&](std::string_view role) {
+        out += ' ';
+        out += role == "cpus" ? list_text(o.cpus) : std::to_string(number_of(o, role));
+    });
+    return out;
+}
+
+/// The operation's arguments as the table's calls take them. The CPU set is
+/// as wide as the list's highest CPU, which may lie beyond the matrix (the
+/// library must refuse it).
+inline irqmatrix::trace::arguments arguments_of(const op& o) {
+    irqmatrix::trace::arguments a;
+    unsigned n = 0;
+    for_each_role(o, [&](std::string_view role) {
+        if (role != "cpus") {
+            a.num[n++] = number_of(o, role);
+            return;
+        }
+        unsigned top = 0;
+        for (unsigned c : o.cpus) top = c > top ? c : top;
+        a.cpus = irqmatrix::cpu_set((top / 64 + 1) * 64);
+        for (unsigned c : o.cpus) a.cpus.set(c);
+    });
+    return a;
+}
+
+/// The operation whose arguments the table's calls take as `a`, held by role
+/// (a CPU list in ascending order).
+inline op op_of(op_id id, const irqmatrix::trace::arguments& a) {
+    op o;
+    o.id = id;
+    unsigned n = 0;
+    for_each_role(o, [&](std::string_view role) {
+        if (role == "cpus") {
+            for (unsigned c = 0; c < a.cpus.size(); ++c)
+                if (a.cpus.test(c)) o.cpus.push_back(c);
+            return;
+        }
+        const unsigned v = a.num[n++];
+        if (role == "cpu")
+            o.cpu = v;
+        else if (role == "bit" || role == "base")
+            o.bit = v;
+        else if (role == "order")
+            o.order = v;
+        else
+            o.flag = v != 0;
+    });
+    return o;
+}
+
+// The model's results as the table's (trace::outcome).
+inline irqmatrix::trace::outcome model_status(int err) {
+    if (err != 0) return {err, 0, {}};
+    return irqmatrix::trace::outcome::of({0});
+}
+inline irqmatrix::trace::outcome model_pick(const irqmatrix_model::pick& p) {
+    if (p.err != 0) return {p.err, 0, {}};
+    return irqmatrix::trace::outcome::of({p.cpu, p.base});
+}
+inline irqmatrix::trace::outcome model_value(long long v) {
+    if (v < 0) return {static_cast<int>(v), 0, {}};
+    return irqmatrix::trace::outcome::of({static_cast<unsigned>(v)});
+}
+
+/// The naive matrix of a model (a naive_planner's, or the model itself).
+template <class Model>
+const irqmatrix_model::naive_matrix& kernel_model_of(const Model& m) {
+    if constexpr (requires { m.matrix(); })
+        return m.matrix();
+    else
+        return m;
+}
+
+/// Runs a table operation on a model (naive_matrix, or naive_planner with
+/// the planning operations too); nothing if the model has no such
+/// operation (an operation added to the table and not yet to the models).
+template <class Model>
+std::optional<irqmatrix::trace::outcome> model_outcome(Model& m, const op& o) {
+    using irqmatrix::trace::outcome;
+    if constexpr (requires { m.reserve_block(0u); }) {
+        switch (o.id) {
+        case id_of("largest_order"): return model_value(m.largest_order(o.cpus));
+        case id_of("reserve_block"): return model_status(m.reserve_block(o.order));
+        case id_of("remove_reserved_block"): return model_status(m.remove_reserved_block(o.order));
+        case id_of("alloc_reserved_block"): return model_pick(m.alloc_reserved_block(o.cpus, o.order));
+        case id_of("can_offline"): return model_value(m.can_offline(o.cpu));
+        case id_of("evacuate"): return model_value(m.evacuate(o.cpu));
+        case id_of("move_block"): return model_pick(m.move_block(o.cpu, o.bit, o.cpus));
+        case id_of("pin"): return model_status(m.pin(o.cpu, o.bit));
+        case id_of("unpin"): return model_status(m.unpin(o.cpu, o.bit));
+        default: break;
+        }
+    }
+    switch (o.id) {
+    case id_of("online"): return model_status(m.online(o.cpu));
+    case id_of("offline"): return model_status(m.offline(o.cpu));
+    case id_of("assign_system"): return model_status(m.assign_system(o.cpu, o.bit, o.flag));
+    case id_of("reserve_managed"): return model_status(m.reserve_managed(o.cpus));
+    case id_of("remove_managed"): return model_status(m.remove_managed(o.cpus));
+    case id_of("alloc_managed"): return model_pick(m.alloc_managed(o.cpus));
+    case id_of("assign"): return model_status(m.assign(o.cpu, o.bit));
+    case id_of("reserve"): m.reserve(); return model_status(0);
+    case id_of("remove_reserved"): return model_status(m.remove_reserved());
+    case id_of("alloc"): return model_pick(m.alloc(o.cpus, o.flag));
+    case id_of("free"): return model_status(m.free(o.cpu, o.bit, o.flag));
+    case id_of("available"): return model_value(m.available(o.cpu, o.flag));
+    case id_of("reserved"): return outcome::of({m.reserved()});
+    case id_of("allocated"): return model_value(m.allocated(o.cpu));
+    case id_of("stats"): {
+        const irqmatrix_model::naive_matrix& k = kernel_model_of(m);
+        return outcome::of(
+            {k.online_maps(), k.global_available(), k.global_reserved(), k.total_allocated()});
+    }
+    case id_of("cpu"): {
+        const irqmatrix_model::naive_matrix& k = kernel_model_of(m);
+        if (o.cpu >= k.nr_cpus()) return model_status(irqmatrix_model::err_invalid);
+        const auto& c = k.cpu(o.cpu);
+        return outcome::of(
+            {c.online ? 1u : 0u, c.available, c.allocated, c.managed, c.managed_allocated});
+    }
+    case id_of("alloc_block"): return model_pick(m.alloc_block(o.cpus, o.order, o.flag));
+    case id_of("free_block"): return model_status(m.free_block(o.cpu, o.bit, o.order, o.flag));
+    case id_of("reserve_managed_block"): return model_status(m.reserve_managed_block(o.cpus, o.order));
+    case id_of("remove_managed_block"): return model_status(m.remove_managed_block(o.cpus, o.order));
+    case id_of("alloc_managed_block"): return model_pick(m.alloc_managed_block(o.cpus, o.order));
+    default: break;
+    }
+    return std::nullopt;
+}
+
+/// A table outcome as the walks compare it (one or two values).
+inline outcome of_trace(const irqmatrix::trace::outcome& r) {
+    if (r.error != 0) return {r.error, 0, 0};
+    return {0, r.count > 0 ? r.values[0] : 0, r.count > 1 ? r.values[1] : 0u};
+}
+
+/// Runs a table operation on the library (a matrix or a planner).
+template <class Library>
+outcome run_library(Library& m, const op& o) {
+    return of_trace(irqmatrix::trace::execute(m, o.id, arguments_of(o)));
+}
+
+/// Runs a table operation on a model; -1 if the model has no such operation.
+template <class Model>
+outcome run_model(Model& m, const op& o) {
+    const auto r = model_outcome(m, o);
+    return r ? of_trace(*r) : outcome{-1, 0, 0};
+}
+
+/// The result as a trace writes it, by the operation's result kind: the
+/// value, "CPU BASE", 0 or the errno.
+inline std::string result_text(op_id id, const outcome& r) {
+    using irqmatrix::trace::result_kind;
+    if (r.err != 0) return std::to_string(r.err);
+    switch (irqmatrix::trace::signature(id).result) {
+    case result_kind::count: return std::to_string(r.a);
+    case result_kind::placement: return text(r);
+    default: return "0";
+    }
+}
+inline std::string result_text(const op& o, const outcome& r) { return result_text(o.id, r); }
 
 // ---- state comparison -------------------------------------------------------------
 
@@ -382,27 +579,24 @@ IRQMATRIX_DIFF_ORACLE bool same_counters(const irqmatrix::basic_matrix<Cap>& a,
 /// How a replay fails: the kind of the operation at the first mismatch and
 /// the mismatch's subject (the text before its first colon). Shrinking keeps
 /// a candidate only if it fails the same way, not merely somehow.
-template <class Kind>
 struct failure_signature {
-    Kind k = Kind::count;
+    op_id id{};
     std::string subject;
     friend bool operator==(const failure_signature&, const failure_signature&) = default;
 };
 
-template <class Kind>
-failure_signature<Kind> signature_of(Kind k, const std::string& mismatch) {
-    return {k, mismatch.substr(0, mismatch.find(':'))};
+inline failure_signature signature_of(op_id id, const std::string& mismatch) {
+    return {id, mismatch.substr(0, mismatch.find(':'))};
 }
 
 /// Replays the operations through `step` (one operation on both sides,
 /// returning the mismatch or ""): the first failure, if any. The caller
 /// creates the fresh state that `step` works on.
-template <class Op, class Step>
-std::optional<failure_signature<decltype(Op::k)>> first_failure(const std::vector<Op>& ops,
-                                                                Step&& step) {
-    for (const Op& o : ops) {
+template <class Step>
+std::optional<failure_signature> first_failure(const std::vector<op>& ops, Step&& step) {
+    for (const op& o : ops) {
         const std::string mismatch = step(o);
-        if (!mismatch.empty()) return signature_of(o.k, mismatch);
+        if (!mismatch.empty()) return signature_of(o.id, mismatch);
     }
     return std::nullopt;
 }
@@ -449,8 +643,9 @@ std::vector<Op> shrink(std::vector<Op> ops, const shrink_limits& limits, StillFa
 /// with bits, start, end and nr_cpus).
 template <class Geometry>
 std::string trace_header(const Geometry& g) {
-    return "matrix " + std::to_string(g.bits) + " " + std::to_string(g.start) + " " +
-           std::to_string(g.end) + " " + std::to_string(g.nr_cpus) + " => 0\n";
+    irqmatrix::trace::arguments a;
+    a.num = {g.bits, g.start, g.end, g.nr_cpus};
+    return irqmatrix::trace::format_operation(id_of("matrix"), a) + " => 0\n";
 }
 
 /// One operation of a trace: its line ("OP ARGS => RESULT") and the mismatch

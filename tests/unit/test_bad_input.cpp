@@ -245,25 +245,11 @@ constexpr unsigned list_limit = 128;
 // flag is 0 or 1), or nothing for a line only a trace can write.
 std::optional<trace::arguments> api_arguments(const std::vector<std::string_view>& words) {
     if (words.empty()) return std::nullopt;
-    for (const auto& sig : trace::signatures) {
-        if (sig.name != words[0]) continue;
-        if (words.size() != sig.args.size() + 1) return std::nullopt;
-        trace::arguments a;
-        unsigned n = 0;
-        for (std::size_t i = 0; i < sig.args.size(); ++i) {
-            if (sig.args[i] == 'l') {
-                auto cpus = irqmatrix::parse_cpulist(words[i + 1], list_limit);
-                if (!cpus) return std::nullopt;
-                a.cpus = std::move(*cpus);
-                continue;
-            }
-            const auto v = irqmatrix::parse_number(words[i + 1]);
-            if (!v || (sig.args[i] == 'f' && *v > 1)) return std::nullopt;
-            a.num[n++] = *v;
-        }
-        return a;
-    }
-    return std::nullopt;
+    const trace::op_signature* sig = trace::find_signature(words[0]);
+    if (!sig) return std::nullopt;
+    auto a = trace::parse_arguments(sig->args, words, list_limit);
+    if (!a) return std::nullopt;
+    return std::move(*a);
 }
 
 template <class M>

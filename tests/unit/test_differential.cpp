@@ -80,149 +80,85 @@ using irqmatrix_model::naive_matrix;
 
 // ---- operations as data ---------------------------------------------------
 
-enum class kind : unsigned {
-    online,
-    offline,
-    assign_system,
-    reserve_managed,
-    remove_managed,
-    alloc_managed,
-    assign,
-    reserve,
-    remove_reserved,
-    alloc,
-    free,
-    available,
-    reserved,
-    allocated,
-    alloc_block,
-    free_block,
-    reserve_managed_block,
-    remove_managed_block,
-    alloc_managed_block,
-    alloc_at,
-    reserve_managed_at,
-    count
+// Operations are ids of the table of operations (irqmatrix/operations.hpp),
+// which support/differential.hpp writes as trace text and runs on both
+// sides, plus the library's placed operations, which are no trace
+// operations: they take the ids past the table's.
+using kind = op_id;
+constexpr kind alloc_at{static_cast<std::uint8_t>(irqmatrix::trace::operation_count)};
+constexpr kind reserve_managed_at{static_cast<std::uint8_t>(irqmatrix::trace::operation_count + 1)};
+constexpr unsigned id_limit = irqmatrix::trace::operation_count + 2;
+
+// The operations a walk generates, with their weights in the balanced, fill
+// and drain phases.
+constexpr weighted_op generated[] = {
+    {id_of("online"), {3, 2, 3}},
+    {id_of("offline"), {2, 2, 2}},
+    {id_of("assign_system"), {1, 1, 1}},
+    {id_of("reserve_managed"), {4, 6, 1}},
+    {id_of("remove_managed"), {3, 1, 6}},
+    {id_of("alloc_managed"), {4, 6, 1}},
+    {id_of("assign"), {2, 3, 1}},
+    {id_of("reserve"), {2, 2, 2}},
+    {id_of("remove_reserved"), {1, 1, 1}},
+    {id_of("alloc"), {8, 14, 2}},
+    {id_of("free"), {8, 3, 16}},
+    {id_of("available"), {2, 1, 1}},
+    {id_of("reserved"), {1, 1, 1}},
+    {id_of("allocated"), {2, 1, 1}},
+    {id_of("alloc_block"), {5, 9, 1}},
+    {id_of("free_block"), {5, 2, 10}},
+    {id_of("reserve_managed_block"), {2, 3, 1}},
+    {id_of("remove_managed_block"), {2, 1, 4}},
+    {id_of("alloc_managed_block"), {2, 3, 1}},
+    {alloc_at, {4, 6, 1}},
+    {reserve_managed_at, {2, 3, 1}},
 };
-constexpr unsigned kind_count = static_cast<unsigned>(kind::count);
+constexpr unsigned kind_count = sizeof(generated) / sizeof(generated[0]);
 
-constexpr const char* kind_names[kind_count] = {
-    "online",          "offline",     "assign_system",         "reserve_managed",
-    "remove_managed",  "alloc_managed", "assign",              "reserve",
-    "remove_reserved", "alloc",       "free",                  "available",
-    "reserved",        "allocated",   "alloc_block",           "free_block",
-    "reserve_managed_block", "remove_managed_block", "alloc_managed_block",
-    "alloc_at",        "reserve_managed_at"};
+// The row of an operation in `generated`.
+constexpr unsigned row_of(kind k) {
+    unsigned i = 0;
+    while (i < kind_count && generated[i].id != k) ++i;
+    return i;
+}
 
-struct op {
-    kind k = kind::reserve;
-    unsigned cpu = 0;
-    unsigned bit = 0;  // bit, or base of a block
-    unsigned order = 0;
-    bool flag = false;  // replace / reserved / managed / cpudown
-    std::vector<unsigned> cpus;
-};
+std::string name_of(kind k) {
+    if (k == alloc_at) return "alloc_at";
+    if (k == reserve_managed_at) return "reserve_managed_at";
+    return std::string(irqmatrix::trace::signature(k).name);
+}
 
-bool mutates(kind k) { return k != kind::available && k != kind::reserved && k != kind::allocated; }
+bool mutates(kind k) {
+    return k != id_of("available") && k != id_of("reserved") && k != id_of("allocated");
+}
 
-// The operation as a trace line.
-std::string describe(const op& o) {
+// The operation as a trace line; the placed operations (the replay tool
+// refuses these lines) written as their arguments.
+std::string trace_line(const op& o) {
     const std::string f = o.flag ? "1" : "0";
-    const std::string name = kind_names[static_cast<unsigned>(o.k)];
-    switch (o.k) {
-    case kind::online:
-    case kind::offline:
-    case kind::allocated: return name + " " + std::to_string(o.cpu);
-    case kind::assign_system:
-    case kind::free: return name + " " + std::to_string(o.cpu) + " " + std::to_string(o.bit) + " " + f;
-    case kind::reserve_managed:
-    case kind::remove_managed:
-    case kind::alloc_managed: return name + " " + list_text(o.cpus);
-    case kind::assign: return name + " " + std::to_string(o.cpu) + " " + std::to_string(o.bit);
-    case kind::reserve:
-    case kind::remove_reserved:
-    case kind::reserved: return name;
-    case kind::alloc: return name + " " + list_text(o.cpus) + " " + f;
-    case kind::available: return name + " " + std::to_string(o.cpu) + " " + f;
-    case kind::alloc_block: return name + " " + list_text(o.cpus) + " " + std::to_string(o.order) + " " + f;
-    case kind::free_block:
-        return name + " " + std::to_string(o.cpu) + " " + std::to_string(o.bit) + " " +
+    if (o.id == alloc_at)
+        return name_of(o.id) + " " + std::to_string(o.cpu) + " " + std::to_string(o.bit) + " " +
                std::to_string(o.order) + " " + f;
-    case kind::reserve_managed_block:
-    case kind::remove_managed_block:
-    case kind::alloc_managed_block: return name + " " + list_text(o.cpus) + " " + std::to_string(o.order);
-    // Not trace operations (the replay tool refuses these lines): the
-    // library's placed operations, written as their arguments.
-    case kind::alloc_at:
-        return name + " " + std::to_string(o.cpu) + " " + std::to_string(o.bit) + " " +
-               std::to_string(o.order) + " " + f;
-    case kind::reserve_managed_at:
-        return name + " " + std::to_string(o.cpu) + " " + std::to_string(o.bit) + " " +
+    if (o.id == reserve_managed_at)
+        return name_of(o.id) + " " + std::to_string(o.cpu) + " " + std::to_string(o.bit) + " " +
                std::to_string(o.order);
-    case kind::count: break;
-    }
-    return "?";
+    return differential::describe(o);
 }
 
 // ---- one operation on each side ----------------------------------------------
 
 template <unsigned Cap>
 outcome run_library(irqmatrix::basic_matrix<Cap>& m, const op& o) {
-    const auto words = differential::mask_words(o.cpus);
-    const irqmatrix::cpu_span mask(words.data(), words.size());
-    switch (o.k) {
-    case kind::online: return of_status(m.online(o.cpu));
-    case kind::offline: return of_status(m.offline(o.cpu));
-    case kind::assign_system: return of_status(m.assign_system(o.cpu, o.bit, o.flag));
-    case kind::reserve_managed: return of_status(m.reserve_managed(mask));
-    case kind::remove_managed: return of_status(m.remove_managed(mask));
-    case kind::alloc_managed: return of_placement(m.alloc_managed(mask));
-    case kind::assign: return of_status(m.assign(o.cpu, o.bit));
-    case kind::reserve: m.reserve(); return {};
-    case kind::remove_reserved: return of_status(m.remove_reserved());
-    case kind::alloc: return of_placement(m.alloc(mask, o.flag));
-    case kind::free: return of_status(m.free(o.cpu, o.bit, o.flag));
-    case kind::available: return of_value(m.available(o.cpu, o.flag));
-    case kind::reserved: return {0, m.reserved(), 0};
-    case kind::allocated: return of_value(m.allocated(o.cpu));
-    case kind::alloc_block: return of_placement(m.alloc_block(mask, o.order, o.flag));
-    case kind::free_block: return of_status(m.free_block(o.cpu, o.bit, o.order, o.flag));
-    case kind::reserve_managed_block: return of_status(m.reserve_managed_block(mask, o.order));
-    case kind::remove_managed_block: return of_status(m.remove_managed_block(mask, o.order));
-    case kind::alloc_managed_block: return of_placement(m.alloc_managed_block(mask, o.order));
-    case kind::alloc_at: return of_placement(m.alloc_at(o.cpu, o.bit, o.order, o.flag));
-    case kind::reserve_managed_at: return of_status(m.reserve_managed_at(o.cpu, o.bit, o.order));
-    case kind::count: break;
-    }
-    return {-1, 0, 0};
+    if (o.id == alloc_at) return of_placement(m.alloc_at(o.cpu, o.bit, o.order, o.flag));
+    if (o.id == reserve_managed_at) return of_status(m.reserve_managed_at(o.cpu, o.bit, o.order));
+    return differential::run_library(m, o);
 }
 
 outcome run_model(naive_matrix& m, const op& o) {
-    switch (o.k) {
-    case kind::online: return of_int(m.online(o.cpu));
-    case kind::offline: return of_int(m.offline(o.cpu));
-    case kind::assign_system: return of_int(m.assign_system(o.cpu, o.bit, o.flag));
-    case kind::reserve_managed: return of_int(m.reserve_managed(o.cpus));
-    case kind::remove_managed: return of_int(m.remove_managed(o.cpus));
-    case kind::alloc_managed: return of_pick(m.alloc_managed(o.cpus));
-    case kind::assign: return of_int(m.assign(o.cpu, o.bit));
-    case kind::reserve: m.reserve(); return {};
-    case kind::remove_reserved: return of_int(m.remove_reserved());
-    case kind::alloc: return of_pick(m.alloc(o.cpus, o.flag));
-    case kind::free: return of_int(m.free(o.cpu, o.bit, o.flag));
-    case kind::available: return of_long(m.available(o.cpu, o.flag));
-    case kind::reserved: return {0, m.reserved(), 0};
-    case kind::allocated: return of_long(m.allocated(o.cpu));
-    case kind::alloc_block: return of_pick(m.alloc_block(o.cpus, o.order, o.flag));
-    case kind::free_block: return of_int(m.free_block(o.cpu, o.bit, o.order, o.flag));
-    case kind::reserve_managed_block: return of_int(m.reserve_managed_block(o.cpus, o.order));
-    case kind::remove_managed_block: return of_int(m.remove_managed_block(o.cpus, o.order));
-    case kind::alloc_managed_block: return of_pick(m.alloc_managed_block(o.cpus, o.order));
-    case kind::alloc_at: return of_pick(m.alloc_at(o.cpu, o.bit, o.order, o.flag));
-    case kind::reserve_managed_at: return of_int(m.reserve_managed_at(o.cpu, o.bit, o.order));
-    case kind::count: break;
-    }
-    return {-1, 0, 0};
+    if (o.id == alloc_at) return of_pick(m.alloc_at(o.cpu, o.bit, o.order, o.flag));
+    if (o.id == reserve_managed_at) return of_int(m.reserve_managed_at(o.cpu, o.bit, o.order));
+    return differential::run_model(m, o);
 }
 
 // ---- what a step compares ---------------------------------------------------------
@@ -248,16 +184,16 @@ constexpr unsigned query_stride(unsigned bits) { return 1 + bits / 64; }
 
 bool names_cpu(kind k) {
     switch (k) {
-    case kind::online:
-    case kind::offline:
-    case kind::assign_system:
-    case kind::assign:
-    case kind::free:
-    case kind::available:
-    case kind::allocated:
-    case kind::free_block:
-    case kind::alloc_at:
-    case kind::reserve_managed_at: return true;
+    case id_of("online"):
+    case id_of("offline"):
+    case id_of("assign_system"):
+    case id_of("assign"):
+    case id_of("free"):
+    case id_of("available"):
+    case id_of("allocated"):
+    case id_of("free_block"):
+    case alloc_at:
+    case reserve_managed_at: return true;
     default: return false;
     }
 }
@@ -266,10 +202,10 @@ bool names_cpu(kind k) {
 // list's lowest and highest.
 std::vector<unsigned> touched_cpus(const op& o, const outcome& r, unsigned nr_cpus) {
     std::vector<unsigned> t;
-    if (names_cpu(o.k) && o.cpu < nr_cpus) t.push_back(o.cpu);
-    const bool allocation = o.k == kind::alloc || o.k == kind::alloc_managed ||
-                            o.k == kind::alloc_block || o.k == kind::alloc_managed_block ||
-                            o.k == kind::alloc_at;
+    if (names_cpu(o.id) && o.cpu < nr_cpus) t.push_back(o.cpu);
+    const bool allocation = o.id == id_of("alloc") || o.id == id_of("alloc_managed") ||
+                            o.id == id_of("alloc_block") || o.id == id_of("alloc_managed_block") ||
+                            o.id == alloc_at;
     if (allocation && r.err == 0) t.push_back(static_cast<unsigned>(r.a));
     unsigned lo = ~0u, hi = 0;
     for (unsigned c : o.cpus)
@@ -302,7 +238,7 @@ std::string compare_state(const irqmatrix::basic_matrix<Cap>& lib, const naive_m
     const std::vector<unsigned> touched = touched_cpus(o, r, n);
     differential::check_scope scope;
     // At debug level 3 the library has just verified itself after a mutation.
-    scope.verify = !mutates(o.k) || IRQMATRIX_DEBUG_LEVEL < 3;
+    scope.verify = !mutates(o.id) || IRQMATRIX_DEBUG_LEVEL < 3;
     std::vector<unsigned> sample;
     if (n > sample_window) {
         sample = touched;
@@ -337,7 +273,7 @@ template <unsigned Cap>
 step_report step(irqmatrix::basic_matrix<Cap>& lib, naive_matrix& model, const op& o,
                  unsigned index, depth how) {
     step_report rep;
-    const bool mut = mutates(o.k);
+    const bool mut = mutates(o.id);
     std::optional<irqmatrix::basic_matrix<Cap>> before;
     if (mut) before.emplace(lib);
     const outcome got = run_library(lib, o);
@@ -348,7 +284,7 @@ step_report step(irqmatrix::basic_matrix<Cap>& lib, naive_matrix& model, const o
         return rep;
     }
     if (mut && got.err != 0 && !(lib == *before)) {
-        if (o.k == kind::reserve_managed && got.err == irqmatrix_model::err_no_space) {
+        if (o.id == id_of("reserve_managed") && got.err == irqmatrix_model::err_no_space) {
             if (!differential::same_counters(lib, *before)) {
                 rep.mismatch = "refused reserve_managed (-28) changed counters";
                 return rep;
@@ -628,49 +564,25 @@ private:
 
     kind boot_kind(const naive_matrix& m) {
         const unsigned r = below(100);
-        if (r < 40) return kind::assign_system;
-        if (r < 55) return online_count(m) == g_.nr_cpus ? kind::alloc : kind::online;
-        if (r < 70) return kind::assign;
-        if (r < 78) return kind::reserve_managed;
-        if (r < 90) return kind::alloc;
-        return kind::free;
+        if (r < 40) return id_of("assign_system");
+        if (r < 55) return online_count(m) == g_.nr_cpus ? id_of("alloc") : id_of("online");
+        if (r < 70) return id_of("assign");
+        if (r < 78) return id_of("reserve_managed");
+        if (r < 90) return id_of("alloc");
+        return id_of("free");
     }
 
     kind pick_kind(const naive_matrix& m) {
         const unsigned on = online_count(m);
-        // Weights per kind for the balanced, fill and drain phases.
-        static constexpr unsigned w[kind_count][3] = {
-            {3, 2, 3},    // online
-            {2, 2, 2},    // offline
-            {1, 1, 1},    // assign_system
-            {4, 6, 1},    // reserve_managed
-            {3, 1, 6},    // remove_managed
-            {4, 6, 1},    // alloc_managed
-            {2, 3, 1},    // assign
-            {2, 2, 2},    // reserve
-            {1, 1, 1},    // remove_reserved
-            {8, 14, 2},   // alloc
-            {8, 3, 16},   // free
-            {2, 1, 1},    // available
-            {1, 1, 1},    // reserved
-            {2, 1, 1},    // allocated
-            {5, 9, 1},    // alloc_block
-            {5, 2, 10},   // free_block
-            {2, 3, 1},    // reserve_managed_block
-            {2, 1, 4},    // remove_managed_block
-            {2, 3, 1},    // alloc_managed_block
-            {4, 6, 1},    // alloc_at
-            {2, 3, 1},    // reserve_managed_at
-        };
         unsigned weights[kind_count];
         unsigned total = 0;
         for (unsigned i = 0; i < kind_count; ++i) {
-            weights[i] = w[i][mode_];
+            weights[i] = generated[i].weight[mode_];
             total += weights[i];
         }
         // Keep CPUs mostly online, and let assign_system succeed at times.
-        const unsigned on_i = static_cast<unsigned>(kind::online);
-        const unsigned off_i = static_cast<unsigned>(kind::offline);
+        const unsigned on_i = row_of(id_of("online"));
+        const unsigned off_i = row_of(id_of("offline"));
         if (on == g_.nr_cpus) {  // nothing to online: an occasional double online only
             total -= weights[on_i] - 1;
             weights[on_i] = 1;
@@ -684,7 +596,7 @@ private:
             total += 30;
         }
         if (on <= 1) {
-            weights[static_cast<unsigned>(kind::assign_system)] += 3;
+            weights[row_of(id_of("assign_system"))] += 3;
             total += 3;
         }
         // Many CPUs come online one operation at a time: bring up to three
@@ -696,27 +608,27 @@ private:
         }
         unsigned r = below(total);
         for (unsigned i = 0; i < kind_count; ++i) {
-            if (r < weights[i]) return static_cast<kind>(i);
+            if (r < weights[i]) return generated[i].id;
             r -= weights[i];
         }
-        return kind::reserve;
+        return id_of("reserve");
     }
 
     op make(const naive_matrix& m, kind k) {
         op o;
-        o.k = k;
+        o.id = k;
         switch (k) {
-        case kind::online: {
+        case id_of("online"): {
             const auto off = cpus_where(m, false);
             o.cpu = off.empty() || chance(10) ? cpu_arg() : off[below(static_cast<unsigned>(off.size()))];
             break;
         }
-        case kind::offline: {
+        case id_of("offline"): {
             const auto on = cpus_where(m, true);
             o.cpu = on.empty() || chance(10) ? cpu_arg() : on[below(static_cast<unsigned>(on.size()))];
             break;
         }
-        case kind::assign_system: {
+        case id_of("assign_system"): {
             o.cpu = online_count(m) == 1 ? online_cpu(m) : any_cpu();
             if (chance(3)) o.cpu = bad_cpu();
             const auto [c, b] = allocated_bit(m);
@@ -737,18 +649,18 @@ private:
             }
             break;
         }
-        case kind::reserve_managed:
-        case kind::alloc_managed:
-        case kind::alloc:
+        case id_of("reserve_managed"):
+        case id_of("alloc_managed"):
+        case id_of("alloc"):
             o.cpus = list_arg(m);
-            if (k == kind::reserve_managed && chance(10)) {
+            if (k == id_of("reserve_managed") && chance(10)) {
                 // Offline CPUs too (managed reservations before the first online, Q1).
                 o.cpus.push_back(any_cpu());
             }
-            o.flag = k == kind::alloc && m.global_reserved() > 0 ? chance(50) : chance(5);
+            o.flag = k == id_of("alloc") && m.global_reserved() > 0 ? chance(50) : chance(5);
             break;
-        case kind::remove_managed:
-        case kind::remove_managed_block: {
+        case id_of("remove_managed"):
+        case id_of("remove_managed_block"): {
             std::vector<unsigned> can;
             for (unsigned c = 0; c < m.nr_cpus(); ++c)
                 if (removable(m, c)) can.push_back(c);
@@ -759,10 +671,10 @@ private:
             } else {
                 o.cpus = list_arg(m);
             }
-            o.order = k == kind::remove_managed_block ? order_arg() : 0;
+            o.order = k == id_of("remove_managed_block") ? order_arg() : 0;
             break;
         }
-        case kind::assign: {
+        case id_of("assign"): {
             o.cpu = chance(70) ? online_cpu(m) : cpu_arg();
             const unsigned r = below(100);
             if (o.cpu >= g_.nr_cpus || r < 10) o.bit = window_bit();  // may hit system/managed bits (Q8)
@@ -777,10 +689,10 @@ private:
             if (g_.nr_cpus > walk_limit && chance(5)) wrapping_assign(m, o);
             break;
         }
-        case kind::reserve:
-        case kind::remove_reserved:
-        case kind::reserved: break;
-        case kind::free: {
+        case id_of("reserve"):
+        case id_of("remove_reserved"):
+        case id_of("reserved"): break;
+        case id_of("free"): {
             const auto [c, b] = allocated_bit(m);
             if (c == ~0u || chance(6)) {
                 o.cpu = cpu_arg();
@@ -794,17 +706,17 @@ private:
             }
             break;
         }
-        case kind::available:
+        case id_of("available"):
             o.cpu = cpu_arg();
             o.flag = chance(50);
             break;
-        case kind::allocated: o.cpu = cpu_arg(); break;
-        case kind::alloc_block:
+        case id_of("allocated"): o.cpu = cpu_arg(); break;
+        case id_of("alloc_block"):
             o.cpus = list_arg(m);
             o.order = order_arg();
             o.flag = m.global_reserved() >= (1u << (o.order & 7)) ? chance(50) : chance(3);
             break;
-        case kind::free_block: {
+        case id_of("free_block"): {
             if (!blocks_.empty() && chance(65)) {
                 const unsigned i = below(static_cast<unsigned>(blocks_.size()));
                 const block b = blocks_[i];
@@ -835,22 +747,22 @@ private:
             }
             break;
         }
-        case kind::reserve_managed_block:
-        case kind::alloc_managed_block:
+        case id_of("reserve_managed_block"):
+        case id_of("alloc_managed_block"):
             o.cpus = list_arg(m);
             o.order = order_arg();
             break;
-        case kind::alloc_at:
-        case kind::reserve_managed_at:
+        case alloc_at:
+        case reserve_managed_at:
             // Mostly a block the model says is free, so that the success
             // path runs; else one that may be taken, or bad arguments.
-            o.cpu = chance(k == kind::alloc_at ? 85 : 60) ? online_cpu(m) : cpu_arg();
+            o.cpu = chance(k == alloc_at ? 85 : 60) ? online_cpu(m) : cpu_arg();
             o.order = order_arg();
             o.bit = block_arg(m, o.cpu, o.order);
-            if (k == kind::alloc_at)
+            if (k == alloc_at)
                 o.flag = m.global_reserved() >= (1u << (o.order & 7)) ? chance(50) : chance(3);
             break;
-        case kind::count: break;
+        default: break;
         }
         return o;
     }
@@ -864,19 +776,10 @@ private:
 };
 
 // The result as a trace writes it: a value, "CPU BASE", 0 or the errno.
-std::string result_text(const op& o, const outcome& r) {
-    if (r.err != 0) return std::to_string(r.err);
-    switch (o.k) {
-    case kind::available:
-    case kind::reserved:
-    case kind::allocated: return std::to_string(r.a);
-    case kind::alloc:
-    case kind::alloc_block:
-    case kind::alloc_managed:
-    case kind::alloc_managed_block:
-    case kind::alloc_at: return text(r);
-    default: return "0";
-    }
+std::string result_words(const op& o, const outcome& r) {
+    if (o.id == alloc_at && r.err == 0) return text(r);
+    if (o.id == reserve_managed_at && r.err == 0) return "0";
+    return differential::result_text(o, r);
 }
 
 // ---- shrinking a failing sequence -------------------------------------------------
@@ -888,7 +791,7 @@ std::optional<irqmatrix::basic_matrix<Cap>> fresh_library(const geometry& g) {
     return std::move(*m);
 }
 
-using failure_signature = differential::failure_signature<kind>;
+using failure_signature = differential::failure_signature;
 
 // Replays the operations on fresh matrices; the first mismatch, if any.
 template <unsigned Cap>
@@ -915,7 +818,7 @@ std::string library_trace(const geometry& g, const std::vector<op>& ops) {
     return differential::trace_text(differential::trace_header(g), ops, [&](const op& o) {
         const depth how = i + 1 == ops.size() ? depth::full : depth::sampled;
         const step_report r = step(*lib, model, o, i++, how);
-        return differential::traced_step{describe(o) + " => " + result_text(o, r.result), r.mismatch};
+        return differential::traced_step{trace_line(o) + " => " + result_words(o, r.result), r.mismatch};
     });
 }
 
@@ -923,7 +826,7 @@ std::string library_trace(const geometry& g, const std::vector<op>& ops) {
 std::string model_trace(const geometry& g, const std::vector<op>& ops) {
     naive_matrix model(g.bits, g.start, g.end, g.nr_cpus);
     return differential::trace_text(differential::trace_header(g), ops, [&](const op& o) {
-        return differential::traced_step{describe(o) + " => " + result_text(o, run_model(model, o)), {}};
+        return differential::traced_step{trace_line(o) + " => " + result_words(o, run_model(model, o)), {}};
     });
 }
 
@@ -1021,7 +924,7 @@ public:
                      "\n*** the library aborted (geometry %s, seed %llu) after %zu operations of "
                      "this epoch; the last one was: %s\n",
                      g_.name, static_cast<unsigned long long>(seed_), history_.size(),
-                     history_.empty() ? "-" : describe(history_.back()).c_str());
+                     history_.empty() ? "-" : trace_line(history_.back()).c_str());
 #if IRQMATRIX_DIFF_POSIX
         std::fprintf(stderr, "*** shrinking it in child processes...\n");
         const auto ops = differential::shrink(history_, shrink_bound, [this](const std::vector<op>& t) {
@@ -1044,8 +947,8 @@ private:
 // ---- the driver --------------------------------------------------------------------
 
 struct coverage {
-    unsigned long ok[kind_count] = {};
-    unsigned long refused[kind_count] = {};
+    unsigned long ok[id_limit] = {};  // by operation id
+    unsigned long refused[id_limit] = {};
     unsigned long q7_moves = 0;
     unsigned long fill_cycles = 0;
     unsigned long operations = 0;
@@ -1096,24 +999,24 @@ coverage run(const geometry& g) {
             const bool last = i + 1 == g.epoch || done + 1 == total;
             const step_report r = step(lib, model, o, i, last ? depth::full : depth::sampled);
             if (!r.mismatch.empty()) {
-                INFO("step " << done << " (epoch step " << i << "): " << describe(o));
+                INFO("step " << done << " (epoch step " << i << "): " << trace_line(o));
                 INFO("mismatch: " << r.mismatch);
-                const auto ops = shrink_mismatch<Cap>(g, history, differential::signature_of(o.k, r.mismatch));
+                const auto ops = shrink_mismatch<Cap>(g, history, differential::signature_of(o.id, r.mismatch));
                 INFO("shrunk reproduction (results are the library's):\n" << library_trace<Cap>(g, ops));
                 REQUIRE(r.mismatch.empty());
             }
-            const unsigned ki = static_cast<unsigned>(o.k);
+            const unsigned ki = static_cast<unsigned>(o.id);
             if (r.result.err == 0) {
                 ++cov.ok[ki];
                 const unsigned base = r.result.b;
                 const unsigned cpu = static_cast<unsigned>(r.result.a);
-                if (o.k == kind::alloc_block) gen.allocated_block(cpu, base, o.order, false);
-                if (o.k == kind::alloc_managed_block) gen.allocated_block(cpu, base, o.order, true);
-                if (o.k == kind::alloc) gen.allocated_block(cpu, base, 0, false);
-                if (o.k == kind::alloc_managed) gen.allocated_block(cpu, base, 0, true);
-                if (o.k == kind::alloc_at) gen.allocated_block(cpu, base, o.order, false);
-                if (o.k == kind::alloc || o.k == kind::alloc_block || o.k == kind::alloc_managed ||
-                    o.k == kind::alloc_managed_block) {
+                if (o.id == id_of("alloc_block")) gen.allocated_block(cpu, base, o.order, false);
+                if (o.id == id_of("alloc_managed_block")) gen.allocated_block(cpu, base, o.order, true);
+                if (o.id == id_of("alloc")) gen.allocated_block(cpu, base, 0, false);
+                if (o.id == id_of("alloc_managed")) gen.allocated_block(cpu, base, 0, true);
+                if (o.id == alloc_at) gen.allocated_block(cpu, base, o.order, false);
+                if (o.id == id_of("alloc") || o.id == id_of("alloc_block") || o.id == id_of("alloc_managed") ||
+                    o.id == id_of("alloc_managed_block")) {
                     const unsigned n = distinct_cpus(o.cpus, g.nr_cpus);
                     if (n == g.nr_cpus && n > irqmatrix::cpu_index_walk_limit) ++cov.indexed_whole;
                     else if (n > irqmatrix::cpu_index_walk_limit) ++cov.indexed_partial;
@@ -1139,8 +1042,11 @@ coverage run(const geometry& g) {
         std::printf("  peak %u CPUs online; allocations through the CPU index: %lu whole mask, "
                     "%lu other\n",
                     cov.peak_online, cov.indexed_whole, cov.indexed_partial);
-        for (unsigned i = 0; i < kind_count; ++i)
-            std::printf("  %-22s ok %7lu  refused %7lu\n", kind_names[i], cov.ok[i], cov.refused[i]);
+        for (const weighted_op& gk : generated) {
+            const unsigned i = static_cast<unsigned>(gk.id);
+            std::printf("  %-22s ok %7lu  refused %7lu\n", name_of(gk.id).c_str(), cov.ok[i],
+                        cov.refused[i]);
+        }
     }
     return cov;
 }
@@ -1151,10 +1057,11 @@ coverage run(const geometry& g) {
 // (IRQMATRIX_DIFF_SEED) only check the agreement, not the coverage.
 void require_coverage(const coverage& cov, unsigned long min_cycles) {
     if (!differential::fixed_seeds()) return;
-    for (unsigned i = 0; i < kind_count; ++i) {
-        INFO(kind_names[i]);
+    for (const weighted_op& gk : generated) {
+        const unsigned i = static_cast<unsigned>(gk.id);
+        INFO(name_of(gk.id));
         CHECK(cov.ok[i] > 0);
-        if (static_cast<kind>(i) != kind::reserve && static_cast<kind>(i) != kind::reserved) {
+        if (gk.id != id_of("reserve") && gk.id != id_of("reserved")) {
             CHECK(cov.refused[i] > 0);
         }
     }
@@ -1172,9 +1079,9 @@ void require_index_coverage(const geometry& g, const coverage& cov) {
         CHECK(cov.indexed_partial > 0);
     }
     CHECK(cov.peak_online > irqmatrix::cpu_index_walk_limit);
-    CHECK(cov.ok[static_cast<unsigned>(kind::offline)] > 0);
-    CHECK(cov.ok[static_cast<unsigned>(kind::alloc_at)] > 0);
-    CHECK(cov.ok[static_cast<unsigned>(kind::reserve_managed_at)] > 0);
+    CHECK(cov.ok[static_cast<unsigned>(id_of("offline"))] > 0);
+    CHECK(cov.ok[static_cast<unsigned>(alloc_at)] > 0);
+    CHECK(cov.ok[static_cast<unsigned>(reserve_managed_at)] > 0);
 }
 
 }  // namespace
@@ -1206,8 +1113,8 @@ TEST_CASE("differential: odd widths and an empty window", "[differential]") {
     SECTION("40 of 64 bits, empty window [17,17), 2 CPUs") {
         const geometry g{"empty", 40, 17, 17, 2, 3000, 1000, 0x5eed0005};
         const auto cov = run<64>(g);
-        CHECK(cov.ok[static_cast<unsigned>(kind::alloc)] == 0);  // nothing to hand out
-        CHECK(cov.ok[static_cast<unsigned>(kind::online)] > 0);
+        CHECK(cov.ok[static_cast<unsigned>(id_of("alloc"))] == 0);  // nothing to hand out
+        CHECK(cov.ok[static_cast<unsigned>(id_of("online"))] > 0);
     }
 }
 

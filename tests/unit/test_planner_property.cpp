@@ -67,181 +67,49 @@ using irqmatrix_model::naive_planner;
 
 // ---- operations as data ---------------------------------------------------
 
-enum class kind : unsigned {
-    online,
-    offline,
-    assign_system,
-    reserve_managed,
-    remove_managed,
-    alloc_managed,
-    assign,
-    reserve,
-    remove_reserved,
-    alloc,
-    free,
-    alloc_block,
-    free_block,
-    reserve_managed_block,
-    remove_managed_block,
-    alloc_managed_block,
-    largest_order,
-    reserve_block,
-    remove_reserved_block,
-    alloc_reserved_block,
-    can_offline,
-    evacuate,
-    move_block,
-    pin,
-    unpin,
-    count
-};
-constexpr unsigned kind_count = static_cast<unsigned>(kind::count);
+// Operations are ids of the table of operations (irqmatrix/operations.hpp);
+// support/differential.hpp writes them as trace text and runs them on both
+// sides.
+using kind = op_id;
 
-constexpr const char* kind_names[kind_count] = {
-    "online",         "offline",          "assign_system",         "reserve_managed",
-    "remove_managed", "alloc_managed",    "assign",                "reserve",
-    "remove_reserved", "alloc",           "free",                  "alloc_block",
-    "free_block",     "reserve_managed_block", "remove_managed_block", "alloc_managed_block",
-    "largest_order",  "reserve_block",    "remove_reserved_block", "alloc_reserved_block",
-    "can_offline",    "evacuate",         "move_block",            "pin",
-    "unpin"};
-
-bool is_planning(kind k) { return static_cast<unsigned>(k) >= static_cast<unsigned>(kind::largest_order); }
-bool is_query(kind k) { return k == kind::largest_order || k == kind::can_offline; }
-
-struct op {
-    kind k = kind::reserve;
-    unsigned cpu = 0;
-    unsigned bit = 0;  // bit, or base of a block or group
-    unsigned order = 0;
-    bool flag = false;  // replace / reserved / managed
-    std::vector<unsigned> cpus;
-};
-
-// The operation as a trace line.
-std::string describe(const op& o) {
-    const std::string f = o.flag ? "1" : "0";
-    const std::string name = kind_names[static_cast<unsigned>(o.k)];
-    const std::string cpu = std::to_string(o.cpu), bit = std::to_string(o.bit);
-    const std::string order = std::to_string(o.order), list = list_text(o.cpus);
-    switch (o.k) {
-    case kind::online:
-    case kind::offline:
-    case kind::can_offline:
-    case kind::evacuate: return name + " " + cpu;
-    case kind::assign_system:
-    case kind::free: return name + " " + cpu + " " + bit + " " + f;
-    case kind::reserve_managed:
-    case kind::remove_managed:
-    case kind::alloc_managed:
-    case kind::largest_order: return name + " " + list;
-    case kind::assign:
-    case kind::pin:
-    case kind::unpin: return name + " " + cpu + " " + bit;
-    case kind::reserve:
-    case kind::remove_reserved: return name;
-    case kind::alloc: return name + " " + list + " " + f;
-    case kind::alloc_block: return name + " " + list + " " + order + " " + f;
-    case kind::free_block: return name + " " + cpu + " " + bit + " " + order + " " + f;
-    case kind::reserve_managed_block:
-    case kind::remove_managed_block:
-    case kind::alloc_managed_block:
-    case kind::alloc_reserved_block: return name + " " + list + " " + order;
-    case kind::reserve_block:
-    case kind::remove_reserved_block: return name + " " + order;
-    case kind::move_block: return name + " " + cpu + " " + bit + " " + list;
-    case kind::count: break;
-    }
-    return "?";
+bool is_planning(kind k) {
+    return irqmatrix::trace::signature(k).scope == irqmatrix::trace::op_scope::planner;
 }
-
-// ---- outcomes ---------------------------------------------------------------
-
-bool returns_pair(kind k) {
-    return k == kind::alloc || k == kind::alloc_block || k == kind::alloc_managed ||
-           k == kind::alloc_managed_block || k == kind::alloc_reserved_block || k == kind::move_block;
-}
-bool returns_value(kind k) {
-    return k == kind::largest_order || k == kind::can_offline || k == kind::evacuate;
-}
-
-// The result as a trace writes it.
-std::string result_text(kind k, const outcome& r) {
-    if (r.err != 0) return std::to_string(r.err);
-    if (returns_pair(k)) return std::to_string(r.a) + " " + std::to_string(r.b);
-    if (returns_value(k)) return std::to_string(r.a);
-    return "0";
-}
+bool is_query(kind k) { return k == id_of("largest_order") || k == id_of("can_offline"); }
 
 template <unsigned Cap>
 using lib_planner = irqmatrix::basic_planner<Cap>;
 
-template <unsigned Cap>
-outcome run_library(lib_planner<Cap>& p, const op& o) {
-    const auto words = differential::mask_words(o.cpus);
-    const irqmatrix::cpu_span mask(words.data(), words.size());
-    switch (o.k) {
-    case kind::online: return of_status(p.online(o.cpu));
-    case kind::offline: return of_status(p.offline(o.cpu));
-    case kind::assign_system: return of_status(p.assign_system(o.cpu, o.bit, o.flag));
-    case kind::reserve_managed: return of_status(p.reserve_managed(mask));
-    case kind::remove_managed: return of_status(p.remove_managed(mask));
-    case kind::alloc_managed: return of_placement(p.alloc_managed(mask));
-    case kind::assign: return of_status(p.assign(o.cpu, o.bit));
-    case kind::reserve: p.reserve(); return {};
-    case kind::remove_reserved: return of_status(p.remove_reserved());
-    case kind::alloc: return of_placement(p.alloc(mask, o.flag));
-    case kind::free: return of_status(p.free(o.cpu, o.bit, o.flag));
-    case kind::alloc_block: return of_placement(p.alloc_block(mask, o.order, o.flag));
-    case kind::free_block: return of_status(p.free_block(o.cpu, o.bit, o.order, o.flag));
-    case kind::reserve_managed_block: return of_status(p.reserve_managed_block(mask, o.order));
-    case kind::remove_managed_block: return of_status(p.remove_managed_block(mask, o.order));
-    case kind::alloc_managed_block: return of_placement(p.alloc_managed_block(mask, o.order));
-    case kind::largest_order: return of_value(p.largest_order(mask));
-    case kind::reserve_block: return of_status(p.reserve_block(o.order));
-    case kind::remove_reserved_block: return of_status(p.remove_reserved_block(o.order));
-    case kind::alloc_reserved_block: return of_placement(p.alloc_reserved_block(mask, o.order));
-    case kind::can_offline: return of_value(p.can_offline(o.cpu));
-    case kind::evacuate: return of_value(p.evacuate(o.cpu));
-    case kind::move_block: return of_placement(p.move_block(o.cpu, o.bit, mask));
-    case kind::pin: return of_status(p.pin(o.cpu, o.bit));
-    case kind::unpin: return of_status(p.unpin(o.cpu, o.bit));
-    case kind::count: break;
-    }
-    return {-1, 0, 0};
-}
-
-outcome run_model(naive_planner& m, const op& o) {
-    switch (o.k) {
-    case kind::online: return of_int(m.online(o.cpu));
-    case kind::offline: return of_int(m.offline(o.cpu));
-    case kind::assign_system: return of_int(m.assign_system(o.cpu, o.bit, o.flag));
-    case kind::reserve_managed: return of_int(m.reserve_managed(o.cpus));
-    case kind::remove_managed: return of_int(m.remove_managed(o.cpus));
-    case kind::alloc_managed: return of_pick(m.alloc_managed(o.cpus));
-    case kind::assign: return of_int(m.assign(o.cpu, o.bit));
-    case kind::reserve: m.reserve(); return {};
-    case kind::remove_reserved: return of_int(m.remove_reserved());
-    case kind::alloc: return of_pick(m.alloc(o.cpus, o.flag));
-    case kind::free: return of_int(m.free(o.cpu, o.bit, o.flag));
-    case kind::alloc_block: return of_pick(m.alloc_block(o.cpus, o.order, o.flag));
-    case kind::free_block: return of_int(m.free_block(o.cpu, o.bit, o.order, o.flag));
-    case kind::reserve_managed_block: return of_int(m.reserve_managed_block(o.cpus, o.order));
-    case kind::remove_managed_block: return of_int(m.remove_managed_block(o.cpus, o.order));
-    case kind::alloc_managed_block: return of_pick(m.alloc_managed_block(o.cpus, o.order));
-    case kind::largest_order: return of_long(m.largest_order(o.cpus));
-    case kind::reserve_block: return of_int(m.reserve_block(o.order));
-    case kind::remove_reserved_block: return of_int(m.remove_reserved_block(o.order));
-    case kind::alloc_reserved_block: return of_pick(m.alloc_reserved_block(o.cpus, o.order));
-    case kind::can_offline: return of_long(m.can_offline(o.cpu));
-    case kind::evacuate: return of_long(m.evacuate(o.cpu));
-    case kind::move_block: return of_pick(m.move_block(o.cpu, o.bit, o.cpus));
-    case kind::pin: return of_int(m.pin(o.cpu, o.bit));
-    case kind::unpin: return of_int(m.unpin(o.cpu, o.bit));
-    case kind::count: break;
-    }
-    return {-1, 0, 0};
-}
+// The operations a walk generates, with their weights in the balanced, fill
+// and drain phases.
+constexpr weighted_op generated[] = {
+    {id_of("online"), {3, 2, 3}},
+    {id_of("offline"), {2, 2, 2}},
+    {id_of("assign_system"), {1, 1, 1}},
+    {id_of("reserve_managed"), {3, 4, 1}},
+    {id_of("remove_managed"), {2, 1, 5}},
+    {id_of("alloc_managed"), {3, 4, 1}},
+    {id_of("assign"), {2, 3, 1}},
+    {id_of("reserve"), {1, 1, 1}},
+    {id_of("remove_reserved"), {1, 1, 1}},
+    {id_of("alloc"), {5, 9, 2}},
+    {id_of("free"), {6, 2, 14}},
+    {id_of("alloc_block"), {6, 10, 1}},
+    {id_of("free_block"), {4, 2, 10}},
+    {id_of("reserve_managed_block"), {2, 3, 1}},
+    {id_of("remove_managed_block"), {2, 1, 4}},
+    {id_of("alloc_managed_block"), {2, 3, 1}},
+    {id_of("largest_order"), {2, 2, 2}},
+    {id_of("reserve_block"), {5, 5, 4}},
+    {id_of("remove_reserved_block"), {1, 1, 2}},
+    {id_of("alloc_reserved_block"), {3, 3, 3}},
+    {id_of("can_offline"), {3, 3, 3}},
+    {id_of("evacuate"), {2, 2, 3}},
+    {id_of("move_block"), {5, 4, 4}},
+    {id_of("pin"), {2, 2, 2}},
+    {id_of("unpin"), {2, 2, 2}},
+};
+constexpr unsigned kind_count = sizeof(generated) / sizeof(generated[0]);
 
 // ---- state comparison ---------------------------------------------------------
 
@@ -378,8 +246,8 @@ std::string check_evacuate_agrees(const lib_planner<Cap>& p, unsigned cpu, const
     lib_planner<Cap> copy = p;
     const outcome ev = of_value(copy.evacuate(cpu));
     if (!(ev == can))
-        return "property (c): can_offline " + result_text(kind::can_offline, can) + " but evacuate " +
-               result_text(kind::evacuate, ev);
+        return "property (c): can_offline " + result_text(id_of("can_offline"), can) + " but evacuate " +
+               result_text(id_of("evacuate"), ev);
     if (can.err != 0) {
         ++n.c_no;
         if (!(copy == p)) return "property (c): a refused evacuate changed the planner";
@@ -414,20 +282,20 @@ step_report step(lib_planner<Cap>& lib, naive_planner* model, const op& o, prope
     if (model) {
         const outcome want = run_model(*model, o);
         if (!(got == want)) {
-            rep.mismatch = "result: library " + result_text(o.k, got) + ", model " + result_text(o.k, want);
+            rep.mismatch = "result: library " + result_text(o, got) + ", model " + result_text(o, want);
             return rep;
         }
     }
     if (got.err != 0 && !(lib == before)) {
         // Only the kernel's reserve_managed, refused for room with no
         // reservation outstanding, may move a reservation (Q7).
-        const bool q7 = o.k == kind::reserve_managed && got.err == -28 && !was_outstanding;
+        const bool q7 = o.id == id_of("reserve_managed") && got.err == -28 && !was_outstanding;
         if (!q7 || !(lib.matrix().stats() == before.matrix().stats())) {
-            rep.mismatch = "refused operation (" + result_text(o.k, got) + ") changed the planner";
+            rep.mismatch = "refused operation (" + result_text(o, got) + ") changed the planner";
             return rep;
         }
     }
-    if (is_query(o.k) && !(lib == before)) {
+    if (is_query(o.id) && !(lib == before)) {
         rep.mismatch = "query changed the planner";
         return rep;
     }
@@ -438,15 +306,15 @@ step_report step(lib_planner<Cap>& lib, naive_planner* model, const op& o, prope
         rep.mismatch = "verify(): " + v;
         return rep;
     }
-    if (o.k == kind::can_offline) rep.mismatch = check_evacuate_agrees(lib, o.cpu, got, n);
-    if (o.k == kind::evacuate && o.cpu < before.nr_cpus()) {
+    if (o.id == id_of("can_offline")) rep.mismatch = check_evacuate_agrees(lib, o.cpu, got, n);
+    if (o.id == id_of("evacuate") && o.cpu < before.nr_cpus()) {
         // Evacuate against what can_offline said just before it.
         const outcome can = of_value(before.can_offline(o.cpu));
         if (!counters_cover_free(before)) {
             ++n.c_skipped;
         } else if (!(can == got)) {
-            rep.mismatch = "property (c): can_offline said " + result_text(kind::can_offline, can) +
-                           ", evacuate gave " + result_text(kind::evacuate, got);
+            rep.mismatch = "property (c): can_offline said " + result_text(id_of("can_offline"), can) +
+                           ", evacuate gave " + result_text(id_of("evacuate"), got);
         } else {
             ++(got.err == 0 ? n.c_yes : n.c_no);
         }
@@ -589,86 +457,60 @@ private:
     kind boot_kind(const lib_planner<Cap>& p) {
         const unsigned on = static_cast<unsigned>(cpus_where(p, true).size());
         const unsigned r = below(100);
-        if (on == 0 && r < 30) return kind::assign_system;
-        if (r < 60) return on == g_.nr_cpus ? kind::alloc : kind::online;
-        if (r < 70) return kind::assign;
-        if (r < 80) return kind::reserve_managed;
-        return kind::alloc_block;
+        if (on == 0 && r < 30) return id_of("assign_system");
+        if (r < 60) return on == g_.nr_cpus ? id_of("alloc") : id_of("online");
+        if (r < 70) return id_of("assign");
+        if (r < 80) return id_of("reserve_managed");
+        return id_of("alloc_block");
     }
 
     kind pick_kind(const lib_planner<Cap>& p) {
         const unsigned on = static_cast<unsigned>(cpus_where(p, true).size());
-        // Weights per kind for the balanced, fill and drain phases.
-        static constexpr unsigned w[kind_count][3] = {
-            {3, 2, 3},   // online
-            {2, 2, 2},   // offline
-            {1, 1, 1},   // assign_system
-            {3, 4, 1},   // reserve_managed
-            {2, 1, 5},   // remove_managed
-            {3, 4, 1},   // alloc_managed
-            {2, 3, 1},   // assign
-            {1, 1, 1},   // reserve
-            {1, 1, 1},   // remove_reserved
-            {5, 9, 2},   // alloc
-            {6, 2, 14},  // free
-            {6, 10, 1},  // alloc_block
-            {4, 2, 10},  // free_block
-            {2, 3, 1},   // reserve_managed_block
-            {2, 1, 4},   // remove_managed_block
-            {2, 3, 1},   // alloc_managed_block
-            {2, 2, 2},   // largest_order
-            {5, 5, 4},   // reserve_block
-            {1, 1, 2},   // remove_reserved_block
-            {3, 3, 3},   // alloc_reserved_block
-            {3, 3, 3},   // can_offline
-            {2, 2, 3},   // evacuate
-            {5, 4, 4},   // move_block
-            {2, 2, 2},   // pin
-            {2, 2, 2},   // unpin
-        };
         unsigned weights[kind_count];
         unsigned total = 0;
-        for (unsigned i = 0; i < kind_count; ++i) total += weights[i] = w[i][mode_];
+        for (unsigned i = 0; i < kind_count; ++i) total += weights[i] = generated[i].weight[mode_];
         auto set_weight = [&](kind k, unsigned v) {
-            const unsigned i = static_cast<unsigned>(k);
-            total = total - weights[i] + v;
-            weights[i] = v;
+            for (unsigned i = 0; i < kind_count; ++i)
+                if (generated[i].id == k) {
+                    total = total - weights[i] + v;
+                    weights[i] = v;
+                }
         };
-        if (on == g_.nr_cpus) set_weight(kind::online, 1);  // an occasional double online only
-        if (on <= 1) set_weight(kind::offline, 1);          // keep a CPU online most of the time
-        if (on == 0) set_weight(kind::online, 30);
-        if (on <= 1) set_weight(kind::assign_system, 3);
+        if (on == g_.nr_cpus) set_weight(id_of("online"), 1);  // an occasional double online only
+        if (on <= 1) set_weight(id_of("offline"), 1);          // keep a CPU online most of the time
+        if (on == 0) set_weight(id_of("online"), 30);
+        if (on <= 1) set_weight(id_of("assign_system"), 3);
         unsigned r = below(total);
         for (unsigned i = 0; i < kind_count; ++i) {
-            if (r < weights[i]) return static_cast<kind>(i);
+            if (r < weights[i]) return generated[i].id;
             r -= weights[i];
         }
-        return kind::reserve;
+        return id_of("reserve");
     }
 
     op make(const lib_planner<Cap>& p, kind k) {
         op o;
-        o.k = k;
+        o.id = k;
         // Only the operations that name a group look at them (it costs).
-        const bool on_groups = k == kind::assign_system || k == kind::free || k == kind::free_block ||
-                               k == kind::move_block || k == kind::pin || k == kind::unpin;
+        const bool on_groups = k == id_of("assign_system") || k == id_of("free") || k == id_of("free_block") ||
+                               k == id_of("move_block") || k == id_of("pin") || k == id_of("unpin");
         const auto gs = on_groups ? groups(p) : std::vector<group_info>{};
         const bool have_groups = !gs.empty();
         const group_info* gi = have_groups ? &gs[below(static_cast<unsigned>(gs.size()))] : nullptr;
         switch (k) {
-        case kind::online: {
+        case id_of("online"): {
             const auto off = cpus_where(p, false);
             o.cpu = off.empty() || chance(10) ? cpu_arg() : pick_from(off);
             break;
         }
-        case kind::offline:
-        case kind::can_offline:
-        case kind::evacuate: {
+        case id_of("offline"):
+        case id_of("can_offline"):
+        case id_of("evacuate"): {
             const auto on = cpus_where(p, true);
             o.cpu = on.empty() || chance(10) ? cpu_arg() : pick_from(on);
             break;
         }
-        case kind::assign_system: {
+        case id_of("assign_system"): {
             // With one CPU online only a replace gets through: of a vector
             // allocated on any CPU, an offline one included, which makes it a
             // system vector on the online CPU too (R5 of the model).
@@ -684,14 +526,14 @@ private:
             if (chance(3)) o.cpu = bad_cpu();
             break;
         }
-        case kind::reserve_managed:
-        case kind::remove_managed:
-        case kind::alloc_managed:
-        case kind::largest_order:
+        case id_of("reserve_managed"):
+        case id_of("remove_managed"):
+        case id_of("alloc_managed"):
+        case id_of("largest_order"):
             o.cpus = list_arg(p);
-            if (k == kind::reserve_managed && chance(10)) o.cpus.push_back(any_cpu());  // offline CPUs too
+            if (k == id_of("reserve_managed") && chance(10)) o.cpus.push_back(any_cpu());  // offline CPUs too
             break;
-        case kind::assign: {
+        case id_of("assign"): {
             o.cpu = chance(75) ? online_cpu(p) : cpu_arg();
             const unsigned r = below(100);
             if (o.cpu >= g_.nr_cpus || r < 10) o.bit = window_bit();  // may hit system or managed bits (Q8)
@@ -699,18 +541,18 @@ private:
             else o.bit = free_bit(p, o.cpu);
             break;
         }
-        case kind::reserve:
-        case kind::remove_reserved: break;
-        case kind::alloc:
+        case id_of("reserve"):
+        case id_of("remove_reserved"): break;
+        case id_of("alloc"):
             o.cpus = list_arg(p);
             o.flag = p.reserved() > 0 ? chance(30) : chance(3);
             break;
-        case kind::alloc_block:
+        case id_of("alloc_block"):
             o.cpus = list_arg(p);
             o.order = order_arg();
             o.flag = p.reserved() >= (1u << (o.order & 7)) ? chance(30) : chance(2);
             break;
-        case kind::free:
+        case id_of("free"):
             if (!have_groups || chance(5)) {
                 o.cpu = cpu_arg();
                 o.bit = chance(50) ? wild_bit() : window_bit();
@@ -721,7 +563,7 @@ private:
                 o.flag = gi->managed != chance(4);
             }
             break;
-        case kind::free_block:
+        case id_of("free_block"):
             if (!have_groups || chance(5)) {
                 o.cpu = cpu_arg();
                 o.bit = wild_bit();
@@ -736,20 +578,20 @@ private:
                 if (chance(3) && o.order > 0) o.bit += 1u << (o.order - 1);  // unaligned
             }
             break;
-        case kind::reserve_managed_block:
-        case kind::remove_managed_block:
-        case kind::alloc_managed_block:
+        case id_of("reserve_managed_block"):
+        case id_of("remove_managed_block"):
+        case id_of("alloc_managed_block"):
             o.cpus = list_arg(p);
             o.order = order_arg();
             break;
-        case kind::reserve_block: o.order = order_arg(); break;
-        case kind::remove_reserved_block:
-        case kind::alloc_reserved_block: {
+        case id_of("reserve_block"): o.order = order_arg(); break;
+        case id_of("remove_reserved_block"):
+        case id_of("alloc_reserved_block"): {
             std::vector<unsigned> orders;
             for (unsigned j = 0; j <= irqmatrix::max_order; ++j)
                 if (p.reserved_blocks()[j] > 0) orders.push_back(j);
             o.order = !orders.empty() && chance(85) ? pick_from(orders) : order_arg();
-            if (k == kind::alloc_reserved_block) {
+            if (k == id_of("alloc_reserved_block")) {
                 if (chance(50)) {
                     for (unsigned c = 0; c < g_.nr_cpus; ++c)
                         if (is_online(p, c)) o.cpus.push_back(c);
@@ -760,7 +602,7 @@ private:
             }
             break;
         }
-        case kind::move_block:
+        case id_of("move_block"):
             o.cpus = list_arg(p);
             if (!have_groups || chance(5)) {
                 o.cpu = cpu_arg();
@@ -770,22 +612,22 @@ private:
                 o.bit = gi->g.base;
             }
             break;
-        case kind::pin:
-        case kind::unpin:
+        case id_of("pin"):
+        case id_of("unpin"):
             if (!have_groups || chance(5)) {
                 o.cpu = cpu_arg();
                 o.bit = chance(20) ? g_.bits + below(3) : wild_bit();
             } else {
                 // Unpin a pinned group when there is one.
                 const group_info* target = gi;
-                if (k == kind::unpin)
+                if (k == id_of("unpin"))
                     for (const auto& x : gs)
                         if (x.pinned && chance(50)) target = &x;
                 o.cpu = target->g.cpu;
                 o.bit = target->g.base;
             }
             break;
-        case kind::count: break;
+        default: break;
         }
         return o;
     }
@@ -806,7 +648,7 @@ lib_planner<Cap> fresh_library(const geometry& g) {
     return std::move(*p);
 }
 
-using signature = differential::failure_signature<kind>;
+using signature = differential::failure_signature;
 
 template <unsigned Cap>
 std::optional<signature> first_failure(const geometry& g, const std::vector<op>& ops, bool with_model) {
@@ -840,7 +682,7 @@ std::string trace_of(const geometry& g, const std::vector<op>& ops, bool with_mo
         naive_planner shadow = model;  // the model's result, without disturbing the step
         const outcome want = run_model(shadow, o);
         const step_report r = step(lib, with_model ? &model : nullptr, o, n);
-        return differential::traced_step{describe(o) + " => " + result_text(o.k, with_model ? want : r.result),
+        return differential::traced_step{describe(o) + " => " + result_text(o, with_model ? want : r.result),
                                          r.mismatch};
     });
 }
@@ -868,8 +710,8 @@ extern "C" void planner_on_abort(int sig) {
 // ---- the driver ----------------------------------------------------------------------
 
 struct coverage {
-    unsigned long ok[kind_count] = {};
-    unsigned long refused[kind_count] = {};
+    unsigned long ok[irqmatrix::trace::operation_count] = {};  // by operation id
+    unsigned long refused[irqmatrix::trace::operation_count] = {};
     unsigned long with_outstanding = 0;  // operations run while reservations were outstanding
     unsigned long operations = 0;
     property_counts props;
@@ -900,14 +742,14 @@ coverage walk(const geometry& g, bool with_model) {
                 current_epoch = {};
                 INFO("step " << done << " (epoch step " << i << "): " << describe(o));
                 INFO("mismatch: " << r.mismatch);
-                const auto ops = shrink<Cap>(g, history, differential::signature_of(o.k, r.mismatch), with_model);
+                const auto ops = shrink<Cap>(g, history, differential::signature_of(o.id, r.mismatch), with_model);
                 INFO("shrunk reproduction (results are the "
                      << (with_model ? "model's" : "library's") << "):\n"
                      << trace_of<Cap>(g, ops, with_model));
                 std::signal(SIGABRT, previous);
                 REQUIRE(r.mismatch.empty());
             }
-            const unsigned ki = static_cast<unsigned>(o.k);
+            const unsigned ki = static_cast<unsigned>(o.id);
             ++(r.result.err == 0 ? cov.ok[ki] : cov.refused[ki]);
         }
         cov.operations = done;
@@ -919,8 +761,11 @@ coverage walk(const geometry& g, bool with_model) {
                     "blocks, %lu skipped; (c) %lu yes, %lu no, %lu skipped\n",
                     g.name, cov.operations, cov.with_outstanding, cov.props.b_checked, cov.props.b_blocks,
                     cov.props.b_skipped, cov.props.c_yes, cov.props.c_no, cov.props.c_skipped);
-        for (unsigned i = 0; i < kind_count; ++i)
-            std::printf("  %-22s ok %7lu  refused %7lu\n", kind_names[i], cov.ok[i], cov.refused[i]);
+        for (const weighted_op& gk : generated) {
+            const unsigned i = static_cast<unsigned>(gk.id);
+            const std::string name(irqmatrix::trace::signature(gk.id).name);
+            std::printf("  %-22s ok %7lu  refused %7lu\n", name.c_str(), cov.ok[i], cov.refused[i]);
+        }
     }
     return cov;
 }
@@ -930,11 +775,11 @@ coverage walk(const geometry& g, bool with_model) {
 // exercised on both sides. Other seeds only check the agreement.
 void require_coverage(const coverage& cov) {
     if (!differential::fixed_seeds()) return;
-    for (unsigned i = 0; i < kind_count; ++i) {
-        const kind k = static_cast<kind>(i);
-        INFO(kind_names[i]);
+    for (const weighted_op& gk : generated) {
+        const unsigned i = static_cast<unsigned>(gk.id);
+        INFO(irqmatrix::trace::signature(gk.id).name);
         CHECK(cov.ok[i] > 0);
-        if (is_planning(k)) CHECK(cov.refused[i] > 0);
+        if (is_planning(gk.id)) CHECK(cov.refused[i] > 0);
     }
     CHECK(cov.with_outstanding * 4 > cov.operations);
     CHECK(cov.props.b_checked > 0);
@@ -948,7 +793,7 @@ TEST_CASE("planner differential: 64-bit windows [8,64) on 1 to 4 CPUs", "[differ
     SECTION("1 CPU") {
         const geometry g{"p64-1", 64, 8, 64, 1, 12000, 400, 0x91a0001};
         const auto cov = walk<64>(g, true);
-        CHECK(cov.ok[static_cast<unsigned>(kind::reserve_block)] > 0);
+        CHECK(cov.ok[static_cast<unsigned>(id_of("reserve_block"))] > 0);
     }
     SECTION("2 CPUs") {
         const geometry g{"p64-2", 64, 8, 64, 2, 25000, 500, 0x91a0002};

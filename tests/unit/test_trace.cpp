@@ -222,6 +222,37 @@ TEST_CASE("trace: every operation's result text", "[trace]") {
     REQUIRE(run(s, "alloc_managed 0") == "-28");
 }
 
+TEST_CASE("trace: free_blocks counts a CPU's free aligned blocks", "[trace]") {
+    trace::session s;
+    REQUIRE(run(s, "matrix 64 2 56 2") == "0");  // window [2,56)
+    // An offline CPU answers from its bitmaps: 54 vectors, 6 blocks of 8
+    // (bases 8 to 48), 2 of 16 (16, 32), none of 32 ([32,64) leaves the window).
+    REQUIRE(run(s, "free_blocks 1 0") == "54");
+    REQUIRE(run(s, "free_blocks 1 3") == "6");
+    REQUIRE(run(s, "free_blocks 1 4") == "2");
+    REQUIRE(run(s, "free_blocks 1 5") == "0");
+    REQUIRE(run(s, "online 0") == "0");
+    REQUIRE(run(s, "alloc_block 0 3 0") == "0 8");
+    REQUIRE(run(s, "alloc 0 0") == "0 2");
+    REQUIRE(run(s, "free_blocks 0 0") == "45");
+    REQUIRE(run(s, "free_blocks 0 1") == "22");  // 27 pairs less [2,4) and the four in [8,16)
+    REQUIRE(run(s, "free_blocks 0 3") == "5");
+    REQUIRE(run(s, "free_blocks 0 4") == "2");
+    REQUIRE(run(s, "free_blocks 1 3") == "6");  // the other CPU is untouched
+    // Out of range, and malformed, changes nothing.
+    const std::string before = snapshot(s);
+    REQUIRE(run(s, "free_blocks 2 0") == "-22");
+    REQUIRE(run(s, "free_blocks 0 6") == "-22");
+    REQUIRE(run(s, "free_blocks 0") == "-22");
+    REQUIRE(snapshot(s) == before);
+    // A bare matrix has it too (it is no planning operation).
+    auto m = irqmatrix::basic_matrix<64>::create(64, 2, 56, 1);
+    REQUIRE(m.has_value());
+    trace::arguments a;
+    a.num = {0, 3, 0, 0};
+    REQUIRE(trace::execute(*m, trace::id_of("free_blocks"), a).text() == "6");
+}
+
 TEST_CASE("trace: results_match compares numbers by value", "[trace]") {
     REQUIRE(trace::results_match({"0x20"}, "32"));
     REQUIRE(trace::results_match({"32"}, "32"));

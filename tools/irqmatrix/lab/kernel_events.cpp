@@ -152,7 +152,7 @@ bool is_task(std::string_view w) {
 // before a "...us :" time in an ftrace_dump_on_oops dump. The kernel log's
 // "[   12.345678]" is a time, not a CPU.
 std::pair<std::optional<unsigned>, event_form> parse_prefix(std::string_view prefix) {
-    const auto w = trace::split_words(prefix);
+    const auto w = irqmatrix::detail::split_words(prefix);
     const std::size_t n = w.size();
     // ... [cpu] flags seconds:
     if (n >= 3 && w[n - 1].size() > 1 && w[n - 1].back() == ':' && is_seconds(w[n - 1].substr(0, w[n - 1].size() - 1)))
@@ -227,7 +227,7 @@ std::optional<kernel_event> hotplug_hint(std::string_view line) {
 
 // A trace-buffer line of some other event ("comm-pid [cpu] flags seconds: name:").
 bool is_other_trace_event(std::string_view line) {
-    const auto w = trace::split_words(line);
+    const auto w = irqmatrix::detail::split_words(line);
     for (std::size_t i = 1; i + 3 < w.size(); ++i) {
         if (!bracketed_cpu(w[i]) || !is_task(w[i - 1])) continue;
         const std::string_view time = w[i + 2];
@@ -307,7 +307,7 @@ std::optional<events_error> parse_kernel_events(std::string_view text, std::stri
         const auto [cpu, form] = parse_prefix(line.substr(0, at));
         ev.exec_cpu = cpu;
         if (into.forms[file_index] == event_form::unknown) into.forms[file_index] = form;
-        for (const auto word : trace::split_words(line.substr(name_end + 1))) {
+        for (const auto word : irqmatrix::detail::split_words(line.substr(name_end + 1))) {
             std::string_view w = word;
             if (!w.empty() && w.back() == ',') w.remove_suffix(1);
             const auto eq = w.find('=');
@@ -382,11 +382,7 @@ struct state {
 
     // Runs one trace operation, writes it with its result; the result.
     trace::outcome run(const std::string& op) {
-        const auto parts = trace::split_line(op);
-        const auto* sig = trace::find_signature(parts.words[0]);
-        const auto args = trace::parse_arguments(sig->args, parts.words, m.nr_cpus());
-        const trace::outcome r =
-            args ? trace::execute(m, sig->name, *args) : trace::outcome::of_error(errc::invalid);
+        const trace::outcome r = trace::execute_words(m, trace::split_line(op).words);
         text += op + " => " + r.text() + "\n";
         ++operations;
         return r;

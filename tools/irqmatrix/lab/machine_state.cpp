@@ -260,13 +260,7 @@ void reserve_exactly(std::string& out, unsigned cpu, unsigned start,
 template <class Matrix>
 std::string check_rebuilt(const Matrix& m, const dump_table& t, const std::vector<cpu_plan>& plans,
                           const std::vector<unsigned>& system) {
-    const auto listed = [&m](const auto& map) {
-        std::vector<unsigned> v;
-        for (unsigned b = map.find_next_set(0, m.bits()); b < m.bits();
-             b = map.find_next_set(b + 1, m.bits()))
-            v.push_back(b);
-        return v;
-    };
+    const auto listed = [&m](const auto& map) { return set_bits(map, m.bits()); };
     if (listed(m.system_map()) != system) return "the system vectors differ";
     const auto s = m.stats();
     if (s.online_maps != t.rows.size()) return "the number of online CPUs differs";
@@ -289,29 +283,28 @@ std::string check_rebuilt(const Matrix& m, const dump_table& t, const std::vecto
     return {};
 }
 
-}  // namespace
+// ---- the geometry -----------------------------------------------------------
 
-// ---- import ---------------------------------------------------------------
+/// The geometry a table is rebuilt in: the matrix width, NR_CPUS and the
+/// window (given, or inferred by choose_window()).
+struct inferred_geometry {
+    unsigned bits = 256;
+    unsigned nr_cpus = 0;
+    window_choice window;
+};
 
-import_result import_dump(std::string_view dump_text, const import_options& opt,
-                          std::string_view source_name) {
-    import_result res;
+struct geometry_result {
+    std::optional<inferred_geometry> geometry;
+    import_error error;
+};
+
+geometry_result infer_geometry(const dump_table& t, const import_options& opt) {
+    geometry_result res;
     const auto fail = [&res](unsigned line, std::string message) {
         res.error = {line, std::move(message)};
         return res;
     };
-    auto parsed = parse_debug_show(dump_text, opt.table);
-    if (!parsed) return fail(parsed.error.line, parsed.error.message);
-    imported_state st;
-    st.table = std::move(*parsed.table);
-    st.tables_in_text = count_debug_show_tables(dump_text);
-    const dump_table& t = st.table;
-    std::vector<drift_item> drift;
-    const auto report = [&drift](unsigned line, std::string message) {
-        drift.push_back({line, std::move(message)});
-    };
-
-    // Geometry: the matrix width, NR_CPUS, the window.
+    inferred_geometry st;
     unsigned highest = 0;
     unsigned highest_line = t.first_line + 4;
     for (unsigned v : t.system_vectors) highest = std::max(highest, v);
@@ -347,12 +340,35 @@ import_result import_dump(std::string_view dump_text, const import_options& opt,
     auto window = choose_window(t, st.bits, opt);
     if (!window.choice) return fail(window.error.line, window.error.message);
     st.window = *window.choice;
+    res.geometry = std::move(st);
+    return res;
+}
+
+// ---- planning the rebuild ---------------------------------------------------
+
+/// What the rebuilt state holds: per CPU which vectors are allocated and
+/// managed, the counters it will have, and where the dump disagrees with
+/// itself (drift, in dump line order).
+struct rebuild_plan {
+    std::vector<char> is_system;  ///< by vector
+    unsigned system_in_window = 0;
+    std::vector<cpu_plan> cpus;   ///< one per CPU row, in row order
+    std::vector<drift_item> drift;
+};
+
+rebuild_plan plan_rebuild(const dump_table& t, const inferred_geometry& st) {
+    rebuild_plan plan;
+    std::vector<drift_item>& drift = plan.drift;
+    const auto report = [&drift](unsigned line, std::string message) {
+        drift.push_back({line, std::move(message)});
+    };
     const unsigned start = st.window.start, end = st.window.end;
     const unsigned size = end - start;
 
-    std::vector<char> is_system(st.bits, 0);
+    std::vector<char>& is_system = plan.is_system;
+    is_system.assign(st.bits, 0);
     for (unsigned v : t.system_vectors) is_system[v] = 1;
-    unsigned system_in_window = 0;
+    unsigned& system_in_window = plan.system_in_window;
     for (unsigned v = start; v < end; ++v) system_in_window += is_system[v] ? 1u : 0u;
     const long long free_total = static_cast<long long>(size) - system_in_window;
 
@@ -368,7 +384,7 @@ import_result import_dump(std::string_view dump_text, const import_options& opt,
                                      " vectors are listed; rebuilt with the listed ones");
 
     // Per CPU: which vectors are managed, what the counters become, drift.
-    std::vector<cpu_plan> plans;
+    std::vector<cpu_plan>& plans = plan.cpus;
     plans.reserve(t.rows.size());
     for (const auto& r : t.rows) {
         cpu_plan p;
@@ -477,8 +493,20 @@ import_result import_dump(std::string_view dump_text, const import_options& opt,
     std::stable_sort(drift.begin(), drift.end(),
                      [](const drift_item& a, const drift_item& b) { return a.line < b.line; });
 
-    // The trace.
-    std::string& out = st.trace;
+    return plan;
+}
+
+// ---- writing the trace ------------------------------------------------------
+
+/// The trace that rebuilds the plan, with its comment header.
+std::string write_trace(const imported_state& st, const rebuild_plan& plan,
+                        std::string_view source_name) {
+    const dump_table& t = st.table;
+    const unsigned start = st.window.start, end = st.window.end;
+    const std::vector<drift_item>& drift = plan.drift;
+    const std::vector<cpu_plan>& plans = plan.cpus;
+    const std::vector<char>& is_system = plan.is_system;
+    std::string out;
     std::vector<unsigned> online;
     for (const auto& r : t.rows) online.push_back(r.cpu);
     std::vector<unsigned> offline;
@@ -539,9 +567,37 @@ import_result import_dump(std::string_view dump_text, const import_options& opt,
     if (t.global_reserved > 0) out += "# global reservations\n";
     for (unsigned i = 0; i < t.global_reserved; ++i) out += "reserve => 0\n";
 
+    return out;
+}
+
+}  // namespace
+
+// ---- import ---------------------------------------------------------------
+
+import_result import_dump(std::string_view dump_text, const import_options& opt,
+                          std::string_view source_name) {
+    import_result res;
+    const auto fail = [&res](unsigned line, std::string message) {
+        res.error = {line, std::move(message)};
+        return res;
+    };
+    auto parsed = parse_debug_show(dump_text, opt.table);
+    if (!parsed) return fail(parsed.error.line, parsed.error.message);
+    imported_state st;
+    st.table = std::move(*parsed.table);
+    st.tables_in_text = count_debug_show_tables(dump_text);
+    const dump_table& t = st.table;
+    auto geometry = infer_geometry(t, opt);
+    if (!geometry.geometry) return fail(geometry.error.line, geometry.error.message);
+    st.bits = geometry.geometry->bits;
+    st.nr_cpus = geometry.geometry->nr_cpus;
+    st.window = geometry.geometry->window;
+    rebuild_plan plan = plan_rebuild(t, *geometry.geometry);
+    st.trace = write_trace(st, plan, source_name);
+
     // Replay it, in check mode, and compare with the plan.
     trace::session session;
-    std::istringstream in(out);
+    std::istringstream in(st.trace);
     std::ostringstream mismatches;
     trace::replay_options ro;
     ro.check = true;
@@ -553,7 +609,7 @@ import_result import_dump(std::string_view dump_text, const import_options& opt,
         if (!problem.empty() && problem.back() == '\n') problem.pop_back();
     } else {
         problem = session.visit(
-            [&](const auto& m) { return check_rebuilt(m, t, plans, t.system_vectors); },
+            [&](const auto& m) { return check_rebuilt(m, t, plan.cpus, t.system_vectors); },
             std::string("the trace made no matrix"));
     }
     if (!problem.empty())
@@ -563,10 +619,10 @@ import_result import_dump(std::string_view dump_text, const import_options& opt,
     st.reproduces_table = shown == t.text;
     // Without drift the kernel's table must come back; if only the dump's
     // whitespace differs, its canonical form must.
-    if (drift.empty() && t.has_mac_column && shown != format_dump_table(t))
+    if (plan.drift.empty() && t.has_mac_column && shown != format_dump_table(t))
         return fail(t.first_line,
                     "internal error, please report with this dump: the rebuilt table differs");
-    st.drift = std::move(drift);
+    st.drift = std::move(plan.drift);
     res.state = std::move(st);
     return res;
 }
@@ -577,52 +633,59 @@ bool looks_like_dump(std::string_view text) { return count_debug_show_tables(tex
 
 std::string build_session(std::string_view trace_text, trace::session& s) {
     bool header = false;
-    unsigned number = 0;
-    while (!trace_text.empty() || number == 0) {
-        ++number;
-        const std::size_t nl = trace_text.find('\n');
-        const std::string_view raw = trace_text.substr(0, nl);
-        trace_text.remove_prefix(nl == std::string_view::npos ? trace_text.size() : nl + 1);
-        const trace::line_parts parts = trace::split_line(raw);
+    std::string problem;
+    std::istringstream in{std::string(trace_text)};
+    const unsigned lines = trace::for_each_line(in, [&](unsigned number, const trace::line_parts& parts) {
         const std::string where = "line " + std::to_string(number) + ": ";
-        if (parts.blank()) {
-            if (trace_text.empty()) break;
-            continue;
+        if (parts.words.empty()) {
+            problem = where + "a result after '=>' with no operation before it";
+            return false;
         }
-        if (parts.words.empty()) return where + "a result after '=>' with no operation before it";
         const std::string op = trace::join(parts.words);
-        if (!header && parts.words[0] != "matrix")
-            return where +
-                   "expected the header 'matrix BITS ALLOC_START ALLOC_END NR_CPUS' "
-                   "first, found '" +
-                   op + "'";
+        if (!header && parts.words[0] != "matrix") {
+            problem = where +
+                      "expected the header 'matrix BITS ALLOC_START ALLOC_END NR_CPUS' "
+                      "first, found '" +
+                      op + "'";
+            return false;
+        }
         const trace::outcome got = s.run(parts.words);
         if (!header) {
-            if (got.error)
-                return where + "the header '" + op + "' is refused (" + got.text() +
-                       "): BITS up to " + std::to_string(widest_matrix) +
-                       ", ALLOC_START <= ALLOC_END <= BITS, 1 <= NR_CPUS <= " +
-                       std::to_string(max_cpus);
+            if (got.error) {
+                problem = where + "the header '" + op + "' is refused (" + got.text() +
+                          "): BITS up to " + std::to_string(widest_matrix) +
+                          ", ALLOC_START <= ALLOC_END <= BITS, 1 <= NR_CPUS <= " +
+                          std::to_string(max_cpus);
+                return false;
+            }
             header = true;
         } else if (parts.has_expected) {
-            if (!trace::results_match(parts.expected, got.text()))
-                return where + op + " => expected " + trace::join(parts.expected) + ", got " +
-                       got.text();
+            if (!trace::results_match(parts.expected, got.text())) {
+                problem = where + op + " => expected " + trace::join(parts.expected) + ", got " +
+                          got.text();
+                return false;
+            }
         } else if (got.error == to_errno(errc::invalid)) {
             // A refusal is a result; a line that is not an operation is not.
             const trace::op_signature* sig = trace::find_signature(parts.words[0]);
-            if (!sig) return where + "'" + std::string(parts.words[0]) + "' is not an operation";
+            if (!sig) {
+                problem = where + "'" + std::string(parts.words[0]) + "' is not an operation";
+                return false;
+            }
             const unsigned nr = s.visit([](const auto& m) { return m.nr_cpus(); }, 0u);
-            if (!trace::parse_arguments(sig->args, parts.words, nr))
-                return where + "'" + op + "' does not parse: " + std::string(sig->name) +
-                       " takes " + std::to_string(sig->args.size()) +
-                       " argument(s) (numbers, 0/1 flags or CPU lists of CPUs below " +
-                       std::to_string(nr) + ")";
+            if (!trace::parse_arguments(sig->args, parts.words, nr)) {
+                problem = where + "'" + op + "' does not parse: " + std::string(sig->name) +
+                          " takes " + std::to_string(sig->args.size()) +
+                          " argument(s) (numbers, 0/1 flags or CPU lists of CPUs below " +
+                          std::to_string(nr) + ")";
+                return false;
+            }
         }
-        if (trace_text.empty()) break;
-    }
+        return true;
+    });
+    if (!problem.empty()) return problem;
     if (!header)
-        return "line " + std::to_string(number) +
+        return "line " + std::to_string(lines > 0 ? lines : 1) +
                ": end of input: no 'matrix BITS ALLOC_START ALLOC_END NR_CPUS' header";
     return {};
 }

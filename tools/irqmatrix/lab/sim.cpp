@@ -168,28 +168,33 @@ event_stream make_stream(const workload& w) {
 template <class M>
 std::string build_from_trace(std::optional<M>& m, const std::string& text) {
     std::istringstream in(text);
-    std::string raw;
-    for (unsigned number = 1; std::getline(in, raw); ++number) {
-        const auto parts = trace::split_line(raw);
-        if (parts.words.empty()) continue;
+    std::string problem;
+    trace::for_each_line(in, [&](unsigned number, const trace::line_parts& parts) {
+        if (parts.words.empty()) return true;
         const trace::op_signature* sig = trace::find_signature(parts.words[0]);
         const std::string where = "start state, line " + std::to_string(number) + ": ";
-        if (!sig) return where + "unknown operation";
+        const auto stop = [&](const std::string& why) {
+            problem = where + why;
+            return false;
+        };
+        if (!sig) return stop("unknown operation");
         const unsigned nr = m ? m->nr_cpus() : max_cpus;
         auto args = trace::parse_arguments(sig->args, parts.words, nr);
-        if (!args) return where + "malformed arguments";
-        if (sig->name == "matrix") {
-            if (m) return where + "a second matrix line";
-            if (args->num[0] != 256) return where + "the simulator models x86 (256 vectors per CPU)";
+        if (!args) return stop("malformed arguments");
+        if (sig->scope == trace::op_scope::header) {
+            if (m) return stop("a second matrix line");
+            if (args->num[0] != 256) return stop("the simulator models x86 (256 vectors per CPU)");
             auto made = M::create(args->num[0], args->num[1], args->num[2], args->num[3]);
-            if (!made) return where + "bad geometry";
+            if (!made) return stop("bad geometry");
             m.emplace(std::move(*made));
-            continue;
+            return true;
         }
-        if (!m) return where + "the first operation must be 'matrix'";
-        const auto out = trace::execute(*m, sig->name, *args);
-        if (out.error) return where + "refused (" + out.text() + ")";
-    }
+        if (!m) return stop("the first operation must be 'matrix'");
+        const auto out = trace::execute(*m, sig->id, *args);
+        if (out.error) return stop("refused (" + out.text() + ")");
+        return true;
+    });
+    if (!problem.empty()) return problem;
     if (!m) return "start state: no matrix line";
     return {};
 }
