@@ -112,19 +112,9 @@ struct kernel_scan_placement {
     /// allocation fails rather than trying another CPU (kernel quirk Q3).
     template <class M>
     static placement pick_single(const M& m, cpu_span mask) noexcept {
-        unsigned best = no_cpu;
-        unsigned best_available = 0;
-        mask.for_each([&](unsigned cpu) {
-            const auto& cm = m.cpu_map(cpu);
-            if (cm.online && cm.available > best_available) {
-                best = cpu;
-                best_available = cm.available;
-            }
-        });
-        if (best == no_cpu) return {};
-        const unsigned base = m.first_free_block(best, 0);
-        if (base >= m.alloc_end()) return {};
-        return {best, base};
+        const unsigned best =
+            best_online<ties_to_first>(m, mask, [](const auto& cm) { return cm.available; });
+        return lowest_block_on<free_vectors>(m, best, 0);
     }
 
     /// alloc_block: among the online CPUs of the mask that have a free aligned
@@ -144,19 +134,11 @@ struct kernel_scan_placement {
     /// candidates with it.
     template <class M, class ForEach>
     static placement scan_block(const M& m, unsigned order, ForEach&& for_each) noexcept {
-        placement best;
-        unsigned best_available = 0;
-        for_each([&](unsigned cpu) {
-            const auto& cm = m.cpu_map(cpu);
-            if (!cm.online || cm.available < (1u << order) ||
-                (best && cm.available <= best_available))
-                return;
-            const unsigned base = m.first_free_block(cpu, order);
-            if (base >= m.alloc_end()) return;
-            best = {cpu, base};
-            best_available = cm.available;
-        });
-        return best;
+        // Score 0 never wins a strict comparison: too few available.
+        return best_with_block<ties_to_first, free_vectors>(
+            m, order, for_each, [order](const auto& cm) {
+                return cm.available >= (1u << order) ? cm.available : 0u;
+            });
     }
 
     /// irq_matrix_alloc_managed: the online CPU of the mask with the fewest
@@ -166,19 +148,8 @@ struct kernel_scan_placement {
     /// unallocated vector; none there means failure, again with no fallback.
     template <class M>
     static placement pick_managed_single(const M& m, cpu_span mask) noexcept {
-        unsigned best = no_cpu;
-        unsigned best_count = ~0u;
-        mask.for_each([&](unsigned cpu) {
-            const auto& cm = m.cpu_map(cpu);
-            if (cm.online && cm.managed_allocated <= best_count) {
-                best = cpu;
-                best_count = cm.managed_allocated;
-            }
-        });
-        if (best == no_cpu) return {};
-        const unsigned base = m.first_managed_free_block(best, 0);
-        if (base >= m.alloc_end()) return {};
-        return {best, base};
+        const unsigned best = best_online<ties_to_last>(m, mask, fewest_managed_allocated);
+        return lowest_block_on<managed_vectors>(m, best, 0);
     }
 
     /// alloc_managed_block: among the online CPUs of the mask holding a
@@ -187,15 +158,74 @@ struct kernel_scan_placement {
     /// on it, the lowest such base.
     template <class M>
     static placement pick_managed_block(const M& m, cpu_span mask, unsigned order) noexcept {
-        placement best;
-        unsigned best_count = ~0u;
+        return best_with_block<ties_to_last, managed_vectors>(
+            m, order, [&](auto&& visit) { mask.for_each(visit); }, fewest_managed_allocated);
+    }
+
+private:
+    // The kernel's two scans differ in their score and in who wins a tie: a
+    // CPU replaces the running best (which starts at score 0, no CPU) when
+    // its score is greater (ties_to_first: the lowest CPU keeps it), or
+    // greater or equal (ties_to_last: the highest CPU takes it).
+    static constexpr bool ties_to_first = false;
+    static constexpr bool ties_to_last = true;
+    // Which vectors a block is searched among.
+    static constexpr bool free_vectors = false;
+    static constexpr bool managed_vectors = true;
+
+    // Fewer managed-allocated vectors score higher; every count scores, so
+    // with ties_to_last the first online CPU is always a candidate.
+    static constexpr auto fewest_managed_allocated = [](const auto& cm) {
+        return ~cm.managed_allocated;
+    };
+
+    static constexpr bool wins(bool ties_to, unsigned score, unsigned best) noexcept {
+        return ties_to == ties_to_last ? score >= best : score > best;
+    }
+
+    // The online CPU of the mask with the winning score, or no_cpu.
+    template <bool TiesTo, class M, class Score>
+    static unsigned best_online(const M& m, cpu_span mask, Score score) noexcept {
+        unsigned best = no_cpu;
+        unsigned best_score = 0;
         mask.for_each([&](unsigned cpu) {
             const auto& cm = m.cpu_map(cpu);
-            if (!cm.online || cm.managed_allocated > best_count) return;
-            const unsigned base = m.first_managed_free_block(cpu, order);
-            if (base >= m.alloc_end()) return;
-            best = {cpu, base};
-            best_count = cm.managed_allocated;
+            if (!cm.online) return;
+            const unsigned s = score(cm);
+            if (!wins(TiesTo, s, best_score)) return;
+            best = cpu;
+            best_score = s;
+        });
+        return best;
+    }
+
+    // The lowest free (or managed-free) aligned block of the order on `cpu`,
+    // or no placement (the CPU was chosen by its counters alone: Q3).
+    template <bool Managed, class M>
+    static placement lowest_block_on(const M& m, unsigned cpu, unsigned order) noexcept {
+        if (cpu == no_cpu) return {};
+        const unsigned base = Managed ? m.first_managed_free_block(cpu, order)
+                                      : m.first_free_block(cpu, order);
+        if (base >= m.alloc_end()) return {};
+        return {cpu, base};
+    }
+
+    // Among the online CPUs that for_each visits and that hold such a block,
+    // the one with the winning score; on it, the lowest such base.
+    template <bool TiesTo, bool Managed, class M, class ForEach, class Score>
+    static placement best_with_block(const M& m, unsigned order, ForEach&& for_each,
+                                     Score score) noexcept {
+        placement best;
+        unsigned best_score = 0;
+        for_each([&](unsigned cpu) {
+            const auto& cm = m.cpu_map(cpu);
+            if (!cm.online) return;
+            const unsigned s = score(cm);
+            if (!wins(TiesTo, s, best_score)) return;
+            const placement here = lowest_block_on<Managed>(m, cpu, order);
+            if (!here) return;
+            best = here;
+            best_score = s;
         });
         return best;
     }
@@ -304,6 +334,18 @@ private:
 
 // ---- alternative policies for fragmentation studies -------------------------
 
+/// A verified policy whose single vector is a block of order 0, as the lab's
+/// static policies' are.
+template <class Policy>
+struct single_is_order_zero {
+    static constexpr bool verified = true;
+
+    template <class M>
+    static placement pick_single(const M& m, cpu_span mask) noexcept {
+        return Policy::pick_block(m, mask, 0);
+    }
+};
+
 /// Fill the lowest CPUs first: the lowest online CPU of the mask that has a
 /// free aligned block of the order and an available counter of at least
 /// 2^order; on it, the lowest such base. Managed picks: the lowest online CPU
@@ -312,14 +354,7 @@ private:
 /// the kernel's spreading, so it bounds how much packing alone helps or
 /// hurts fragmentation. O(CPUs of the mask x words) in the worst case, and
 /// stops at the first CPU that fits.
-struct pack_placement {
-    static constexpr bool verified = true;
-
-    template <class M>
-    static placement pick_single(const M& m, cpu_span mask) noexcept {
-        return pick_block(m, mask, 0);
-    }
-
+struct pack_placement : single_is_order_zero<pack_placement> {
     template <class M>
     static placement pick_block(const M& m, cpu_span mask, unsigned order) noexcept {
         for (unsigned cpu = mask.first(); cpu != no_cpu; cpu = mask.next(cpu + 1)) {
@@ -395,6 +430,20 @@ constexpr fit_candidate tightest_block(const Bitmap& free, unsigned first_word, 
 
 }  // namespace detail
 
+/// The managed picks of a policy that studies non-managed placement only:
+/// the kernel's (kernel_scan_placement).
+struct kernel_managed_picks {
+    template <class M>
+    static placement pick_managed_single(const M& m, cpu_span mask) noexcept {
+        return kernel_scan_placement::pick_managed_single(m, mask);
+    }
+
+    template <class M>
+    static placement pick_managed_block(const M& m, cpu_span mask, unsigned order) noexcept {
+        return kernel_scan_placement::pick_managed_block(m, mask, order);
+    }
+};
+
 /// Best fit, buddy-aware: take the free block whose loss hurts least. Among
 /// the online CPUs of the mask whose available counter is at least 2^order,
 /// every wholly free aligned block of the order is a candidate; its *fit* is
@@ -412,14 +461,7 @@ constexpr fit_candidate tightest_block(const Bitmap& free, unsigned first_word, 
 /// keeps the computation inside one word (detail::tightest_block).
 /// Managed picks are the kernel's (kernel_scan_placement).
 /// O(CPUs of the mask x words), every candidate CPU examined.
-struct best_fit_placement {
-    static constexpr bool verified = true;
-
-    template <class M>
-    static placement pick_single(const M& m, cpu_span mask) noexcept {
-        return pick_block(m, mask, 0);
-    }
-
+struct best_fit_placement : single_is_order_zero<best_fit_placement>, kernel_managed_picks {
     template <class M>
     static placement pick_block(const M& m, cpu_span mask, unsigned order) noexcept {
         if (m.alloc_start() == m.alloc_end()) return {};
@@ -442,16 +484,6 @@ struct best_fit_placement {
         });
         return best;
     }
-
-    template <class M>
-    static placement pick_managed_single(const M& m, cpu_span mask) noexcept {
-        return kernel_scan_placement::pick_managed_single(m, mask);
-    }
-
-    template <class M>
-    static placement pick_managed_block(const M& m, cpu_span mask, unsigned order) noexcept {
-        return kernel_scan_placement::pick_managed_block(m, mask, order);
-    }
 };
 
 /// FreeBSD's MSI allocation (x86 msi.c with intr_next_cpu()): round-robin
@@ -466,7 +498,7 @@ struct best_fit_placement {
 /// the CPU after where the search started.
 /// Managed picks are the kernel's (kernel_scan_placement); they do not move
 /// the cursor. O(CPUs of the mask) plus one block search.
-struct freebsd_placement {
+struct freebsd_placement : kernel_managed_picks {
     static constexpr bool verified = true;
     static constexpr bool halves_on_failure = true;
 
@@ -506,16 +538,6 @@ struct freebsd_placement {
         const unsigned base = m.first_free_block(chosen, order);
         if (base >= m.alloc_end()) return {};  // no fallback to another CPU
         return {chosen, base};
-    }
-
-    template <class M>
-    static placement pick_managed_single(const M& m, cpu_span mask) noexcept {
-        return kernel_scan_placement::pick_managed_single(m, mask);
-    }
-
-    template <class M>
-    static placement pick_managed_block(const M& m, cpu_span mask, unsigned order) noexcept {
-        return kernel_scan_placement::pick_managed_block(m, mask, order);
     }
 };
 
