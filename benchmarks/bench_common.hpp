@@ -154,6 +154,27 @@ inline void check_sum(benchmark::State& st, std::uint64_t have, std::uint64_t wa
     if (have != want) fail(st, "loop checksum mismatch: the engine placed differently");
 }
 
+// ---- the timed loop -------------------------------------------------------------------
+
+/// The timed loop of every round-trip benchmark. `round_trip()` does one
+/// iteration's operations and returns its outcome's checksum key (keys are
+/// never 0), or 0 when an operation was refused: that fails the benchmark
+/// with `refused` and ends the loop. Returns the sum of the keys. The round
+/// trip is a lambda handed to a template, so it inlines into the loop.
+template <class RoundTrip>
+std::uint64_t timed_round_trips(benchmark::State& st, const char* refused, RoundTrip&& round_trip) {
+    std::uint64_t sum = 0;
+    for (auto _ : st) {
+        const std::uint64_t k = round_trip();
+        if (k == 0) {
+            fail(st, refused);
+            break;
+        }
+        sum += k;
+    }
+    return sum;
+}
+
 // ---- the program -----------------------------------------------------------------------
 
 /// Run-time settings: the minimum time per row, shortened for the other

@@ -95,16 +95,13 @@ void alloc_free(benchmark::State& st, unsigned nr_cpus, watch v) {
     if (!start(st, w)) return;
     irqmatrix::matrix m = w.lib->matrix();
     const irqmatrix::cpu_set all = irqmatrix::cpu_set::all(nr_cpus);
-    std::uint64_t events = 0, sum = 0;
+    std::uint64_t events = 0;
     attach(m, v, events);
-    for (auto _ : st) {
+    const std::uint64_t sum = timed_round_trips(st, "alloc or free refused in the timed loop", [&] {
         const auto p = m.alloc(all, false);
-        if (!p || !m.free(p->cpu, p->base, false)) {
-            fail(st, "alloc or free refused in the timed loop");
-            return;
-        }
-        sum += key({true, p->cpu, p->base});
-    }
+        return p && m.free(p->cpu, p->base, false) ? key({true, p->cpu, p->base}) : 0;
+    });
+    if (st.error_occurred()) return;
     check_sum(st, sum, key(w.expect_all) * static_cast<std::uint64_t>(st.iterations()));
     detach(m);
     finish(st, m, w, v, events);
@@ -119,16 +116,14 @@ void managed_alloc_free(benchmark::State& st, unsigned nr_cpus, watch v) {
         fail(st, "reserve_managed of every CPU refused");
         return;
     }
-    std::uint64_t events = 0, sum = 0;
+    std::uint64_t events = 0;
     attach(m, v, events);
-    for (auto _ : st) {
-        const auto p = m.alloc_managed(all);
-        if (!p || !m.free(p->cpu, p->base, true)) {
-            fail(st, "alloc_managed or free refused in the timed loop");
-            return;
-        }
-        sum += key({true, p->cpu, p->base});
-    }
+    const std::uint64_t sum =
+        timed_round_trips(st, "alloc_managed or free refused in the timed loop", [&] {
+            const auto p = m.alloc_managed(all);
+            return p && m.free(p->cpu, p->base, true) ? key({true, p->cpu, p->base}) : 0;
+        });
+    if (st.error_occurred()) return;
     // Every CPU has one reservation and none allocated: the tie goes to the
     // highest CPU, at the vector reserve_managed took there.
     const unsigned last = nr_cpus - 1;
@@ -148,16 +143,15 @@ void block3_alloc_free(benchmark::State& st, unsigned nr_cpus, watch v) {
     if (!start(st, w)) return;
     irqmatrix::matrix m = w.lib->matrix();
     const irqmatrix::cpu_set all = irqmatrix::cpu_set::all(nr_cpus);
-    std::uint64_t events = 0, sum = 0;
+    std::uint64_t events = 0;
     attach(m, v, events);
-    for (auto _ : st) {
-        const auto p = m.alloc_block(all, order, false);
-        if (!p || !m.free_block(p->cpu, p->base, order, false)) {
-            fail(st, "alloc_block or free_block refused in the timed loop");
-            return;
-        }
-        sum += key({true, p->cpu, p->base});
-    }
+    const std::uint64_t sum =
+        timed_round_trips(st, "alloc_block or free_block refused in the timed loop", [&] {
+            const auto p = m.alloc_block(all, order, false);
+            return p && m.free_block(p->cpu, p->base, order, false) ? key({true, p->cpu, p->base})
+                                                                     : 0;
+        });
+    if (st.error_occurred()) return;
     check_sum(st, sum, key(w.expect_block[order]) * static_cast<std::uint64_t>(st.iterations()));
     detach(m);
     finish(st, m, w, v, events);
