@@ -37,10 +37,7 @@ void managed_cycle(benchmark::State& st, unsigned nr_cpus) {
 }  // namespace
 
 void register_managed() {
-    for (const unsigned n : cpu_counts) {
-        register_pair("managed_cycle/cpus:" + std::to_string(n), managed_cycle<lib_engine>,
-                      managed_cycle<model_engine>, n);
-    }
+    register_per_cpu_count("managed_cycle", managed_cycle<lib_engine>, managed_cycle<model_engine>);
 }
 
 }  // namespace irqmatrix_bench

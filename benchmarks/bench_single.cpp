@@ -22,10 +22,7 @@ void alloc_free(benchmark::State& st, unsigned nr_cpus) {
 }  // namespace
 
 void register_single() {
-    for (const unsigned n : cpu_counts) {
-        register_pair("alloc_free/cpus:" + std::to_string(n), alloc_free<lib_engine>,
-                      alloc_free<model_engine>, n);
-    }
+    register_per_cpu_count("alloc_free", alloc_free<lib_engine>, alloc_free<model_engine>);
 }
 
 }  // namespace irqmatrix_bench

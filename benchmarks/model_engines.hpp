@@ -268,6 +268,13 @@ void register_pair(const std::string& stem, F lib_fn, F model_fn, unsigned nr_cp
          true, nr_cpus);
 }
 
+/// Registers family + "/cpus:N" as a lib/model pair for every CPU count.
+template <class F>
+void register_per_cpu_count(const std::string& family, F lib_fn, F model_fn) {
+    for (const unsigned n : cpu_counts)
+        register_pair(family + "/cpus:" + std::to_string(n), lib_fn, model_fn, n);
+}
+
 // Registration, one function per scenario file, called from main in order.
 void register_single();
 void register_block();
