@@ -18,10 +18,12 @@ void managed_cycle(benchmark::State& st, unsigned nr_cpus) {
     const std::uint64_t sum = timed_round_trips(
         st, "reserve_managed, alloc_managed, free or remove_managed refused in the timed loop", [&] {
             e->select(cpu);
-            if (++cpu == nr_cpus) cpu = 0;
             if (!e->reserve_managed_one()) return std::uint64_t{0};
             const got p = e->alloc_managed_one();
-            return p.ok && e->free_managed(p.cpu, p.base) && e->remove_managed_one() ? key(p) : 0;
+            if (!p.ok || !e->free_managed(p.cpu, p.base) || !e->remove_managed_one())
+                return std::uint64_t{0};
+            if (++cpu == nr_cpus) cpu = 0;
+            return key(p);
         });
     if (st.error_occurred()) return;
     // The reservation, hence the allocation, is each CPU's lowest free vector.

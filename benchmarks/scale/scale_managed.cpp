@@ -44,10 +44,10 @@ void managed_cycle(benchmark::State& st, unsigned nr_cpus, unsigned fill) {
             const typename E::mask_type m = masks[i];
             const outcome r = e->reserve_managed(m);
             const outcome p = e->alloc_managed(m);
+            if (!r.ok() || !p.ok() || !e->free(p.cpu, p.base, true) || !e->remove_managed(m).ok())
+                return std::uint64_t{0};
             if (++i == k) i = 0;
-            return r.ok() && p.ok() && e->free(p.cpu, p.base, true) && e->remove_managed(m).ok()
-                       ? key(p)
-                       : 0;
+            return key(p);
         });
     if (st.error_occurred()) return;
     std::uint64_t want = 0;
