@@ -14,6 +14,7 @@
 // (model_engines.hpp, scale/scale_engines.hpp).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -173,6 +174,19 @@ std::uint64_t timed_round_trips(benchmark::State& st, const char* refused, Round
         sum += k;
     }
     return sum;
+}
+
+/// The checksum a timed loop that rotates over `period` positions should
+/// reach: the sum over the benchmark's iterations of `key_at(position)`.
+template <class KeyAt>
+std::uint64_t rotating_sum(const benchmark::State& st, std::size_t period, KeyAt&& key_at) {
+    std::uint64_t want = 0;
+    std::size_t at = 0;
+    for (benchmark::IterationCount n = 0; n < st.iterations(); ++n) {
+        want += key_at(at);
+        if (++at == period) at = 0;
+    }
+    return want;
 }
 
 // ---- the program -----------------------------------------------------------------------

@@ -27,13 +27,9 @@ void managed_cycle(benchmark::State& st, unsigned nr_cpus) {
         });
     if (st.error_occurred()) return;
     // The reservation, hence the allocation, is each CPU's lowest free vector.
-    std::uint64_t want = 0;
-    cpu = 0;
-    for (benchmark::IterationCount i = 0; i < st.iterations(); ++i) {
-        want += key({true, cpu, w.lowest_free[cpu]});
-        if (++cpu == nr_cpus) cpu = 0;
-    }
-    finish(st, *e, w, sum, want);
+    finish(st, *e, w, sum, rotating_sum(st, nr_cpus, [&](std::size_t c) {
+               return key({true, static_cast<unsigned>(c), w.lowest_free[c]});
+           }));
 }
 
 }  // namespace

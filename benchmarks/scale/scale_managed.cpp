@@ -50,13 +50,8 @@ void managed_cycle(benchmark::State& st, unsigned nr_cpus, unsigned fill) {
             return key(p);
         });
     if (st.error_occurred()) return;
-    std::uint64_t want = 0;
-    i = 0;
-    for (benchmark::IterationCount n = 0; n < st.iterations(); ++n) {
-        want += key(w.expect_cycle[i]);
-        if (++i == k) i = 0;
-    }
-    finish(st, w, *e, cycle_state<E>(w), sum, want, 4);
+    finish(st, w, *e, cycle_state<E>(w), sum,
+           rotating_sum(st, k, [&](std::size_t at) { return key(w.expect_cycle[at]); }), 4);
 }
 
 }  // namespace
