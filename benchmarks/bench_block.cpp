@@ -13,22 +13,14 @@ void alloc_block_free(benchmark::State& st, unsigned nr_cpus, unsigned order) {
     workload& w = workload_for(nr_cpus);
     const auto e = engine_copy<E>(w, st);
     if (!e) return;
-    std::uint64_t sum = 0;
-    for (auto _ : st) {
-        const got p = e->alloc_block_all(order);
-        if (!p.ok || !e->free_block(p.cpu, p.base, order)) {
-            fail(st, "alloc_block or free_block refused in the timed loop");
-            break;
-        }
-        sum += key(p);
-    }
-    if (st.error_occurred()) return;
-    check_sum(st, sum, key(w.expect_block[order]) * static_cast<std::uint64_t>(st.iterations()));
-    back_to_start(st, *e, w);
-    set_common_counters(st, w);
+    const std::uint64_t sum =
+        timed_round_trips(st, "alloc_block or free_block refused in the timed loop", [&] {
+            const got p = e->alloc_block_all(order);
+            return p.ok && e->free_block(p.cpu, p.base, order) ? key(p) : 0;
+        });
+    if (!finish(st, *e, w, sum, repeated(st, w.expect_block[order]))) return;
     st.counters["order"] = order;
     st.counters["room_pct"] = w.facts.room_pct[order];  // CPUs that have such a free block
-    st.SetLabel(E::name);
 }
 
 }  // namespace
@@ -38,12 +30,7 @@ void register_block() {
         for (unsigned k = 0; k <= max_order; ++k) {
             const std::string stem =
                 "alloc_block/cpus:" + std::to_string(n) + "/order:" + std::to_string(k);
-            tune(benchmark::RegisterBenchmark(bench_name<lib_engine>(stem).c_str(),
-                                              alloc_block_free<lib_engine>, n, k),
-                 false, n);
-            tune(benchmark::RegisterBenchmark(bench_name<model_engine>(stem).c_str(),
-                                              alloc_block_free<model_engine>, n, k),
-                 true, n);
+            register_pair(stem, alloc_block_free<lib_engine>, alloc_block_free<model_engine>, n, k);
         }
     }
 }

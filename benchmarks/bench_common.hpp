@@ -14,6 +14,7 @@
 // (model_engines.hpp, scale/scale_engines.hpp).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -152,6 +153,40 @@ inline void fail(benchmark::State& st, const std::string& why) {
 /// Compares a loop checksum with the expectation both engines agreed on.
 inline void check_sum(benchmark::State& st, std::uint64_t have, std::uint64_t want) {
     if (have != want) fail(st, "loop checksum mismatch: the engine placed differently");
+}
+
+// ---- the timed loop -------------------------------------------------------------------
+
+/// The timed loop of every round-trip benchmark. `round_trip()` does one
+/// iteration's operations and returns its outcome's checksum key (keys are
+/// never 0), or 0 when an operation was refused: that fails the benchmark
+/// with `refused` and ends the loop. Returns the sum of the keys. The round
+/// trip is a lambda handed to a template, so it inlines into the loop.
+template <class RoundTrip>
+std::uint64_t timed_round_trips(benchmark::State& st, const char* refused, RoundTrip&& round_trip) {
+    std::uint64_t sum = 0;
+    for (auto _ : st) {
+        const std::uint64_t k = round_trip();
+        if (k == 0) {
+            fail(st, refused);
+            break;
+        }
+        sum += k;
+    }
+    return sum;
+}
+
+/// The checksum a timed loop that rotates over `period` positions should
+/// reach: the sum over the benchmark's iterations of `key_at(position)`.
+template <class KeyAt>
+std::uint64_t rotating_sum(const benchmark::State& st, std::size_t period, KeyAt&& key_at) {
+    std::uint64_t want = 0;
+    std::size_t at = 0;
+    for (benchmark::IterationCount n = 0; n < st.iterations(); ++n) {
+        want += key_at(at);
+        if (++at == period) at = 0;
+    }
+    return want;
 }
 
 // ---- the program -----------------------------------------------------------------------

@@ -14,48 +14,28 @@ void managed_cycle(benchmark::State& st, unsigned nr_cpus) {
     workload& w = workload_for(nr_cpus);
     const auto e = engine_copy<E>(w, st);
     if (!e) return;
-    std::uint64_t sum = 0;
     unsigned cpu = 0;
-    for (auto _ : st) {
-        e->select(cpu);
-        if (!e->reserve_managed_one()) {
-            fail(st, "reserve_managed refused in the timed loop");
-            break;
-        }
-        const got p = e->alloc_managed_one();
-        if (!p.ok || !e->free_managed(p.cpu, p.base) || !e->remove_managed_one()) {
-            fail(st, "alloc_managed, free or remove_managed refused in the timed loop");
-            break;
-        }
-        sum += key(p);
-        if (++cpu == nr_cpus) cpu = 0;
-    }
+    const std::uint64_t sum = timed_round_trips(
+        st, "reserve_managed, alloc_managed, free or remove_managed refused in the timed loop", [&] {
+            e->select(cpu);
+            if (!e->reserve_managed_one()) return std::uint64_t{0};
+            const got p = e->alloc_managed_one();
+            if (!p.ok || !e->free_managed(p.cpu, p.base) || !e->remove_managed_one())
+                return std::uint64_t{0};
+            if (++cpu == nr_cpus) cpu = 0;
+            return key(p);
+        });
     if (st.error_occurred()) return;
     // The reservation, hence the allocation, is each CPU's lowest free vector.
-    std::uint64_t want = 0;
-    cpu = 0;
-    for (benchmark::IterationCount i = 0; i < st.iterations(); ++i) {
-        want += key({true, cpu, w.lowest_free[cpu]});
-        if (++cpu == nr_cpus) cpu = 0;
-    }
-    check_sum(st, sum, want);
-    back_to_start(st, *e, w);
-    set_common_counters(st, w);
-    st.SetLabel(E::name);
+    finish(st, *e, w, sum, rotating_sum(st, nr_cpus, [&](std::size_t c) {
+               return key({true, static_cast<unsigned>(c), w.lowest_free[c]});
+           }));
 }
 
 }  // namespace
 
 void register_managed() {
-    for (const unsigned n : cpu_counts) {
-        const std::string stem = "managed_cycle/cpus:" + std::to_string(n);
-        tune(benchmark::RegisterBenchmark(bench_name<lib_engine>(stem).c_str(),
-                                          managed_cycle<lib_engine>, n),
-             false, n);
-        tune(benchmark::RegisterBenchmark(bench_name<model_engine>(stem).c_str(),
-                                          managed_cycle<model_engine>, n),
-             true, n);
-    }
+    register_per_cpu_count("managed_cycle", managed_cycle<lib_engine>, managed_cycle<model_engine>);
 }
 
 }  // namespace irqmatrix_bench

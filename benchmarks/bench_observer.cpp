@@ -90,77 +90,70 @@ void finish(benchmark::State& st, const irqmatrix::matrix& m, const workload& w,
     st.SetLabel(watch_name(v));
 }
 
-void alloc_free(benchmark::State& st, unsigned nr_cpus, watch v) {
+// One observer row: a copy of the workload's matrix (for the managed trip,
+// every CPU holding one managed reservation, taken before the observer is
+// attached and given back after it is detached), the variant's observer
+// attached, `round_trip(m, all)` timed (the checksum key of its placement, 0
+// if refused), then the checks; every round trip must place at
+// `expected(w)`.
+template <class Expected, class RoundTrip>
+void observed_round_trips(benchmark::State& st, unsigned nr_cpus, watch v, bool reserve,
+                          const char* refused, Expected&& expected, RoundTrip&& round_trip) {
     workload& w = workload_for(nr_cpus);
     if (!start(st, w)) return;
     irqmatrix::matrix m = w.lib->matrix();
     const irqmatrix::cpu_set all = irqmatrix::cpu_set::all(nr_cpus);
-    std::uint64_t events = 0, sum = 0;
-    attach(m, v, events);
-    for (auto _ : st) {
-        const auto p = m.alloc(all, false);
-        if (!p || !m.free(p->cpu, p->base, false)) {
-            fail(st, "alloc or free refused in the timed loop");
-            return;
-        }
-        sum += key({true, p->cpu, p->base});
-    }
-    check_sum(st, sum, key(w.expect_all) * static_cast<std::uint64_t>(st.iterations()));
-    detach(m);
-    finish(st, m, w, v, events);
-}
-
-void managed_alloc_free(benchmark::State& st, unsigned nr_cpus, watch v) {
-    workload& w = workload_for(nr_cpus);
-    if (!start(st, w)) return;
-    irqmatrix::matrix m = w.lib->matrix();
-    const irqmatrix::cpu_set all = irqmatrix::cpu_set::all(nr_cpus);
-    if (!m.reserve_managed(all)) {
+    if (reserve && !m.reserve_managed(all)) {
         fail(st, "reserve_managed of every CPU refused");
         return;
     }
-    std::uint64_t events = 0, sum = 0;
+    std::uint64_t events = 0;
     attach(m, v, events);
-    for (auto _ : st) {
-        const auto p = m.alloc_managed(all);
-        if (!p || !m.free(p->cpu, p->base, true)) {
-            fail(st, "alloc_managed or free refused in the timed loop");
-            return;
-        }
-        sum += key({true, p->cpu, p->base});
-    }
-    // Every CPU has one reservation and none allocated: the tie goes to the
-    // highest CPU, at the vector reserve_managed took there.
-    const unsigned last = nr_cpus - 1;
-    check_sum(st, sum, key({true, last, w.lowest_free[last]}) *
-                           static_cast<std::uint64_t>(st.iterations()));
+    const std::uint64_t sum = timed_round_trips(st, refused, [&] { return round_trip(m, all); });
+    if (st.error_occurred()) return;
+    check_sum(st, sum, repeated(st, expected(w)));
     detach(m);
-    if (!m.remove_managed(all)) {
+    if (reserve && !m.remove_managed(all)) {
         fail(st, "remove_managed of every CPU refused");
         return;
     }
     finish(st, m, w, v, events);
 }
 
+void alloc_free(benchmark::State& st, unsigned nr_cpus, watch v) {
+    observed_round_trips(
+        st, nr_cpus, v, false, "alloc or free refused in the timed loop",
+        [](const workload& w) { return w.expect_all; },
+        [](irqmatrix::matrix& m, const irqmatrix::cpu_set& all) {
+            const auto p = m.alloc(all, false);
+            return p && m.free(p->cpu, p->base, false) ? key({true, p->cpu, p->base}) : 0;
+        });
+}
+
+void managed_alloc_free(benchmark::State& st, unsigned nr_cpus, watch v) {
+    // Every CPU has one reservation and none allocated: the tie goes to the
+    // highest CPU, at the vector reserve_managed took there.
+    observed_round_trips(
+        st, nr_cpus, v, true, "alloc_managed or free refused in the timed loop",
+        [nr_cpus](const workload& w) {
+            return got{true, nr_cpus - 1, w.lowest_free[nr_cpus - 1]};
+        },
+        [](irqmatrix::matrix& m, const irqmatrix::cpu_set& all) {
+            const auto p = m.alloc_managed(all);
+            return p && m.free(p->cpu, p->base, true) ? key({true, p->cpu, p->base}) : 0;
+        });
+}
+
 void block3_alloc_free(benchmark::State& st, unsigned nr_cpus, watch v) {
     constexpr unsigned order = 3;
-    workload& w = workload_for(nr_cpus);
-    if (!start(st, w)) return;
-    irqmatrix::matrix m = w.lib->matrix();
-    const irqmatrix::cpu_set all = irqmatrix::cpu_set::all(nr_cpus);
-    std::uint64_t events = 0, sum = 0;
-    attach(m, v, events);
-    for (auto _ : st) {
-        const auto p = m.alloc_block(all, order, false);
-        if (!p || !m.free_block(p->cpu, p->base, order, false)) {
-            fail(st, "alloc_block or free_block refused in the timed loop");
-            return;
-        }
-        sum += key({true, p->cpu, p->base});
-    }
-    check_sum(st, sum, key(w.expect_block[order]) * static_cast<std::uint64_t>(st.iterations()));
-    detach(m);
-    finish(st, m, w, v, events);
+    observed_round_trips(
+        st, nr_cpus, v, false, "alloc_block or free_block refused in the timed loop",
+        [](const workload& w) { return w.expect_block[order]; },
+        [](irqmatrix::matrix& m, const irqmatrix::cpu_set& all) {
+            const auto p = m.alloc_block(all, order, false);
+            return p && m.free_block(p->cpu, p->base, order, false) ? key({true, p->cpu, p->base})
+                                                                     : 0;
+        });
 }
 
 bool register_observer() {

@@ -12,34 +12,17 @@ void alloc_free(benchmark::State& st, unsigned nr_cpus) {
     workload& w = workload_for(nr_cpus);
     const auto e = engine_copy<E>(w, st);
     if (!e) return;
-    std::uint64_t sum = 0;
-    for (auto _ : st) {
+    const std::uint64_t sum = timed_round_trips(st, "alloc or free refused in the timed loop", [&] {
         const got p = e->alloc_all();
-        if (!p.ok || !e->free(p.cpu, p.base)) {
-            fail(st, "alloc or free refused in the timed loop");
-            break;
-        }
-        sum += key(p);
-    }
-    if (st.error_occurred()) return;
-    check_sum(st, sum, key(w.expect_all) * static_cast<std::uint64_t>(st.iterations()));
-    back_to_start(st, *e, w);
-    set_common_counters(st, w);
-    st.SetLabel(E::name);
+        return p.ok && e->free(p.cpu, p.base) ? key(p) : 0;
+    });
+    finish(st, *e, w, sum, repeated(st, w.expect_all));
 }
 
 }  // namespace
 
 void register_single() {
-    for (const unsigned n : cpu_counts) {
-        const std::string stem = "alloc_free/cpus:" + std::to_string(n);
-        tune(benchmark::RegisterBenchmark(bench_name<lib_engine>(stem).c_str(),
-                                          alloc_free<lib_engine>, n),
-             false, n);
-        tune(benchmark::RegisterBenchmark(bench_name<model_engine>(stem).c_str(),
-                                          alloc_free<model_engine>, n),
-             true, n);
-    }
+    register_per_cpu_count("alloc_free", alloc_free<lib_engine>, alloc_free<model_engine>);
 }
 
 }  // namespace irqmatrix_bench

@@ -25,15 +25,7 @@
 
 namespace irqmatrix_bench {
 
-using irqmatrix_benchsupport::check_sum;
-using irqmatrix_benchsupport::fail;
-using irqmatrix_benchsupport::fill_facts;
-using irqmatrix_benchsupport::max_order;
-using irqmatrix_benchsupport::rng;
-using irqmatrix_benchsupport::window_size;
-using irqmatrix_benchsupport::x86_alloc_end;
-using irqmatrix_benchsupport::x86_alloc_start;
-using irqmatrix_benchsupport::x86_bits;
+using namespace irqmatrix_benchsupport;  // the one framework (bench_common.hpp)
 
 inline constexpr unsigned cpu_counts[] = {4, 64, 512, 4096};
 inline constexpr std::uint64_t workload_seed = 0x1b5e'd1ce'9a7b'c0deull;
@@ -243,6 +235,44 @@ inline void tune(benchmark::internal::Benchmark* b, bool model, unsigned nr_cpus
 template <class E>
 std::string bench_name(const std::string& stem) {
     return stem + "/" + E::name;
+}
+
+/// After a timed loop whose checksum should be `want`: the checksum, the
+/// starting state, the common counters and the engine's label. False (the
+/// benchmark already failed) if the loop or a check failed.
+template <class E>
+bool finish(benchmark::State& st, const E& e, const workload& w, std::uint64_t sum,
+            std::uint64_t want) {
+    if (st.error_occurred()) return false;
+    check_sum(st, sum, want);
+    if (!back_to_start(st, e, w)) return false;
+    set_common_counters(st, w);
+    st.SetLabel(E::name);
+    return true;
+}
+
+/// The loop's expected checksum when every round trip gives `expected`.
+inline std::uint64_t repeated(benchmark::State& st, const got& expected) {
+    return key(expected) * static_cast<std::uint64_t>(st.iterations());
+}
+
+/// Registers stem + "/lib" and stem + "/model", the same function on both
+/// engines with the same arguments (the first is the CPU count).
+template <class F, class... Args>
+void register_pair(const std::string& stem, F lib_fn, F model_fn, unsigned nr_cpus, Args... args) {
+    tune(benchmark::RegisterBenchmark(bench_name<lib_engine>(stem).c_str(), lib_fn, nr_cpus,
+                                      args...),
+         false, nr_cpus);
+    tune(benchmark::RegisterBenchmark(bench_name<model_engine>(stem).c_str(), model_fn, nr_cpus,
+                                      args...),
+         true, nr_cpus);
+}
+
+/// Registers family + "/cpus:N" as a lib/model pair for every CPU count.
+template <class F>
+void register_per_cpu_count(const std::string& family, F lib_fn, F model_fn) {
+    for (const unsigned n : cpu_counts)
+        register_pair(family + "/cpus:" + std::to_string(n), lib_fn, model_fn, n);
 }
 
 // Registration, one function per scenario file, called from main in order.

@@ -18,23 +18,17 @@ void alloc_block_free(benchmark::State& st, unsigned nr_cpus, unsigned fill, uns
     if (!e) return;
     const typename E::mask_type m = E::prepare(w.masks[mask_all]);
     const bool found = w.expect_block[order].ok();
-    std::uint64_t sum = 0;
-    for (auto _ : st) {
+    // A refused alloc_block is an outcome to time (ENOSPC, key non-zero).
+    const std::uint64_t sum = timed_round_trips(st, "free_block refused in the timed loop", [&] {
         const outcome p = e->alloc_block(m, order);
-        if (p.ok() && !e->free_block(p.cpu, p.base, order, false)) {
-            fail(st, "free_block refused in the timed loop");
-            break;
-        }
-        sum += key(p);
-    }
-    if (st.error_occurred()) return;
-    check_sum(st, sum, key(w.expect_block[order]) * static_cast<std::uint64_t>(st.iterations()));
-    back_to_start(st, *e, start_state<E>(w));
-    set_common_counters(st, w, found ? 2 : 1);
+        return !p.ok() || e->free_block(p.cpu, p.base, order, false) ? key(p) : 0;
+    });
+    if (!finish(st, w, *e, start_state<E>(w), sum, repeated(st, w.expect_block[order]),
+                found ? 2 : 1))
+        return;
     st.counters["order"] = order;
     st.counters["found"] = found ? 1 : 0;
     st.counters["room_pct"] = w.facts.room_pct[order];  // CPUs with a free aligned block of the order
-    st.SetLabel(E::name);
 }
 
 }  // namespace

@@ -34,16 +34,7 @@
 
 namespace irqmatrix_scale {
 
-using irqmatrix_benchsupport::check_sum;
-using irqmatrix_benchsupport::fail;
-using irqmatrix_benchsupport::fill_facts;
-using irqmatrix_benchsupport::max_order;
-using irqmatrix_benchsupport::rng;
-using irqmatrix_benchsupport::settings;
-using irqmatrix_benchsupport::window_size;
-using irqmatrix_benchsupport::x86_alloc_end;
-using irqmatrix_benchsupport::x86_alloc_start;
-using irqmatrix_benchsupport::x86_bits;
+using namespace irqmatrix_benchsupport;  // the one framework (bench_common.hpp)
 
 using irqmatrix_baseline::outcome;
 
@@ -253,6 +244,25 @@ bool back_to_start(benchmark::State& st, const E& e, const E& start) {
         }
     }
     return true;
+}
+
+/// After a timed loop whose checksum should be `want`: the checksum, the
+/// return to `start`, the common counters and the engine's label. False (the
+/// benchmark already failed) if the loop or a check failed.
+template <class E>
+bool finish(benchmark::State& st, const workload& w, const E& e, const E& start, std::uint64_t sum,
+            std::uint64_t want, double ops_per_iteration) {
+    if (st.error_occurred()) return false;
+    check_sum(st, sum, want);
+    if (!back_to_start(st, e, start)) return false;
+    set_common_counters(st, w, ops_per_iteration);
+    st.SetLabel(E::name);
+    return true;
+}
+
+/// The loop's expected checksum when every round trip gives `expected`.
+inline std::uint64_t repeated(benchmark::State& st, const outcome& expected) {
+    return key(expected) * static_cast<std::uint64_t>(st.iterations());
 }
 
 // ---- registration ----------------------------------------------------------------------

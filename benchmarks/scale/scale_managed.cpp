@@ -22,20 +22,12 @@ void managed_alloc_free(benchmark::State& st, unsigned nr_cpus, unsigned fill) {
     const auto e = engine_copy<E>(w, st);
     if (!e) return;
     const typename E::mask_type m = E::prepare(w.masks[mask_all]);
-    std::uint64_t sum = 0;
-    for (auto _ : st) {
-        const outcome p = e->alloc_managed(m);
-        if (!p.ok() || !e->free(p.cpu, p.base, true)) {
-            fail(st, "alloc_managed or free refused in the timed loop");
-            break;
-        }
-        sum += key(p);
-    }
-    if (st.error_occurred()) return;
-    check_sum(st, sum, key(w.expect_managed) * static_cast<std::uint64_t>(st.iterations()));
-    back_to_start(st, *e, start_state<E>(w));
-    set_common_counters(st, w, 2);
-    st.SetLabel(E::name);
+    const std::uint64_t sum =
+        timed_round_trips(st, "alloc_managed or free refused in the timed loop", [&] {
+            const outcome p = e->alloc_managed(m);
+            return p.ok() && e->free(p.cpu, p.base, true) ? key(p) : 0;
+        });
+    finish(st, w, *e, start_state<E>(w), sum, repeated(st, w.expect_managed), 2);
 }
 
 template <class E>
@@ -46,30 +38,20 @@ void managed_cycle(benchmark::State& st, unsigned nr_cpus, unsigned fill) {
     std::vector<typename E::mask_type> masks;
     for (const auto& s : w.rotation_masks) masks.push_back(E::prepare(s));
     const std::size_t k = masks.size();
-    std::uint64_t sum = 0;
     std::size_t i = 0;
-    for (auto _ : st) {
-        const typename E::mask_type m = masks[i];
-        const outcome r = e->reserve_managed(m);
-        const outcome p = e->alloc_managed(m);
-        if (!r.ok() || !p.ok() || !e->free(p.cpu, p.base, true) || !e->remove_managed(m).ok()) {
-            fail(st, "a managed operation was refused in the timed loop");
-            break;
-        }
-        sum += key(p);
-        if (++i == k) i = 0;
-    }
+    const std::uint64_t sum =
+        timed_round_trips(st, "a managed operation was refused in the timed loop", [&] {
+            const typename E::mask_type m = masks[i];
+            const outcome r = e->reserve_managed(m);
+            const outcome p = e->alloc_managed(m);
+            if (!r.ok() || !p.ok() || !e->free(p.cpu, p.base, true) || !e->remove_managed(m).ok())
+                return std::uint64_t{0};
+            if (++i == k) i = 0;
+            return key(p);
+        });
     if (st.error_occurred()) return;
-    std::uint64_t want = 0;
-    i = 0;
-    for (benchmark::IterationCount n = 0; n < st.iterations(); ++n) {
-        want += key(w.expect_cycle[i]);
-        if (++i == k) i = 0;
-    }
-    check_sum(st, sum, want);
-    back_to_start(st, *e, cycle_state<E>(w));
-    set_common_counters(st, w, 4);
-    st.SetLabel(E::name);
+    finish(st, w, *e, cycle_state<E>(w), sum,
+           rotating_sum(st, k, [&](std::size_t at) { return key(w.expect_cycle[at]); }), 4);
 }
 
 }  // namespace

@@ -19,21 +19,12 @@ void alloc_free(benchmark::State& st, unsigned nr_cpus, unsigned fill, unsigned 
     const auto e = engine_copy<E>(w, st);
     if (!e) return;
     const typename E::mask_type m = E::prepare(w.masks[mask]);
-    std::uint64_t sum = 0;
-    for (auto _ : st) {
+    const std::uint64_t sum = timed_round_trips(st, "alloc or free refused in the timed loop", [&] {
         const outcome p = e->alloc(m);
-        if (!p.ok() || !e->free(p.cpu, p.base, false)) {
-            fail(st, "alloc or free refused in the timed loop");
-            break;
-        }
-        sum += key(p);
-    }
-    if (st.error_occurred()) return;
-    check_sum(st, sum, key(w.expect_alloc[mask]) * static_cast<std::uint64_t>(st.iterations()));
-    back_to_start(st, *e, start_state<E>(w));
-    set_common_counters(st, w, 2);
+        return p.ok() && e->free(p.cpu, p.base, false) ? key(p) : 0;
+    });
+    if (!finish(st, w, *e, start_state<E>(w), sum, repeated(st, w.expect_alloc[mask]), 2)) return;
     st.counters["mask_cpus"] = w.masks[mask].count();
-    st.SetLabel(E::name);
 }
 
 }  // namespace
