@@ -923,20 +923,32 @@ events_import_result import_events(const parsed_events& p, const event_import_op
     return rebuild<basic_matrix<2048>>(p, std::move(imp));
 }
 
+namespace {
+// A whole stream, in blocks (istreambuf_iterator makes g++ 12 report null
+// dereferences inside <streambuf> at -O2).
+std::string read_all(std::istream& in) {
+    std::string text;
+    char block[1 << 16];
+    while (in.read(block, sizeof block) || in.gcount() > 0)
+        text.append(block, static_cast<std::size_t>(in.gcount()));
+    return text;
+}
+}  // namespace
+
 int import_events_command(const std::vector<std::string>& files, const event_import_options& opt,
                           std::ostream& out, std::ostream& err) {
     parsed_events parsed;
     for (const auto& f : files) {
         std::string text;
         if (f == "-") {
-            text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+            text = read_all(std::cin);
         } else {
             std::ifstream in(f, std::ios::binary);
             if (!in) {
                 err << "irqmatrix: " << f << ": cannot be read\n";
                 return 2;
             }
-            text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+            text = read_all(in);
             if (in.bad()) {
                 err << "irqmatrix: " << f << ": read error\n";
                 return 2;
