@@ -34,6 +34,7 @@ hide=()
 for pkg in tomlplusplus CLI11 Catch2 benchmark nlohmann_json fmt; do
     hide+=("-DCMAKE_DISABLE_FIND_PACKAGE_${pkg}=ON")
 done
+hide+=(-DCLANG_FORMAT_EXECUTABLE=)
 cmake -S . -B build/bare "${hide[@]}" >"$work/bare-configure.log" 2>&1 ||
     { cat "$work/bare-configure.log"; exit 1; }
 for part in 'tomlplusplus 3 not found (Debian: apt-get install libtomlplusplus-dev)' \
@@ -41,7 +42,8 @@ for part in 'tomlplusplus 3 not found (Debian: apt-get install libtomlplusplus-d
             'Catch2 2 not found (Debian: apt-get install catch2)' \
             'benchmark  not found (Debian: apt-get install libbenchmark-dev)' \
             'nlohmann_json 3 not found (Debian: apt-get install nlohmann-json3-dev)' \
-            'fmt 8 not found (Debian: apt-get install libfmt-dev)'; do
+            'fmt 8 not found (Debian: apt-get install libfmt-dev)' \
+            'the format test: clang-format not found (Debian: apt-get install clang-format)'; do
     if ! grep -qF "$part" "$work/bare-configure.log"; then
         cat "$work/bare-configure.log"
         echo "==== irqmatrix: the bare configure did not say: $part" >&2

@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup-deps.sh
 irqmatrix_need cmake:cmake make:make g++:g++ gcc:gcc clang++:clang pkg-config:pkg-config \
-               python3:python3 git:git
+               python3:python3 git:git clang-format:clang-format
 irqmatrix_need_catch2
 irqmatrix_need_tool_libs
 irqmatrix_need_test_libs
