@@ -36,7 +36,7 @@ inline constexpr unsigned x86_bits = 256;
 inline constexpr unsigned x86_alloc_start = 32;
 inline constexpr unsigned x86_alloc_end = 236;
 inline constexpr unsigned window_size = x86_alloc_end - x86_alloc_start;  // 204 vectors
-inline constexpr unsigned max_order = irqmatrix::max_order;  // 5: 32-vector blocks
+inline constexpr unsigned max_order = irqmatrix::max_order;               // 5: 32-vector blocks
 
 using rng = irqmatrix_common::seeded_rng;
 
@@ -46,7 +46,7 @@ using rng = irqmatrix_common::seeded_rng;
 // fifth of the window) with the order mix below, then free randomly chosen
 // allocations until at most `target` remain, then top up to `target` with
 // single vectors (they land in the lowest holes).
-inline constexpr unsigned overshoot = window_size / 5;  // 40
+inline constexpr unsigned overshoot = window_size / 5;                           // 40
 inline constexpr unsigned order_weight[max_order + 1] = {45, 20, 15, 10, 7, 3};  // percent
 
 inline unsigned pick_order(rng& r) noexcept {
@@ -66,8 +66,8 @@ inline unsigned pick_order(rng& r) noexcept {
 /// The draws depend only on the generator and the placements, so two correct
 /// engines fed the same seed make identical fills.
 template <class Alloc, class Free>
-std::string fill_window(rng& r, unsigned target, unsigned peak, bool shrink, const std::string& where,
-                        Alloc&& alloc, Free&& free) {
+std::string fill_window(rng& r, unsigned target, unsigned peak, bool shrink,
+                        const std::string& where, Alloc&& alloc, Free&& free) {
     struct held_block {
         unsigned base;
         unsigned order;

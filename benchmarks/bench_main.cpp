@@ -47,8 +47,8 @@ int main(int argc, char** argv) {
 #ifdef NDEBUG
     benchmark::AddCustomContext("irqmatrix_build", "NDEBUG, IRQMATRIX_DEBUG_LEVEL=0");
 #else
-    benchmark::AddCustomContext("irqmatrix_build",
-                                "no NDEBUG: build with -DCMAKE_BUILD_TYPE=Release for real figures");
+    benchmark::AddCustomContext(
+        "irqmatrix_build", "no NDEBUG: build with -DCMAKE_BUILD_TYPE=Release for real figures");
 #endif
     if (program.add_context) program.add_context();
     program.register_all();

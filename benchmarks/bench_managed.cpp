@@ -16,7 +16,8 @@ void managed_cycle(benchmark::State& st, unsigned nr_cpus) {
     if (!e) return;
     unsigned cpu = 0;
     const std::uint64_t sum = timed_round_trips(
-        st, "reserve_managed, alloc_managed, free or remove_managed refused in the timed loop", [&] {
+        st, "reserve_managed, alloc_managed, free or remove_managed refused in the timed loop",
+        [&] {
             e->select(cpu);
             if (!e->reserve_managed_one()) return std::uint64_t{0};
             const got p = e->alloc_managed_one();

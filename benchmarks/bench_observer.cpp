@@ -152,15 +152,17 @@ void block3_alloc_free(benchmark::State& st, unsigned nr_cpus, watch v) {
         [](irqmatrix::matrix& m, const irqmatrix::cpu_set& all) {
             const auto p = m.alloc_block(all, order, false);
             return p && m.free_block(p->cpu, p->base, order, false) ? key({true, p->cpu, p->base})
-                                                                     : 0;
+                                                                    : 0;
         });
 }
 
 bool register_observer() {
     constexpr unsigned sizes[] = {4, 64, 4096};
-    constexpr watch variants[] = {watch::none,
+    constexpr watch variants[] = {
+        watch::none,
 #if IRQMATRIX_BENCH_HAVE_EVENTS
-                                  watch::noop, watch::count
+        watch::noop,
+        watch::count
 #endif
     };
     using trip = void (*)(benchmark::State&, unsigned, watch);
@@ -170,8 +172,8 @@ bool register_observer() {
     for (const auto& [name, fn] : trips)
         for (const unsigned n : sizes)
             for (const watch v : variants) {
-                const std::string row = std::string("observer/") + name + "/cpus:" +
-                                        std::to_string(n) + "/" + watch_name(v) + "/lib";
+                const std::string row = std::string("observer/") + name +
+                                        "/cpus:" + std::to_string(n) + "/" + watch_name(v) + "/lib";
                 tune(benchmark::RegisterBenchmark(row.c_str(), fn, n, v), false, n);
             }
     return true;

@@ -41,8 +41,8 @@
 #ifdef IRQMATRIX_HAVE_CALLGRIND_H
 #include <valgrind/callgrind.h>
 #define REGION_BEGIN() CALLGRIND_TOGGLE_COLLECT
-#define REGION_END(name) \
-    do {                 \
+#define REGION_END(name)               \
+    do {                               \
         CALLGRIND_DUMP_STATS_AT(name); \
         CALLGRIND_TOGGLE_COLLECT;      \
     } while (0)
@@ -74,30 +74,22 @@ unsigned baseline_search(const base_map& occupied, unsigned order) noexcept {
 // says bits i..i+2^K-1 are free; the steps commute), keep the aligned
 // positions, and return the first one.
 unsigned plain_search(const base_map& free, unsigned order) noexcept {
-    static constexpr word aligned[6] = {~word{0},          0x5555555555555555ull,
-                                        0x1111111111111111ull, 0x0101010101010101ull,
-                                        0x0001000100010001ull, 0x0000000100000001ull};
+    static constexpr word aligned[6] = {~word{0},
+                                        0x5555555555555555ull,
+                                        0x1111111111111111ull,
+                                        0x0101010101010101ull,
+                                        0x0001000100010001ull,
+                                        0x0000000100000001ull};
     const word mask = aligned[order];
     for (unsigned i = 0; i < 4; ++i) {
         word w = free[i];
         switch (order) {
-        case 5:
-            w &= w >> 16;
-            [[fallthrough]];
-        case 4:
-            w &= w >> 8;
-            [[fallthrough]];
-        case 3:
-            w &= w >> 4;
-            [[fallthrough]];
-        case 2:
-            w &= w >> 2;
-            [[fallthrough]];
-        case 1:
-            w &= w >> 1;
-            break;
-        default:
-            break;
+        case 5: w &= w >> 16; [[fallthrough]];
+        case 4: w &= w >> 8; [[fallthrough]];
+        case 3: w &= w >> 4; [[fallthrough]];
+        case 2: w &= w >> 2; [[fallthrough]];
+        case 1: w &= w >> 1; break;
+        default: break;
         }
         w &= mask;
         if (w) return i * 64 + static_cast<unsigned>(std::countr_zero(w));
@@ -211,7 +203,8 @@ int main(int argc, char** argv) {
         } else if (std::strcmp(argv[i], "--fill") == 0 && i + 1 < argc) {
             workload_fill = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 10));
         } else if (std::strcmp(argv[i], "--list") == 0) {
-            std::puts("lib/single\nbaseline/single\nlib/block5\nbaseline/block5\nlib/managed\nbaseline/managed");
+            std::puts(
+                "lib/single\nbaseline/single\nlib/block5\nbaseline/block5\nlib/managed\nbaseline/managed");
             std::puts("null/search");
             for (unsigned k = 0; k <= max_order; ++k)
                 std::printf("lib/search/%u\nbaseline/search/%u\nplain/search/%u\n", k, k, k);

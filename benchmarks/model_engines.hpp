@@ -164,9 +164,9 @@ struct workload {
     // Facts about the filled state, taken from the library (and, through the
     // checksummed loops, cross-checked against the model).
     fill_facts facts;
-    got expect_all;                // where alloc(all CPUs) goes
-    got expect_block[max_order + 1];     // where alloc_block(all CPUs, k) goes
-    std::vector<unsigned> lowest_free;    // per CPU: where reserve_managed({cpu}) goes
+    got expect_all;                     // where alloc(all CPUs) goes
+    got expect_block[max_order + 1];    // where alloc_block(all CPUs, k) goes
+    std::vector<unsigned> lowest_free;  // per CPU: where reserve_managed({cpu}) goes
 };
 
 /// The cached workload for a CPU count (built on first call).

@@ -112,10 +112,10 @@ bool same_state(const irqmatrix_model::naive_matrix& a, const irqmatrix_model::n
     for (unsigned c = 0; c < a.nr_cpus(); ++c) {
         const irqmatrix_model::cpu_state& x = a.cpu(c);
         const irqmatrix_model::cpu_state& y = b.cpu(c);
-        if (x.online != y.online || x.initialized != y.initialized ||
-            x.available != y.available || x.allocated != y.allocated ||
-            x.managed != y.managed || x.managed_allocated != y.managed_allocated ||
-            x.alloc_map != y.alloc_map || x.managed_map != y.managed_map)
+        if (x.online != y.online || x.initialized != y.initialized || x.available != y.available ||
+            x.allocated != y.allocated || x.managed != y.managed ||
+            x.managed_allocated != y.managed_allocated || x.alloc_map != y.alloc_map ||
+            x.managed_map != y.managed_map)
             return false;
     }
     return true;

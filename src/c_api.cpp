@@ -209,8 +209,8 @@ int cpu_map_of(const irqm_matrix* m, unsigned cpu, unsigned long* map, unsigned 
 
 extern "C" {
 
-struct irqm_matrix* irqm_create(unsigned int bits, unsigned int alloc_start,
-                                unsigned int alloc_end, unsigned int nr_cpus) noexcept {
+struct irqm_matrix* irqm_create(unsigned int bits, unsigned int alloc_start, unsigned int alloc_end,
+                                unsigned int nr_cpus) noexcept {
     try {
         auto r = irqmatrix::create_any_planner(bits, alloc_start, alloc_end, nr_cpus);
         if (!r) return nullptr;
@@ -230,20 +230,23 @@ int irqm_offline(struct irqm_matrix* m, unsigned int cpu) noexcept {
     return with_matrix(m, [&](auto& mx) { return status_of(mx.offline(cpu)); });
 }
 
-int irqm_assign_system(struct irqm_matrix* m, unsigned int cpu, unsigned int bit, bool replace) noexcept {
+int irqm_assign_system(struct irqm_matrix* m, unsigned int cpu, unsigned int bit,
+                       bool replace) noexcept {
     return with_matrix(m, [&](auto& mx) { return status_of(mx.assign_system(cpu, bit, replace)); });
 }
 
 int irqm_reserve_managed(struct irqm_matrix* m, const unsigned long* mask,
                          unsigned int nr_mask_bits) noexcept {
-    return with_mask(m, mask, nr_mask_bits,
-                     [](auto& mx, irqmatrix::cpu_span s) { return status_of(mx.reserve_managed(s)); });
+    return with_mask(m, mask, nr_mask_bits, [](auto& mx, irqmatrix::cpu_span s) {
+        return status_of(mx.reserve_managed(s));
+    });
 }
 
 int irqm_remove_managed(struct irqm_matrix* m, const unsigned long* mask,
                         unsigned int nr_mask_bits) noexcept {
-    return with_mask(m, mask, nr_mask_bits,
-                     [](auto& mx, irqmatrix::cpu_span s) { return status_of(mx.remove_managed(s)); });
+    return with_mask(m, mask, nr_mask_bits, [](auto& mx, irqmatrix::cpu_span s) {
+        return status_of(mx.remove_managed(s));
+    });
 }
 
 int irqm_alloc_managed(struct irqm_matrix* m, const unsigned long* mask, unsigned int nr_mask_bits,
@@ -301,7 +304,8 @@ unsigned int irqm_reserved(const struct irqm_matrix* m) noexcept {
     }
 }
 
-int irqm_allocated(const struct irqm_matrix* m, unsigned int cpu, unsigned int* allocated) noexcept {
+int irqm_allocated(const struct irqm_matrix* m, unsigned int cpu,
+                   unsigned int* allocated) noexcept {
     if (allocated == nullptr) return IRQM_EINVAL;
     return with_matrix(m, [&](const auto& mx) {
         const auto r = mx.allocated(cpu);
@@ -321,8 +325,8 @@ int irqm_alloc_block(struct irqm_matrix* m, const unsigned long* mask, unsigned 
 
 int irqm_free_block(struct irqm_matrix* m, unsigned int cpu, unsigned int base, unsigned int order,
                     bool managed) noexcept {
-    return with_matrix(m,
-                       [&](auto& mx) { return status_of(mx.free_block(cpu, base, order, managed)); });
+    return with_matrix(
+        m, [&](auto& mx) { return status_of(mx.free_block(cpu, base, order, managed)); });
 }
 
 int irqm_reserve_managed_block(struct irqm_matrix* m, const unsigned long* mask,
@@ -411,8 +415,8 @@ int irqm_unpin(struct irqm_matrix* m, unsigned int cpu, unsigned int base) noexc
 int irqm_get_geometry(const struct irqm_matrix* m, struct irqm_geometry* geo) noexcept {
     if (geo == nullptr) return IRQM_EINVAL;
     return with_matrix(m, [&](const auto& mx) {
-        *geo = irqm_geometry{mx.bits(), mx.alloc_start(), mx.alloc_end(), mx.nr_cpus(),
-                             mx.capacity};
+        *geo =
+            irqm_geometry{mx.bits(), mx.alloc_start(), mx.alloc_end(), mx.nr_cpus(), mx.capacity};
         return 0;
     });
 }
@@ -421,24 +425,26 @@ int irqm_get_stats(const struct irqm_matrix* m, struct irqm_stats* stats) noexce
     if (stats == nullptr) return IRQM_EINVAL;
     return with_matrix(m, [&](const auto& mx) {
         const irqmatrix::matrix_stats s = mx.stats();
-        *stats = irqm_stats{s.online_maps, s.global_available, s.global_reserved,
-                            s.total_allocated, s.systembits_inalloc};
+        *stats = irqm_stats{s.online_maps, s.global_available, s.global_reserved, s.total_allocated,
+                            s.systembits_inalloc};
         return 0;
     });
 }
 
-int irqm_get_cpu_stats(const struct irqm_matrix* m, unsigned int cpu, struct irqm_cpu_stats* stats) noexcept {
+int irqm_get_cpu_stats(const struct irqm_matrix* m, unsigned int cpu,
+                       struct irqm_cpu_stats* stats) noexcept {
     if (stats == nullptr) return IRQM_EINVAL;
     return with_matrix(m, [&](const auto& mx) {
         const auto r = mx.cpu(cpu);
         if (!r) return to_errno(r.error());
-        *stats = irqm_cpu_stats{r->online, r->available, r->allocated, r->managed,
-                                r->managed_allocated};
+        *stats =
+            irqm_cpu_stats{r->online, r->available, r->allocated, r->managed, r->managed_allocated};
         return 0;
     });
 }
 
-int irqm_get_cpu_drift(const struct irqm_matrix* m, unsigned int cpu, struct irqm_drift* drift) noexcept {
+int irqm_get_cpu_drift(const struct irqm_matrix* m, unsigned int cpu,
+                       struct irqm_drift* drift) noexcept {
     if (drift == nullptr) return IRQM_EINVAL;
     return with_matrix(m, [&](const auto& mx) {
         if (cpu >= mx.nr_cpus()) return int{IRQM_EINVAL};
@@ -467,21 +473,23 @@ int irqm_largest_free_order(const struct irqm_matrix* m, unsigned int cpu) noexc
 
 int irqm_cpu_alloc_map(const struct irqm_matrix* m, unsigned int cpu, unsigned long* map,
                        unsigned int nbits) noexcept {
-    return cpu_map_of(m, cpu, map, nbits,
-                      [cpu](const auto& mx) -> const auto& { return mx.matrix().cpu_map(cpu).alloc_map; });
+    return cpu_map_of(
+        m, cpu, map,
+        nbits, [cpu](const auto& mx) -> const auto& { return mx.matrix().cpu_map(cpu).alloc_map; });
 }
 
 int irqm_cpu_managed_map(const struct irqm_matrix* m, unsigned int cpu, unsigned long* map,
                          unsigned int nbits) noexcept {
-    return cpu_map_of(m, cpu, map, nbits,
-                      [cpu](const auto& mx) -> const auto& {
-                          return mx.matrix().cpu_map(cpu).managed_map;
-                      });
+    return cpu_map_of(
+        m, cpu, map, nbits, [cpu](const auto& mx) -> const auto& {
+            return mx.matrix().cpu_map(cpu).managed_map;
+        });
 }
 
 int irqm_cpu_free_map(const struct irqm_matrix* m, unsigned int cpu, unsigned long* map,
                       unsigned int nbits) noexcept {
-    return cpu_map_of(m, cpu, map, nbits, [cpu](const auto& mx) { return mx.matrix().free_map(cpu); });
+    return cpu_map_of(m, cpu, map, nbits,
+                      [cpu](const auto& mx) { return mx.matrix().free_map(cpu); });
 }
 
 int irqm_system_map(const struct irqm_matrix* m, unsigned long* map, unsigned int nbits) noexcept {

@@ -405,7 +405,8 @@ public:
     /// area search over the complement of managed_map & ~alloc_map.
     unsigned managed_area(const cpumap& cm, unsigned num) const noexcept {
         word scratch[map_words];
-        for (unsigned i = 0; i < map_words; ++i) scratch[i] = ~(cm.managed_map[i] & ~cm.alloc_map[i]);
+        for (unsigned i = 0; i < map_words; ++i)
+            scratch[i] = ~(cm.managed_map[i] & ~cm.alloc_map[i]);
         return bitmap_find_next_zero_area(scratch, alloc_end_, alloc_start_, num, num - 1);
     }
 

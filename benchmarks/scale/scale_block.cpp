@@ -28,7 +28,8 @@ void alloc_block_free(benchmark::State& st, unsigned nr_cpus, unsigned fill, uns
         return;
     st.counters["order"] = order;
     st.counters["found"] = found ? 1 : 0;
-    st.counters["room_pct"] = w.facts.room_pct[order];  // CPUs with a free aligned block of the order
+    st.counters["room_pct"] =
+        w.facts.room_pct[order];  // CPUs with a free aligned block of the order
 }
 
 }  // namespace
@@ -37,8 +38,8 @@ void register_block() {
     for (const unsigned n : cpu_counts)
         for (unsigned k = 1; k <= max_order; ++k)
             for (const unsigned f : fills)
-                register_pair("alloc_block/cpus:" + std::to_string(n) + "/order:" +
-                                  std::to_string(k) + "/fill:" + std::to_string(f),
+                register_pair("alloc_block/cpus:" + std::to_string(n) +
+                                  "/order:" + std::to_string(k) + "/fill:" + std::to_string(f),
                               n >= 4096, alloc_block_free<lib_engine>,
                               alloc_block_free<baseline_engine>, n, f, k);
 }

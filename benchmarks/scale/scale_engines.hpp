@@ -40,11 +40,12 @@ using irqmatrix_baseline::outcome;
 
 // ---- geometry and parameters -------------------------------------------------
 
-inline constexpr unsigned syscall_vector = 0x80;  // IA32_SYSCALL_VECTOR, a system vector in the window
+inline constexpr unsigned syscall_vector =
+    0x80;  // IA32_SYSCALL_VECTOR, a system vector in the window
 inline constexpr unsigned cpu_counts[] = {4, 64, 512, 4096, 8192};
 inline constexpr unsigned fills[] = {10, 50, 90};  // percent of the window occupied
-inline constexpr unsigned search_cpus = 4096;  // whose free maps the search benchmark uses
-inline constexpr unsigned rotation = 64;       // single-CPU masks the managed cycle visits
+inline constexpr unsigned search_cpus = 4096;      // whose free maps the search benchmark uses
+inline constexpr unsigned rotation = 64;           // single-CPU masks the managed cycle visits
 inline constexpr std::uint64_t workload_seed = 0x5ca1'e0f1'2b3c'4d5eull;
 
 /// What an outcome contributes to a loop checksum (never 0).
@@ -78,31 +79,40 @@ public:
     static mask_type prepare(const irqmatrix::cpu_set& s) noexcept { return s.view(); }
 
     explicit lib_engine(unsigned nr_cpus)
-        : m_(irqmatrix::matrix::create(x86_bits, x86_alloc_start, x86_alloc_end, nr_cpus)
-                 .value()) {}
+        : m_(irqmatrix::matrix::create(x86_bits, x86_alloc_start, x86_alloc_end, nr_cpus).value()) {
+    }
 
     outcome online(unsigned c) noexcept { return st(m_.online(c)); }
     outcome assign_system(unsigned c, unsigned bit) noexcept {
         return st(m_.assign_system(c, bit, false));
     }
-    IRQMATRIX_SCALE_INLINE outcome alloc(mask_type m) noexcept { return irqmatrix_baseline::from_library(m_.alloc(m, false)); }
+    IRQMATRIX_SCALE_INLINE outcome alloc(mask_type m) noexcept {
+        return irqmatrix_baseline::from_library(m_.alloc(m, false));
+    }
     IRQMATRIX_SCALE_INLINE outcome alloc_block(mask_type m, unsigned order) noexcept {
         return irqmatrix_baseline::from_library(m_.alloc_block(m, order, false));
     }
     IRQMATRIX_SCALE_INLINE outcome alloc_managed(mask_type m) noexcept {
         return irqmatrix_baseline::from_library(m_.alloc_managed(m));
     }
-    IRQMATRIX_SCALE_INLINE outcome reserve_managed(mask_type m) noexcept { return st(m_.reserve_managed(m)); }
-    IRQMATRIX_SCALE_INLINE outcome remove_managed(mask_type m) noexcept { return st(m_.remove_managed(m)); }
+    IRQMATRIX_SCALE_INLINE outcome reserve_managed(mask_type m) noexcept {
+        return st(m_.reserve_managed(m));
+    }
+    IRQMATRIX_SCALE_INLINE outcome remove_managed(mask_type m) noexcept {
+        return st(m_.remove_managed(m));
+    }
     IRQMATRIX_SCALE_INLINE bool free(unsigned cpu, unsigned base, bool managed) noexcept {
         return m_.free(cpu, base, managed).has_value();
     }
-    IRQMATRIX_SCALE_INLINE bool free_block(unsigned cpu, unsigned base, unsigned order, bool managed) noexcept {
+    IRQMATRIX_SCALE_INLINE bool free_block(unsigned cpu, unsigned base, unsigned order,
+                                           bool managed) noexcept {
         return m_.free_block(cpu, base, order, managed).has_value();
     }
 
     const irqmatrix::matrix& matrix() const noexcept { return m_; }
-    friend bool operator==(const lib_engine& a, const lib_engine& b) noexcept { return a.m_ == b.m_; }
+    friend bool operator==(const lib_engine& a, const lib_engine& b) noexcept {
+        return a.m_ == b.m_;
+    }
 
 private:
     static outcome st(const irqmatrix::status& s) noexcept {
@@ -141,12 +151,17 @@ public:
         const int r = k_.alloc_managed(m, &cpu);
         return irqmatrix_baseline::from_kernel(r, cpu);
     }
-    IRQMATRIX_SCALE_INLINE outcome reserve_managed(mask_type m) noexcept { return st(k_.reserve_managed(m)); }
-    IRQMATRIX_SCALE_INLINE outcome remove_managed(mask_type m) noexcept { return st(k_.remove_managed(m)); }
+    IRQMATRIX_SCALE_INLINE outcome reserve_managed(mask_type m) noexcept {
+        return st(k_.reserve_managed(m));
+    }
+    IRQMATRIX_SCALE_INLINE outcome remove_managed(mask_type m) noexcept {
+        return st(k_.remove_managed(m));
+    }
     IRQMATRIX_SCALE_INLINE bool free(unsigned cpu, unsigned base, bool managed) noexcept {
         return k_.free(cpu, base, managed) == 0;
     }
-    IRQMATRIX_SCALE_INLINE bool free_block(unsigned cpu, unsigned base, unsigned order, bool managed) noexcept {
+    IRQMATRIX_SCALE_INLINE bool free_block(unsigned cpu, unsigned base, unsigned order,
+                                           bool managed) noexcept {
         return k_.free_block(cpu, base, order, managed) == 0;
     }
 
@@ -269,8 +284,7 @@ inline std::uint64_t repeated(benchmark::State& st, const outcome& expected) {
 
 /// Registers name + "/lib" and name + "/baseline" with the same function.
 template <class F, class... Args>
-void register_pair(const std::string& stem, bool baseline_slow, F lib_fn, F base_fn,
-                   Args... args) {
+void register_pair(const std::string& stem, bool baseline_slow, F lib_fn, F base_fn, Args... args) {
     const irqmatrix_benchsupport::run_settings& s = settings();
     benchmark::RegisterBenchmark((stem + "/lib").c_str(), lib_fn, args...)
         ->Unit(benchmark::kNanosecond)

@@ -59,10 +59,10 @@ void managed_cycle(benchmark::State& st, unsigned nr_cpus, unsigned fill) {
 void register_managed() {
     for (const unsigned n : cpu_counts)
         for (const unsigned f : fills)
-            register_pair("managed_alloc_free/cpus:" + std::to_string(n) + "/fill:" +
-                              std::to_string(f),
-                          n >= 4096, managed_alloc_free<lib_engine>,
-                          managed_alloc_free<baseline_engine>, n, f);
+            register_pair(
+                "managed_alloc_free/cpus:" + std::to_string(n) + "/fill:" + std::to_string(f),
+                n >= 4096, managed_alloc_free<lib_engine>, managed_alloc_free<baseline_engine>, n,
+                f);
     for (const unsigned n : cpu_counts)
         for (const unsigned f : fills)
             register_pair("managed_cycle/cpus:" + std::to_string(n) + "/fill:" + std::to_string(f),

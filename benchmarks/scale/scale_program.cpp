@@ -49,6 +49,7 @@ void register_all() {
 }  // namespace
 
 const irqmatrix_benchsupport::program_info& irqmatrix_benchsupport::program() {
-    static const program_info p{"baseline", /*cpu_time=*/true, "fill:50/", &add_context, &register_all};
+    static const program_info p{"baseline", /*cpu_time=*/true, "fill:50/", &add_context,
+                                &register_all};
     return p;
 }

@@ -36,8 +36,8 @@ std::uint64_t lib_search(const lib_map& m, unsigned order) noexcept {
 }
 std::uint64_t base_search(const base_map& m, unsigned order) noexcept {
     const unsigned n = 1u << order;
-    const unsigned b = irqmatrix_baseline::bitmap_find_next_zero_area(
-        m.data(), x86_alloc_end, x86_alloc_start, n, n - 1);
+    const unsigned b = irqmatrix_baseline::bitmap_find_next_zero_area(m.data(), x86_alloc_end,
+                                                                      x86_alloc_start, n, n - 1);
     return b < x86_alloc_end ? b : not_found;
 }
 

@@ -61,7 +61,8 @@ public:
     bool free_block(unsigned cpu, unsigned base, unsigned order, bool managed) {
         const bool a = l_.free_block(cpu, base, order, managed);
         const bool b = b_.free_block(cpu, base, order, managed);
-        if (error.empty() && a != b) error = "free_block on cpu " + std::to_string(cpu) + " differs";
+        if (error.empty() && a != b)
+            error = "free_block on cpu " + std::to_string(cpu) + " differs";
         return a && b;
     }
     std::string state_difference() const {
@@ -118,8 +119,7 @@ std::string fill(twin& t, workload& w) {
         const int wanted = static_cast<int>(w.fill * window_size / 100 + r.below(9)) - 4 -
                            static_cast<int>(managed);
         const unsigned most = usable - managed - 1;  // leave one vector free
-        const unsigned target =
-            wanted < 0 ? 0u : std::min(static_cast<unsigned>(wanted), most);
+        const unsigned target = wanted < 0 ? 0u : std::min(static_cast<unsigned>(wanted), most);
         const unsigned peak = std::min(target + irqmatrix_benchsupport::overshoot, most);
         const auto alloc = [&](unsigned order, unsigned& base) {
             const outcome o = order == 0 ? t.run("alloc" + where, alloc_on(one))
@@ -135,7 +135,8 @@ std::string fill(twin& t, workload& w) {
                                                                 where, alloc, free);
             !e.empty())
             return e;
-        if (!t.error.empty()) return "the library and the baseline disagree during the fill: " + t.error;
+        if (!t.error.empty())
+            return "the library and the baseline disagree during the fill: " + t.error;
     }
     if (std::string d = t.state_difference(); !d.empty())
         return "after the fill the library and the baseline differ: " + d;
@@ -186,8 +187,8 @@ std::string expectations(workload& w) {
             return std::string("alloc over mask ") + mask_names[i] + " fails in the filled state";
     }
     for (unsigned k = 0; k <= max_order; ++k) {
-        const outcome o = t.run("alloc_block order " + std::to_string(k),
-                                alloc_block_on(w.masks[mask_all], k));
+        const outcome o =
+            t.run("alloc_block order " + std::to_string(k), alloc_block_on(w.masks[mask_all], k));
         w.expect_block[k] = o;  // may be ENOSPC at high fill: the loop then times the refusal
         if (o.ok() && !t.free_block(o.cpu, o.base, k, false))
             return "free_block of order " + std::to_string(k) + " failed";
@@ -221,7 +222,8 @@ std::string expectations(workload& w) {
             return "managed cycle: the second pass did not return to its starting state";
     }
     if (!c.error.empty()) return "the library and the baseline disagree: " + c.error;
-    if (std::string d = c.state_difference(); !d.empty()) return "managed cycle states differ: " + d;
+    if (std::string d = c.state_difference(); !d.empty())
+        return "managed cycle states differ: " + d;
     return {};
 }
 
@@ -295,8 +297,9 @@ void set_common_counters(benchmark::State& st, const workload& w, double ops_per
     irqmatrix_benchsupport::set_fill_counters(st, w.nr_cpus, w.facts);
     st.counters["ops"] = ops_per_iteration;  // matrix operations per iteration
     // Seconds per matrix operation (console: SI-prefixed, e.g. 12.3n).
-    st.counters["t_per_op"] = benchmark::Counter(
-        ops_per_iteration, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    st.counters["t_per_op"] =
+        benchmark::Counter(ops_per_iteration, benchmark::Counter::kIsIterationInvariantRate |
+                                                  benchmark::Counter::kInvert);
 }
 
 }  // namespace irqmatrix_scale

@@ -37,8 +37,8 @@ public:
     void ReportRuns(const std::vector<Run>& runs) override {
         ConsoleReporter::ReportRuns(runs);
         for (const Run& r : runs) {
-            const bool wanted = r.run_type == Run::RT_Aggregate ? r.aggregate_name == "median"
-                                                                : r.repetitions <= 1;
+            const bool wanted =
+                r.run_type == Run::RT_Aggregate ? r.aggregate_name == "median" : r.repetitions <= 1;
             if (!wanted || r.error_occurred) continue;
             const std::string& name = r.run_name.function_name;
             const std::size_t slash = name.rfind('/');
@@ -124,7 +124,8 @@ inline console_flags read_flags(int argc, char** argv) {
     if (color == "auto") {
 #ifdef IRQMATRIX_BENCH_HAVE_ISATTY
         const char* term = std::getenv("TERM");
-        f.color = isatty(fileno(stdout)) != 0 && term != nullptr && std::string_view(term) != "dumb";
+        f.color =
+            isatty(fileno(stdout)) != 0 && term != nullptr && std::string_view(term) != "dumb";
 #endif
     } else {
         f.color = flag_is_true(color);

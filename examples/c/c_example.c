@@ -16,8 +16,11 @@ static int fail(const char *what, int err)
 
 int main(void)
 {
-	struct irqm_matrix *m = irqm_create(256, 32, 236, 2); /* x86: window [32, 236) */
-	unsigned long all[IRQM_BITS_TO_LONGS(2)] = {0x3ul};   /* CPUs 0-1, a cpumask */
+	struct irqm_matrix *m =
+		irqm_create(256, 32, 236, 2); /* x86: window [32, 236) */
+	unsigned long all[IRQM_BITS_TO_LONGS(2)] = {
+		0x3ul
+	}; /* CPUs 0-1, a cpumask */
 	unsigned int nic_cpu = 0, dev_cpu = 0;
 	char table[1024];
 	int nic, dev, rc;
@@ -27,8 +30,9 @@ int main(void)
 	if ((rc = irqm_online(m, 0)) != 0 || (rc = irqm_online(m, 1)) != 0)
 		return fail("irqm_online", rc);
 
-	nic = irqm_alloc(m, all, 2, false, &nic_cpu);		/* one MSI-X vector */
-	dev = irqm_alloc_block(m, all, 2, 5, false, &dev_cpu);	/* 32 aligned vectors */
+	nic = irqm_alloc(m, all, 2, false, &nic_cpu); /* one MSI-X vector */
+	dev = irqm_alloc_block(m, all, 2, 5, false,
+			       &dev_cpu); /* 32 aligned vectors */
 	if (nic < 0)
 		return fail("irqm_alloc", nic);
 	if (dev < 0)
@@ -41,7 +45,8 @@ int main(void)
 		return fail("irqm_debug_show", rc);
 	fputs(table, stdout);
 
-	if ((rc = irqm_free_block(m, dev_cpu, (unsigned int)dev, 5, false)) != 0 ||
+	if ((rc = irqm_free_block(m, dev_cpu, (unsigned int)dev, 5, false)) !=
+		    0 ||
 	    (rc = irqm_free(m, nic_cpu, (unsigned int)nic, false)) != 0)
 		return fail("free", rc);
 	if ((rc = irqm_verify(m, table, sizeof(table))) != 0)

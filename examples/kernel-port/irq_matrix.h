@@ -23,7 +23,7 @@
 #include "kernel_compat.h"
 
 /* The largest block: 2^5 = 32 vectors, the limit of PCI multi-MSI. */
-#define IRQ_MATRIX_MAX_BLOCK_ORDER	5
+#define IRQ_MATRIX_MAX_BLOCK_ORDER 5
 
 /**
  * struct cpumap - per-CPU state of the matrix
@@ -39,14 +39,14 @@
  * @alloc_map:		allocated vectors; followed by @managed_map's words
  */
 struct cpumap {
-	unsigned int		available;
-	unsigned int		allocated;
-	unsigned int		managed;
-	unsigned int		managed_allocated;
-	bool			initialized;
-	bool			online;
-	unsigned long		*managed_map;
-	unsigned long		alloc_map[];
+	unsigned int available;
+	unsigned int allocated;
+	unsigned int managed;
+	unsigned int managed_allocated;
+	bool initialized;
+	bool online;
+	unsigned long *managed_map;
+	unsigned long alloc_map[];
 };
 
 /**
@@ -67,18 +67,18 @@ struct cpumap {
  * @scratch_map:	work area for searches; followed by @system_map's words
  */
 struct irq_matrix {
-	unsigned int		matrix_bits;
-	unsigned int		alloc_start;
-	unsigned int		alloc_end;
-	unsigned int		alloc_size;
-	unsigned int		global_available;
-	unsigned int		global_reserved;
-	unsigned int		systembits_inalloc;
-	unsigned int		total_allocated;
-	unsigned int		online_maps;
-	struct cpumap __percpu	*maps;
-	unsigned long		*system_map;
-	unsigned long		scratch_map[];
+	unsigned int matrix_bits;
+	unsigned int alloc_start;
+	unsigned int alloc_end;
+	unsigned int alloc_size;
+	unsigned int global_available;
+	unsigned int global_reserved;
+	unsigned int systembits_inalloc;
+	unsigned int total_allocated;
+	unsigned int online_maps;
+	struct cpumap __percpu *maps;
+	unsigned long *system_map;
+	unsigned long scratch_map[];
 };
 
 /* ---- the kernel's interface (explicit @cpu where the kernel uses "this CPU") */
@@ -101,8 +101,8 @@ void irq_matrix_reserve(struct irq_matrix *m);
 void irq_matrix_remove_reserved(struct irq_matrix *m);
 int irq_matrix_alloc(struct irq_matrix *m, const struct cpumask *msk,
 		     bool reserved, unsigned int *mapped_cpu);
-int irq_matrix_free(struct irq_matrix *m, unsigned int cpu,
-		    unsigned int bit, bool managed);
+int irq_matrix_free(struct irq_matrix *m, unsigned int cpu, unsigned int bit,
+		    bool managed);
 unsigned int irq_matrix_available(struct irq_matrix *m, unsigned int cpu,
 				  bool cpudown);
 unsigned int irq_matrix_reserved(struct irq_matrix *m);

@@ -119,8 +119,8 @@ static unsigned int matrix_find_area(struct irq_matrix *m, struct cpumap *cm,
 				     unsigned int num)
 {
 	matrix_occupied_to_scratch(m, cm);
-	return (unsigned int)bitmap_find_next_zero_area_off(m->scratch_map, m->alloc_end,
-							    m->alloc_start, num, num - 1, 0);
+	return (unsigned int)bitmap_find_next_zero_area_off(
+		m->scratch_map, m->alloc_end, m->alloc_start, num, num - 1, 0);
 }
 
 /*
@@ -149,14 +149,15 @@ static unsigned int matrix_alloc_area(struct irq_matrix *m, struct cpumap *cm,
  * same zero-area search serves.
  */
 static unsigned int matrix_find_managed_area(struct irq_matrix *m,
-					     struct cpumap *cm, unsigned int num)
+					     struct cpumap *cm,
+					     unsigned int num)
 {
 	unsigned int end = m->alloc_end;
 
 	bitmap_complement(m->scratch_map, cm->managed_map, end);
 	bitmap_or(m->scratch_map, m->scratch_map, cm->alloc_map, end);
-	return (unsigned int)bitmap_find_next_zero_area_off(m->scratch_map, end,
-							    m->alloc_start, num, num - 1, 0);
+	return (unsigned int)bitmap_find_next_zero_area_off(
+		m->scratch_map, end, m->alloc_start, num, num - 1, 0);
 }
 
 /*
@@ -234,7 +235,8 @@ static unsigned int matrix_find_best_cpu_block(struct irq_matrix *m,
 		struct cpumap *cm = per_cpu_ptr(m->maps, cpu);
 		unsigned int area;
 
-		if (!cm->online || cm->available < num || cm->available <= maxavl)
+		if (!cm->online || cm->available < num ||
+		    cm->available <= maxavl)
 			continue;
 		area = matrix_find_area(m, cm, num);
 		if (area >= m->alloc_end)
@@ -251,10 +253,10 @@ static unsigned int matrix_find_best_cpu_block(struct irq_matrix *m,
  * preference among the online CPUs that hold a reserved, unallocated aligned
  * area of that size. Stores its base in @base. Returns UINT_MAX if none.
  */
-static unsigned int matrix_find_best_cpu_managed_block(struct irq_matrix *m,
-						       const struct cpumask *msk,
-						       unsigned int num,
-						       unsigned int *base)
+static unsigned int
+matrix_find_best_cpu_managed_block(struct irq_matrix *m,
+				   const struct cpumask *msk, unsigned int num,
+				   unsigned int *base)
 {
 	unsigned int cpu, best_cpu = UINT_MAX, allocated = UINT_MAX;
 
@@ -426,7 +428,8 @@ int irq_matrix_remove_managed(struct irq_matrix *m, const struct cpumask *msk)
 
 		if (WARN_ON_ONCE(!cm->managed))
 			return -EBUSY;
-		if (WARN_ON_ONCE(matrix_first_managed_free(m, cm) >= m->alloc_end))
+		if (WARN_ON_ONCE(matrix_first_managed_free(m, cm) >=
+				 m->alloc_end))
 			return -EBUSY;
 	}
 
@@ -599,8 +602,8 @@ int irq_matrix_alloc(struct irq_matrix *m, const struct cpumask *msk,
  * Return: 0, -EINVAL if @bit is outside the window, -ENOENT if it is not
  * allocated on @cpu (the kernel warns and returns in both cases).
  */
-int irq_matrix_free(struct irq_matrix *m, unsigned int cpu,
-		    unsigned int bit, bool managed)
+int irq_matrix_free(struct irq_matrix *m, unsigned int cpu, unsigned int bit,
+		    bool managed)
 {
 	struct cpumap *cm = per_cpu_ptr(m->maps, cpu);
 
@@ -757,7 +760,8 @@ int irq_matrix_free_block(struct irq_matrix *m, unsigned int cpu,
 	unsigned int num, end;
 	struct cpumap *cm;
 
-	if (WARN_ON_ONCE(cpu >= nr_cpu_ids || order > IRQ_MATRIX_MAX_BLOCK_ORDER))
+	if (WARN_ON_ONCE(cpu >= nr_cpu_ids ||
+			 order > IRQ_MATRIX_MAX_BLOCK_ORDER))
 		return -EINVAL;
 
 	num = 1U << order;
@@ -772,10 +776,12 @@ int irq_matrix_free_block(struct irq_matrix *m, unsigned int cpu,
 	if (WARN_ON_ONCE(find_next_zero_bit(cm->alloc_map, end, base) < end))
 		return -ENOENT;
 	if (managed) {
-		if (WARN_ON_ONCE(find_next_zero_bit(cm->managed_map, end, base) < end))
+		if (WARN_ON_ONCE(find_next_zero_bit(cm->managed_map, end,
+						    base) < end))
 			return -ENOENT;
 	} else {
-		if (WARN_ON_ONCE(find_next_bit(cm->managed_map, end, base) < end))
+		if (WARN_ON_ONCE(find_next_bit(cm->managed_map, end, base) <
+				 end))
 			return -ENOENT;
 	}
 
@@ -822,7 +828,8 @@ int irq_matrix_reserve_managed_block(struct irq_matrix *m,
 
 	num = 1U << order;
 	for_each_cpu(cpu, msk) {
-		if (matrix_find_area(m, per_cpu_ptr(m->maps, cpu), num) >= m->alloc_end)
+		if (matrix_find_area(m, per_cpu_ptr(m->maps, cpu), num) >=
+		    m->alloc_end)
 			return -ENOSPC;
 	}
 
@@ -869,7 +876,8 @@ int irq_matrix_remove_managed_block(struct irq_matrix *m,
 	for_each_cpu(cpu, msk) {
 		struct cpumap *cm = per_cpu_ptr(m->maps, cpu);
 
-		if (WARN_ON_ONCE(matrix_find_managed_area(m, cm, num) >= m->alloc_end))
+		if (WARN_ON_ONCE(matrix_find_managed_area(m, cm, num) >=
+				 m->alloc_end))
 			return -EBUSY;
 	}
 
@@ -905,8 +913,7 @@ int irq_matrix_remove_managed_block(struct irq_matrix *m,
  */
 int irq_matrix_alloc_managed_block(struct irq_matrix *m,
 				   const struct cpumask *msk,
-				   unsigned int order,
-				   unsigned int *mapped_cpu)
+				   unsigned int order, unsigned int *mapped_cpu)
 {
 	unsigned int cpu, num, base = 0;
 	struct cpumap *cm;

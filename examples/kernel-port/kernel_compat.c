@@ -34,7 +34,8 @@ int compat_warn_once(int cond, const char *file, int line, const char *text)
 		return 0;
 	compat_warnings++;
 	for (i = 0; i < nr_warned_sites; i++) {
-		if (warned_sites[i].file == file && warned_sites[i].line == line)
+		if (warned_sites[i].file == file &&
+		    warned_sites[i].line == line)
 			return 1;
 	}
 	if (nr_warned_sites < COMPAT_MAX_SITES) {
@@ -43,7 +44,8 @@ int compat_warn_once(int cond, const char *file, int line, const char *text)
 		nr_warned_sites++;
 	}
 	if (!compat_quiet)
-		fprintf(stderr, "WARNING: %s:%d: WARN_ON_ONCE(%s)\n", file, line, text);
+		fprintf(stderr, "WARNING: %s:%d: WARN_ON_ONCE(%s)\n", file,
+			line, text);
 	return 1;
 }
 
@@ -194,7 +196,9 @@ unsigned int bitmap_weight(const unsigned long *src, unsigned int nbits)
 	unsigned int i, words = BITS_TO_LONGS(nbits), n = 0;
 
 	for (i = 0; i < words; i++)
-		n += word_weight(i + 1 == words ? src[i] & last_word_mask(nbits) : src[i]);
+		n += word_weight(i + 1 == words ?
+					 src[i] & last_word_mask(nbits) :
+					 src[i]);
 	return n;
 }
 
@@ -214,7 +218,8 @@ static void bitmap_update_range(unsigned long *map, unsigned int start,
 
 		if (span > len)
 			span = len;
-		mask = span == BITS_PER_LONG ? ~0UL : ((1UL << span) - 1) << shift;
+		mask = span == BITS_PER_LONG ? ~0UL :
+					       ((1UL << span) - 1) << shift;
 		if (set)
 			map[BIT_WORD(start)] |= mask;
 		else
@@ -279,12 +284,9 @@ unsigned long find_next_zero_bit(const unsigned long *addr, unsigned long size,
 	return find_next(addr, size, offset, ~0UL);
 }
 
-unsigned long bitmap_find_next_zero_area_off(unsigned long *map,
-					     unsigned long size,
-					     unsigned long start,
-					     unsigned int nr,
-					     unsigned long align_mask,
-					     unsigned long align_offset)
+unsigned long bitmap_find_next_zero_area_off(
+	unsigned long *map, unsigned long size, unsigned long start,
+	unsigned int nr, unsigned long align_mask, unsigned long align_offset)
 {
 	unsigned long index = start;
 
@@ -293,7 +295,8 @@ unsigned long bitmap_find_next_zero_area_off(unsigned long *map,
 
 		/* The first clear bit, moved up to the next aligned position. */
 		index = find_next_zero_bit(map, size, index);
-		index = ((index + align_offset + align_mask) & ~align_mask) - align_offset;
+		index = ((index + align_offset + align_mask) & ~align_mask) -
+			align_offset;
 		end = index + nr;
 		if (end > size)
 			return end;

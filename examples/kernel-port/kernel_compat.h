@@ -60,13 +60,12 @@ __noreturn void compat_bug(const char *file, int line, const char *text);
 __printf(1, 2) void compat_pr_warn(const char *fmt, ...);
 
 /* True when @cond holds; reports the first hit of each call site. */
-#define WARN_ON_ONCE(cond) \
-	compat_warn_once(!!(cond), __FILE__, __LINE__, #cond)
+#define WARN_ON_ONCE(cond) compat_warn_once(!!(cond), __FILE__, __LINE__, #cond)
 
-#define BUG_ON(cond)							\
-	do {								\
-		if (cond)						\
-			compat_bug(__FILE__, __LINE__, #cond);		\
+#define BUG_ON(cond)                                           \
+	do {                                                   \
+		if (cond)                                      \
+			compat_bug(__FILE__, __LINE__, #cond); \
 	} while (0)
 
 #define pr_warn(...) compat_pr_warn(__VA_ARGS__)
@@ -92,11 +91,11 @@ void *compat_per_cpu_ptr(void *pcpu, unsigned int cpu);
 
 /* ---- bitmaps ---------------------------------------------------------------- */
 
-#define BITS_PER_LONG		((unsigned int)(sizeof(unsigned long) * CHAR_BIT))
-#define BIT_WORD(nr)		((nr) / BITS_PER_LONG)
-#define BIT_MASK(nr)		(1UL << ((nr) % BITS_PER_LONG))
-#define BITS_TO_LONGS(nr)	(((nr) + BITS_PER_LONG - 1) / BITS_PER_LONG)
-#define DECLARE_BITMAP(name, bits) \
+#define BITS_PER_LONG ((unsigned int)(sizeof(unsigned long) * CHAR_BIT))
+#define BIT_WORD(nr) ((nr) / BITS_PER_LONG)
+#define BIT_MASK(nr) (1UL << ((nr) % BITS_PER_LONG))
+#define BITS_TO_LONGS(nr) (((nr) + BITS_PER_LONG - 1) / BITS_PER_LONG)
+#define DECLARE_BITMAP(name, bits)                                           \
 	unsigned long name[((bits) + sizeof(unsigned long) * CHAR_BIT - 1) / \
 			   (sizeof(unsigned long) * CHAR_BIT)]
 
@@ -174,12 +173,9 @@ static inline unsigned long find_first_bit(const unsigned long *addr,
  * Return: the first bit of the lowest such area, or a value greater than
  * @size when there is none (the matrix tests "area >= alloc_end").
  */
-unsigned long bitmap_find_next_zero_area_off(unsigned long *map,
-					     unsigned long size,
-					     unsigned long start,
-					     unsigned int nr,
-					     unsigned long align_mask,
-					     unsigned long align_offset);
+unsigned long bitmap_find_next_zero_area_off(
+	unsigned long *map, unsigned long size, unsigned long start,
+	unsigned int nr, unsigned long align_mask, unsigned long align_offset);
 
 static inline unsigned long bitmap_find_next_zero_area(unsigned long *map,
 						       unsigned long size,
@@ -187,7 +183,8 @@ static inline unsigned long bitmap_find_next_zero_area(unsigned long *map,
 						       unsigned int nr,
 						       unsigned long align_mask)
 {
-	return bitmap_find_next_zero_area_off(map, size, start, nr, align_mask, 0);
+	return bitmap_find_next_zero_area_off(map, size, start, nr, align_mask,
+					      0);
 }
 
 /* ---- CPUs and cpumasks -------------------------------------------------- */
@@ -250,12 +247,11 @@ static inline unsigned int cpumask_weight(const struct cpumask *m)
 /* A mask holding only @cpu (a constant mask, as in the kernel). */
 const struct cpumask *cpumask_of(unsigned int cpu);
 
-#define for_each_cpu(cpu, mask)						\
-	for ((cpu) = cpumask_first(mask); (cpu) < nr_cpu_ids;		\
+#define for_each_cpu(cpu, mask)                               \
+	for ((cpu) = cpumask_first(mask); (cpu) < nr_cpu_ids; \
 	     (cpu) = cpumask_next((int)(cpu), (mask)))
 
-#define for_each_possible_cpu(cpu) \
-	for ((cpu) = 0; (cpu) < nr_cpu_ids; (cpu)++)
+#define for_each_possible_cpu(cpu) for ((cpu) = 0; (cpu) < nr_cpu_ids; (cpu)++)
 
 /* ---- the irq_matrix tracepoints ------------------------------------------ */
 /*
@@ -269,16 +265,28 @@ const struct cpumask *cpumask_of(unsigned int cpu);
 struct irq_matrix;
 struct cpumap;
 
-#define COMPAT_TRACE_GLOBAL(name)					\
-	static inline void trace_##name(struct irq_matrix *m) { (void)m; }
-#define COMPAT_TRACE_GLOBAL_UPDATE(name)				\
-	static inline void trace_##name(unsigned int bit, struct irq_matrix *m)	\
-	{ (void)bit; (void)m; }
-#define COMPAT_TRACE_CPU(name)						\
-	static inline void trace_##name(unsigned int bit, unsigned int cpu,	\
-					struct irq_matrix *m,		\
-					struct cpumap *cm)		\
-	{ (void)bit; (void)cpu; (void)m; (void)cm; }
+#define COMPAT_TRACE_GLOBAL(name)                             \
+	static inline void trace_##name(struct irq_matrix *m) \
+	{                                                     \
+		(void)m;                                      \
+	}
+#define COMPAT_TRACE_GLOBAL_UPDATE(name)                      \
+	static inline void trace_##name(unsigned int bit,     \
+					struct irq_matrix *m) \
+	{                                                     \
+		(void)bit;                                    \
+		(void)m;                                      \
+	}
+#define COMPAT_TRACE_CPU(name)                                              \
+	static inline void trace_##name(unsigned int bit, unsigned int cpu, \
+					struct irq_matrix *m,               \
+					struct cpumap *cm)                  \
+	{                                                                   \
+		(void)bit;                                                  \
+		(void)cpu;                                                  \
+		(void)m;                                                    \
+		(void)cm;                                                   \
+	}
 
 COMPAT_TRACE_GLOBAL(irq_matrix_online)
 COMPAT_TRACE_GLOBAL(irq_matrix_offline)

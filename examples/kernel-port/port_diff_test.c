@@ -86,19 +86,33 @@ enum kind {
 };
 
 static const char *const kind_name[OP_KINDS] = {
-	"online", "offline", "assign_system", "reserve_managed",
-	"remove_managed", "alloc_managed", "assign", "reserve",
-	"remove_reserved", "alloc", "free", "available", "reserved",
-	"allocated", "alloc_block", "free_block", "reserve_managed_block",
-	"remove_managed_block", "alloc_managed_block",
+	"online",
+	"offline",
+	"assign_system",
+	"reserve_managed",
+	"remove_managed",
+	"alloc_managed",
+	"assign",
+	"reserve",
+	"remove_reserved",
+	"alloc",
+	"free",
+	"available",
+	"reserved",
+	"allocated",
+	"alloc_block",
+	"free_block",
+	"reserve_managed_block",
+	"remove_managed_block",
+	"alloc_managed_block",
 };
 
 struct op {
 	enum kind kind;
 	unsigned int cpu;
-	unsigned int bit;	/* vector, or a block's base */
+	unsigned int bit; /* vector, or a block's base */
 	unsigned int order;
-	bool flag;		/* replace / reserved / managed / cpudown */
+	bool flag; /* replace / reserved / managed / cpudown */
 	struct cpumask mask;
 };
 
@@ -107,12 +121,13 @@ struct outcome {
 	int err;
 	long long a;
 	unsigned int b;
-	bool pair;		/* a and b are a CPU and a vector */
+	bool pair; /* a and b are a CPU and a vector */
 };
 
 static bool same_outcome(const struct outcome *x, const struct outcome *y)
 {
-	return x->err == y->err && x->a == y->a && x->b == y->b && x->pair == y->pair;
+	return x->err == y->err && x->a == y->a && x->b == y->b &&
+	       x->pair == y->pair;
 }
 
 static void outcome_text(const struct outcome *r, char *buf, size_t size)
@@ -131,19 +146,25 @@ struct geometry {
 	const char *name;
 	const char *what;
 	unsigned int bits, start, end, nr_cpus;
-	unsigned int operations;	/* per run */
-	unsigned int epoch;		/* operations before both sides restart */
-	bool x86_boot;			/* boot like lapic_assign_system_vectors() */
+	unsigned int operations; /* per run */
+	unsigned int epoch;	 /* operations before both sides restart */
+	bool x86_boot;		 /* boot like lapic_assign_system_vectors() */
 };
 
 static const struct geometry geometries[] = {
-	{ "x86", "x86 6.10+, [32,235), 4 CPUs", 256, 32, 235, 4, 40000, 5000, true },
-	{ "x86-old", "x86 before 6.10, [32,236), 8 CPUs", 256, 32, 236, 8, 25000, 5000, true },
-	{ "small", "small window [16,48) that fills up, 3 CPUs", 64, 16, 48, 3, 20000, 1500, false },
-	{ "tiny", "unaligned window [5,21), 2 CPUs", 64, 5, 21, 2, 10000, 800, false },
-	{ "odd", "odd width 100, window [3,97), 5 CPUs", 100, 3, 97, 5, 10000, 2000, false },
+	{ "x86", "x86 6.10+, [32,235), 4 CPUs", 256, 32, 235, 4, 40000, 5000,
+	  true },
+	{ "x86-old", "x86 before 6.10, [32,236), 8 CPUs", 256, 32, 236, 8,
+	  25000, 5000, true },
+	{ "small", "small window [16,48) that fills up, 3 CPUs", 64, 16, 48, 3,
+	  20000, 1500, false },
+	{ "tiny", "unaligned window [5,21), 2 CPUs", 64, 5, 21, 2, 10000, 800,
+	  false },
+	{ "odd", "odd width 100, window [3,97), 5 CPUs", 100, 3, 97, 5, 10000,
+	  2000, false },
 	{ "one-cpu", "x86 window, 1 CPU", 256, 32, 236, 1, 8000, 2000, true },
-	{ "many-cpus", "x86 window, 70 CPUs (two mask words)", 256, 32, 236, 70, 8000, 4000, true },
+	{ "many-cpus", "x86 window, 70 CPUs (two mask words)", 256, 32, 236, 70,
+	  8000, 4000, true },
 };
 #define NR_GEOMETRIES (sizeof(geometries) / sizeof(geometries[0]))
 
@@ -254,11 +275,14 @@ static struct outcome run_port(struct sides *s, const struct op *o)
 		v = irq_matrix_alloc_block(m, msk, o->order, o->flag, &cpu);
 		return from_pick(v, cpu);
 	case OP_FREE_BLOCK:
-		return from_int(irq_matrix_free_block(m, o->cpu, o->bit, o->order, o->flag));
+		return from_int(irq_matrix_free_block(m, o->cpu, o->bit,
+						      o->order, o->flag));
 	case OP_RESERVE_MANAGED_BLOCK:
-		return from_int(irq_matrix_reserve_managed_block(m, msk, o->order));
+		return from_int(
+			irq_matrix_reserve_managed_block(m, msk, o->order));
 	case OP_REMOVE_MANAGED_BLOCK:
-		return from_int(irq_matrix_remove_managed_block(m, msk, o->order));
+		return from_int(
+			irq_matrix_remove_managed_block(m, msk, o->order));
 	case OP_ALLOC_MANAGED_BLOCK:
 		v = irq_matrix_alloc_managed_block(m, msk, o->order, &cpu);
 		return from_pick(v, cpu);
@@ -312,11 +336,14 @@ static struct outcome run_lib(struct sides *s, const struct op *o)
 		v = irqm_alloc_block(m, msk, nbits, o->order, o->flag, &cpu);
 		return from_pick(v, cpu);
 	case OP_FREE_BLOCK:
-		return from_int(irqm_free_block(m, o->cpu, o->bit, o->order, o->flag));
+		return from_int(
+			irqm_free_block(m, o->cpu, o->bit, o->order, o->flag));
 	case OP_RESERVE_MANAGED_BLOCK:
-		return from_int(irqm_reserve_managed_block(m, msk, nbits, o->order));
+		return from_int(
+			irqm_reserve_managed_block(m, msk, nbits, o->order));
 	case OP_REMOVE_MANAGED_BLOCK:
-		return from_int(irqm_remove_managed_block(m, msk, nbits, o->order));
+		return from_int(
+			irqm_remove_managed_block(m, msk, nbits, o->order));
 	case OP_ALLOC_MANAGED_BLOCK:
 		v = irqm_alloc_managed_block(m, msk, nbits, o->order, &cpu);
 		return from_pick(v, cpu);
@@ -335,7 +362,8 @@ static struct outcome run_lib(struct sides *s, const struct op *o)
 static bool kernel_defined(const struct sides *s, const struct op *o)
 {
 	const struct irq_matrix *m = s->port;
-	const struct cpumap *cm = o->cpu < s->g->nr_cpus ? port_cpu(s, o->cpu) : NULL;
+	const struct cpumap *cm = o->cpu < s->g->nr_cpus ? port_cpu(s, o->cpu) :
+							   NULL;
 
 	switch (o->kind) {
 	case OP_ONLINE:
@@ -361,7 +389,7 @@ static bool kernel_defined(const struct sides *s, const struct op *o)
 			return false;
 		if (o->bit < m->alloc_start || o->bit >= m->alloc_end ||
 		    !test_bit(o->bit, cm->alloc_map))
-			return true;	/* both refuse */
+			return true; /* both refuse */
 		return o->flag == test_bit(o->bit, cm->managed_map);
 	default:
 		return true;
@@ -372,15 +400,18 @@ static bool kernel_defined(const struct sides *s, const struct op *o)
 
 static char diff_text[512];
 
-static bool diff_counter(const char *what, int cpu, unsigned int port, unsigned int lib)
+static bool diff_counter(const char *what, int cpu, unsigned int port,
+			 unsigned int lib)
 {
 	if (port == lib)
 		return false;
 	if (cpu < 0)
-		snprintf(diff_text, sizeof(diff_text), "%s: port %u, library %u", what, port, lib);
+		snprintf(diff_text, sizeof(diff_text),
+			 "%s: port %u, library %u", what, port, lib);
 	else
-		snprintf(diff_text, sizeof(diff_text), "%s of cpu %d: port %u, library %u",
-			 what, cpu, port, lib);
+		snprintf(diff_text, sizeof(diff_text),
+			 "%s of cpu %d: port %u, library %u", what, cpu, port,
+			 lib);
 	return true;
 }
 
@@ -395,13 +426,17 @@ static bool diff_bitmap(const char *what, int cpu, const unsigned long *port,
 		if (p == l)
 			continue;
 		if (cpu < 0)
-			snprintf(diff_text, sizeof(diff_text),
-				 "%s: vector %u is %s in the port, %s in the library",
-				 what, bit, p ? "set" : "clear", l ? "set" : "clear");
+			snprintf(
+				diff_text, sizeof(diff_text),
+				"%s: vector %u is %s in the port, %s in the library",
+				what, bit, p ? "set" : "clear",
+				l ? "set" : "clear");
 		else
-			snprintf(diff_text, sizeof(diff_text),
-				 "%s of cpu %d: vector %u is %s in the port, %s in the library",
-				 what, cpu, bit, p ? "set" : "clear", l ? "set" : "clear");
+			snprintf(
+				diff_text, sizeof(diff_text),
+				"%s of cpu %d: vector %u is %s in the port, %s in the library",
+				what, cpu, bit, p ? "set" : "clear",
+				l ? "set" : "clear");
 		return true;
 	}
 	return false;
@@ -419,10 +454,14 @@ static const char *state_diff(const struct sides *s)
 	if (irqm_get_stats(s->lib, &st))
 		return "irqm_get_stats failed";
 	if (diff_counter("online_maps", -1, m->online_maps, st.online_maps) ||
-	    diff_counter("global_available", -1, m->global_available, st.global_available) ||
-	    diff_counter("global_reserved", -1, m->global_reserved, st.global_reserved) ||
-	    diff_counter("total_allocated", -1, m->total_allocated, st.total_allocated) ||
-	    diff_counter("systembits_inalloc", -1, m->systembits_inalloc, st.systembits_inalloc))
+	    diff_counter("global_available", -1, m->global_available,
+			 st.global_available) ||
+	    diff_counter("global_reserved", -1, m->global_reserved,
+			 st.global_reserved) ||
+	    diff_counter("total_allocated", -1, m->total_allocated,
+			 st.total_allocated) ||
+	    diff_counter("systembits_inalloc", -1, m->systembits_inalloc,
+			 st.systembits_inalloc))
 		return diff_text;
 
 	for (cpu = 0; cpu < s->g->nr_cpus; cpu++) {
@@ -453,7 +492,8 @@ static const char *state_diff(const struct sides *s)
 	if (diff_bitmap("system_map", -1, m->system_map, lmap, bits))
 		return diff_text;
 	if (irqm_verify(s->lib, msg, sizeof(msg))) {
-		snprintf(diff_text, sizeof(diff_text), "library irqm_verify(): %s", msg);
+		snprintf(diff_text, sizeof(diff_text),
+			 "library irqm_verify(): %s", msg);
 		return diff_text;
 	}
 	return NULL;
@@ -463,8 +503,8 @@ static const char *state_diff(const struct sides *s)
  * One operation on both sides; NULL when they agree, else what differs.
  * @result gets the port's result, @lib_result (optional) the library's.
  */
-static const char *step(struct sides *s, const struct op *o, struct outcome *result,
-			struct outcome *lib_result)
+static const char *step(struct sides *s, const struct op *o,
+			struct outcome *result, struct outcome *lib_result)
 {
 	struct outcome p = run_port(s, o);
 	struct outcome l = run_lib(s, o);
@@ -477,7 +517,8 @@ static const char *step(struct sides *s, const struct op *o, struct outcome *res
 
 		outcome_text(&p, pt, sizeof(pt));
 		outcome_text(&l, lt, sizeof(lt));
-		snprintf(diff_text, sizeof(diff_text), "result: port %s, library %s", pt, lt);
+		snprintf(diff_text, sizeof(diff_text),
+			 "result: port %s, library %s", pt, lt);
 		return diff_text;
 	}
 	return state_diff(s);
@@ -497,7 +538,9 @@ static void print_mask(FILE *f, const struct cpumask *msk, unsigned int nr_cpus)
 			cpu++;
 			continue;
 		}
-		for (last = cpu; last + 1 < nr_cpus && test_bit(last + 1, cpumask_bits(msk)); last++)
+		for (last = cpu; last + 1 < nr_cpus &&
+				 test_bit(last + 1, cpumask_bits(msk));
+		     last++)
 			;
 		fprintf(f, "%s%u", first ? "" : ",", cpu);
 		if (last > cpu)
@@ -570,7 +613,7 @@ struct generator {
 	const struct geometry *g;
 	enum phase phase;
 	unsigned int phase_left;
-	unsigned int boot_step;		/* position in the boot script */
+	unsigned int boot_step; /* position in the boot script */
 	unsigned int boot_len;
 };
 
@@ -597,7 +640,7 @@ static unsigned int order_arg(const struct generator *gen)
 	unsigned int r;
 
 	if (chance(2))
-		return IRQ_MATRIX_MAX_BLOCK_ORDER + 1 + below(3);	/* invalid */
+		return IRQ_MATRIX_MAX_BLOCK_ORDER + 1 + below(3); /* invalid */
 	r = below(100);
 	if (r < 35)
 		return 0;
@@ -613,7 +656,8 @@ static unsigned int order_arg(const struct generator *gen)
 }
 
 /* Mostly online CPUs; sometimes all CPUs or none. */
-static void mask_arg(const struct sides *s, struct cpumask *msk, bool allow_empty)
+static void mask_arg(const struct sides *s, struct cpumask *msk,
+		     bool allow_empty)
 {
 	unsigned int r = below(100), cpu;
 
@@ -650,13 +694,15 @@ static unsigned int random_set_bit(const unsigned long *map, unsigned int nbits)
 }
 
 /* A CPU with an allocated vector and that vector; false if there is none. */
-static bool allocated_vector(const struct sides *s, unsigned int *cpu, unsigned int *bit)
+static bool allocated_vector(const struct sides *s, unsigned int *cpu,
+			     unsigned int *bit)
 {
 	unsigned int tries;
 
 	for (tries = 0; tries < 4; tries++) {
 		unsigned int c = below(s->g->nr_cpus);
-		unsigned int b = random_set_bit(port_cpu(s, c)->alloc_map, s->g->bits);
+		unsigned int b =
+			random_set_bit(port_cpu(s, c)->alloc_map, s->g->bits);
 
 		if (b != UINT_MAX) {
 			*cpu = c;
@@ -670,7 +716,8 @@ static bool allocated_vector(const struct sides *s, unsigned int *cpu, unsigned 
 /* Vectors in use (allocated or reserved) as a share of all windows. */
 static double occupancy(const struct sides *s)
 {
-	double cap = (double)s->g->nr_cpus * (s->g->end - s->g->start), used = 0;
+	double cap = (double)s->g->nr_cpus * (s->g->end - s->g->start),
+	       used = 0;
 	unsigned int cpu;
 
 	for (cpu = 0; cpu < s->g->nr_cpus; cpu++) {
@@ -707,19 +754,21 @@ static void gen_boot(struct generator *gen, const struct sides *s, struct op *o)
 	o->kind = OP_RESERVED;
 	if (g->x86_boot) {
 		static const unsigned int sys[] = {
-			0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
-			0x32, 0x80, 0xec, 0xed, 0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf6, 0xf7, 0xf8,
+			0,    1,    2,	  3,	4,    5,    6,	  7,
+			8,    9,    10,	  11,	12,   13,   14,	  15,
+			16,   17,   18,	  19,	0x32, 0x80, 0xec, 0xed,
+			0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf6, 0xf7, 0xf8,
 			0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,
 		};
 		unsigned int nsys = sizeof(sys) / sizeof(sys[0]);
 
 		if (step < nsys) {
 			if (sys[step] == 0x80 && chance(50))
-				return;		/* no IA32 emulation */
+				return; /* no IA32 emulation */
 			o->kind = OP_ASSIGN_SYSTEM;
 			o->bit = sys[step];
 			if (step == nsys - 1 && chance(30))
-				o->bit = 0x32;	/* a repeated call (quirk Q6) */
+				o->bit = 0x32; /* a repeated call (quirk Q6) */
 			return;
 		}
 		step -= nsys;
@@ -741,7 +790,9 @@ static void gen_boot(struct generator *gen, const struct sides *s, struct op *o)
 		if (step < 4) {
 			unsigned int vec = 0x30 + below(16);
 
-			if (vec != 0x32 && test_bit(vec, port_cpu(s, 0)->alloc_map) && chance(50)) {
+			if (vec != 0x32 &&
+			    test_bit(vec, port_cpu(s, 0)->alloc_map) &&
+			    chance(50)) {
 				o->kind = OP_ASSIGN_SYSTEM;
 				o->bit = vec;
 				o->flag = true;
@@ -762,7 +813,8 @@ static void gen_boot(struct generator *gen, const struct sides *s, struct op *o)
 		o->bit = below(g->bits);
 		o->cpu = any_cpu(gen);
 		if (s->port->online_maps) {
-			if (s->port->online_maps > 1 || !test_bit(o->bit, port_cpu(s, o->cpu)->alloc_map))
+			if (s->port->online_maps > 1 ||
+			    !test_bit(o->bit, port_cpu(s, o->cpu)->alloc_map))
 				o->kind = OP_RESERVED;
 			o->flag = true;
 		}
@@ -858,7 +910,8 @@ static void gen_next(struct generator *gen, const struct sides *s, struct op *o)
 		/* Flip a CPU; keep most of them online. */
 		o->cpu = any_cpu(gen);
 		o->kind = port_cpu(s, o->cpu)->online ? OP_OFFLINE : OP_ONLINE;
-		if (o->kind == OP_OFFLINE && m->online_maps * 3 < g->nr_cpus * 2 && chance(70))
+		if (o->kind == OP_OFFLINE &&
+		    m->online_maps * 3 < g->nr_cpus * 2 && chance(70))
 			o->kind = OP_AVAILABLE;
 		break;
 	case OP_ASSIGN_SYSTEM:
@@ -883,7 +936,7 @@ static void gen_next(struct generator *gen, const struct sides *s, struct op *o)
 	case OP_ASSIGN:
 		o->cpu = any_cpu(gen);
 		if (chance(8))
-			o->bit = below(g->bits);		/* maybe outside the window */
+			o->bit = below(g->bits); /* maybe outside the window */
 		else
 			o->bit = g->start + below(g->end - g->start);
 		break;
@@ -907,7 +960,9 @@ static void gen_next(struct generator *gen, const struct sides *s, struct op *o)
 			o->flag = chance(50);
 			if (o->bit >= g->start && o->bit < g->end &&
 			    test_bit(o->bit, port_cpu(s, o->cpu)->alloc_map))
-				o->flag = test_bit(o->bit, port_cpu(s, o->cpu)->managed_map);
+				o->flag = test_bit(
+					o->bit,
+					port_cpu(s, o->cpu)->managed_map);
 		}
 		break;
 	case OP_AVAILABLE:
@@ -926,17 +981,22 @@ static void gen_next(struct generator *gen, const struct sides *s, struct op *o)
 	case OP_FREE_BLOCK:
 		o->order = order_arg(gen);
 		if (!chance(10) && allocated_vector(s, &cpu, &bit)) {
-			unsigned int n = 1U << (o->order > IRQ_MATRIX_MAX_BLOCK_ORDER ? 0 : o->order);
+			unsigned int n =
+				1U << (o->order > IRQ_MATRIX_MAX_BLOCK_ORDER ?
+					       0 :
+					       o->order);
 
 			o->cpu = cpu;
 			o->bit = bit & ~(n - 1);
-			o->flag = test_bit(o->bit, port_cpu(s, cpu)->managed_map);
+			o->flag =
+				test_bit(o->bit, port_cpu(s, cpu)->managed_map);
 			if (chance(5))
 				o->flag = !o->flag;
 			if (chance(3))
-				o->bit += 1;			/* unaligned for order > 0 */
+				o->bit += 1; /* unaligned for order > 0 */
 		} else {
-			o->cpu = chance(5) ? g->nr_cpus + below(3) : any_cpu(gen);
+			o->cpu = chance(5) ? g->nr_cpus + below(3) :
+					     any_cpu(gen);
 			o->bit = below(g->bits + 8);
 			o->flag = chance(50);
 		}
@@ -965,12 +1025,24 @@ static void count_result(enum kind k, const struct outcome *r)
 	int slot;
 
 	switch (r->err) {
-	case 0: slot = R_OK; break;
-	case -ENOENT: slot = R_ENOENT; break;
-	case -EBUSY: slot = R_EBUSY; break;
-	case -EINVAL: slot = R_EINVAL; break;
-	case -ENOSPC: slot = R_ENOSPC; break;
-	default: slot = R_OTHER; break;
+	case 0:
+		slot = R_OK;
+		break;
+	case -ENOENT:
+		slot = R_ENOENT;
+		break;
+	case -EBUSY:
+		slot = R_EBUSY;
+		break;
+	case -EINVAL:
+		slot = R_EINVAL;
+		break;
+	case -ENOSPC:
+		slot = R_ENOSPC;
+		break;
+	default:
+		slot = R_OTHER;
+		break;
 	}
 	coverage[k][slot]++;
 }
@@ -988,7 +1060,8 @@ static uint64_t drift_fingerprint(const struct sides *s)
 	unsigned int cpu;
 
 	if (!irqm_get_global_drift(s->lib, &d))
-		h = (uint64_t)(uint32_t)d.available * 31 + (uint32_t)d.allocated;
+		h = (uint64_t)(uint32_t)d.available * 31 +
+		    (uint32_t)d.allocated;
 	for (cpu = 0; cpu < s->g->nr_cpus; cpu++) {
 		if (irqm_get_cpu_drift(s->lib, cpu, &d))
 			continue;
@@ -1007,7 +1080,8 @@ static uint64_t drift_fingerprint(const struct sides *s)
  * replayed operations as a trace with the library's results, the diverging
  * one last with what differs.
  */
-static long replay(const struct geometry *g, const struct op *ops, size_t n, FILE *out)
+static long replay(const struct geometry *g, const struct op *ops, size_t n,
+		   FILE *out)
 {
 	struct sides s;
 	long bad = -1;
@@ -1018,7 +1092,8 @@ static long replay(const struct geometry *g, const struct op *ops, size_t n, FIL
 		return -1;
 	}
 	if (out)
-		fprintf(out, "matrix %u %u %u %u => 0\n", g->bits, g->start, g->end, g->nr_cpus);
+		fprintf(out, "matrix %u %u %u %u => 0\n", g->bits, g->start,
+			g->end, g->nr_cpus);
 	for (i = 0; i < n; i++) {
 		struct outcome r, l;
 		const char *why;
@@ -1049,7 +1124,8 @@ static long replay(const struct geometry *g, const struct op *ops, size_t n, FIL
  * until no chunk can go or 20 s have passed, as long as the sequence still
  * diverges (at its new last operation). Returns the new length.
  */
-static size_t shrink(const struct geometry *g, struct op *ops, size_t n, struct op *tmp)
+static size_t shrink(const struct geometry *g, struct op *ops, size_t n,
+		     struct op *tmp)
 {
 	clock_t deadline = clock() + 20 * CLOCKS_PER_SEC;
 	bool changed = true;
@@ -1066,7 +1142,8 @@ static size_t shrink(const struct geometry *g, struct op *ops, size_t n, struct 
 				long bad;
 
 				memcpy(tmp, ops, at * sizeof(*ops));
-				memcpy(tmp + at, ops + at + chunk, (n - at - chunk) * sizeof(*ops));
+				memcpy(tmp + at, ops + at + chunk,
+				       (n - at - chunk) * sizeof(*ops));
 				bad = replay(g, tmp, n - chunk, NULL);
 				if (bad >= 0) {
 					n = (size_t)bad + 1;
@@ -1081,22 +1158,28 @@ static size_t shrink(const struct geometry *g, struct op *ops, size_t n, struct 
 	return n;
 }
 
-static void report(const struct geometry *g, uint64_t base_seed, uint64_t seed, unsigned long index,
-		   struct op *ops, size_t n, const char *why, const struct op *culprit)
+static void report(const struct geometry *g, uint64_t base_seed, uint64_t seed,
+		   unsigned long index, struct op *ops, size_t n,
+		   const char *why, const struct op *culprit)
 {
 	struct op *tmp = malloc(n * sizeof(*tmp));
 
-	fprintf(stderr, "\nDIVERGENCE in geometry '%s' (%s), seed %" PRIu64
-		", operation %lu:\n  ", g->name, g->what, seed, index);
+	fprintf(stderr,
+		"\nDIVERGENCE in geometry '%s' (%s), seed %" PRIu64
+		", operation %lu:\n  ",
+		g->name, g->what, seed, index);
 	print_op(stderr, culprit, g->nr_cpus);
 	fprintf(stderr, "\n  %s\n", why);
-	fprintf(stderr, "reproduce: irqmatrix-port-diff --geometry %s --seed %" PRIu64 "\n",
+	fprintf(stderr,
+		"reproduce: irqmatrix-port-diff --geometry %s --seed %" PRIu64
+		"\n",
 		g->name, base_seed);
 	if (!tmp)
 		return;
 	compat_quiet = true;
 	n = shrink(g, ops, n, tmp);
-	fprintf(stderr, "shrunk; this trace carries the library's results (replay it with the"
+	fprintf(stderr,
+		"shrunk; this trace carries the library's results (replay it with the"
 		" irqmatrix tool) and ends at the first difference:\n");
 	replay(g, ops, n, stderr);
 	free(tmp);
@@ -1108,13 +1191,15 @@ struct totals {
 	unsigned long passed, failed;
 };
 
-static bool run_geometry(const struct geometry *g, uint64_t base_seed, uint64_t seed,
-			 unsigned int scale, bool verbose, struct totals *t)
+static bool run_geometry(const struct geometry *g, uint64_t base_seed,
+			 uint64_t seed, unsigned int scale, bool verbose,
+			 struct totals *t)
 {
 	unsigned long total = (unsigned long)g->operations * scale, done = 0;
 	struct op *log = malloc(g->epoch * sizeof(*log));
 	struct generator gen = { .g = g };
-	unsigned long refused = 0, warns_before = compat_warnings, warns = 0, drift = 0;
+	unsigned long refused = 0, warns_before = compat_warnings, warns = 0,
+		      drift = 0;
 	uint64_t fingerprint, last_fingerprint;
 	bool ok = true;
 
@@ -1129,14 +1214,16 @@ static bool run_geometry(const struct geometry *g, uint64_t base_seed, uint64_t 
 		const char *why;
 
 		if (!sides_create(&s, g)) {
-			fprintf(stderr, "cannot create the matrices for '%s'\n", g->name);
+			fprintf(stderr, "cannot create the matrices for '%s'\n",
+				g->name);
 			sides_destroy(&s);
 			ok = false;
 			break;
 		}
 		why = state_diff(&s);
 		if (why) {
-			fprintf(stderr, "fresh matrices differ in '%s': %s\n", g->name, why);
+			fprintf(stderr, "fresh matrices differ in '%s': %s\n",
+				g->name, why);
 			t->failed++;
 			sides_destroy(&s);
 			ok = false;
@@ -1151,7 +1238,8 @@ static bool run_geometry(const struct geometry *g, uint64_t base_seed, uint64_t 
 			gen_next(&gen, &s, o);
 			if (!kernel_defined(&s, o)) {
 				/* a generator bug, not a divergence */
-				fprintf(stderr, "generator made an undefined call: ");
+				fprintf(stderr,
+					"generator made an undefined call: ");
 				print_op(stderr, o, g->nr_cpus);
 				fputc('\n', stderr);
 				ok = false;
@@ -1169,7 +1257,8 @@ static bool run_geometry(const struct geometry *g, uint64_t base_seed, uint64_t 
 				warns = compat_warnings - warns_before;
 				t->failed++;
 				sides_destroy(&s);
-				report(g, base_seed, seed, done, log, n, saved, &culprit);
+				report(g, base_seed, seed, done, log, n, saved,
+				       &culprit);
 				ok = false;
 				break;
 			}
@@ -1188,7 +1277,8 @@ static bool run_geometry(const struct geometry *g, uint64_t base_seed, uint64_t 
 	if (ok)
 		warns = compat_warnings - warns_before;
 	printf("%-10s %-45s %7lu ops, %6lu refused, %5lu WARN_ON_ONCE, %5lu drift changes: %s\n",
-	       g->name, g->what, done, refused, warns, drift, ok ? "ok" : "DIVERGED");
+	       g->name, g->what, done, refused, warns, drift,
+	       ok ? "ok" : "DIVERGED");
 	if (verbose)
 		printf("           seed %" PRIu64 "\n", seed);
 	free(log);
@@ -1199,11 +1289,12 @@ static void print_coverage(void)
 {
 	unsigned int k;
 
-	printf("%-22s %8s %8s %8s %8s %8s\n", "operation", "ok", "-ENOENT", "-EBUSY",
-	       "-EINVAL", "-ENOSPC");
+	printf("%-22s %8s %8s %8s %8s %8s\n", "operation", "ok", "-ENOENT",
+	       "-EBUSY", "-EINVAL", "-ENOSPC");
 	for (k = 0; k < OP_KINDS; k++)
-		printf("%-22s %8lu %8lu %8lu %8lu %8lu\n", kind_name[k], coverage[k][R_OK],
-		       coverage[k][R_ENOENT], coverage[k][R_EBUSY], coverage[k][R_EINVAL],
+		printf("%-22s %8lu %8lu %8lu %8lu %8lu\n", kind_name[k],
+		       coverage[k][R_OK], coverage[k][R_ENOENT],
+		       coverage[k][R_EBUSY], coverage[k][R_EINVAL],
 		       coverage[k][R_ENOSPC]);
 }
 
@@ -1217,30 +1308,42 @@ static bool coverage_ok(void)
 		enum kind kind;
 		int slot;
 	} need[] = {
-		{ OP_RESERVE_MANAGED, R_ENOSPC }, { OP_REMOVE_MANAGED, R_EBUSY },
-		{ OP_ALLOC_MANAGED, R_EINVAL }, { OP_ALLOC_MANAGED, R_ENOSPC },
-		{ OP_ASSIGN, R_EINVAL }, { OP_ASSIGN, R_EBUSY },
-		{ OP_ALLOC, R_EINVAL }, { OP_ALLOC, R_ENOSPC },
-		{ OP_FREE, R_EINVAL }, { OP_FREE, R_ENOENT },
-		{ OP_ALLOC_BLOCK, R_EINVAL }, { OP_ALLOC_BLOCK, R_EBUSY },
+		{ OP_RESERVE_MANAGED, R_ENOSPC },
+		{ OP_REMOVE_MANAGED, R_EBUSY },
+		{ OP_ALLOC_MANAGED, R_EINVAL },
+		{ OP_ALLOC_MANAGED, R_ENOSPC },
+		{ OP_ASSIGN, R_EINVAL },
+		{ OP_ASSIGN, R_EBUSY },
+		{ OP_ALLOC, R_EINVAL },
+		{ OP_ALLOC, R_ENOSPC },
+		{ OP_FREE, R_EINVAL },
+		{ OP_FREE, R_ENOENT },
+		{ OP_ALLOC_BLOCK, R_EINVAL },
+		{ OP_ALLOC_BLOCK, R_EBUSY },
 		{ OP_ALLOC_BLOCK, R_ENOSPC },
-		{ OP_FREE_BLOCK, R_EINVAL }, { OP_FREE_BLOCK, R_ENOENT },
-		{ OP_RESERVE_MANAGED_BLOCK, R_EINVAL }, { OP_RESERVE_MANAGED_BLOCK, R_ENOSPC },
-		{ OP_REMOVE_MANAGED_BLOCK, R_EINVAL }, { OP_REMOVE_MANAGED_BLOCK, R_EBUSY },
-		{ OP_ALLOC_MANAGED_BLOCK, R_EINVAL }, { OP_ALLOC_MANAGED_BLOCK, R_ENOSPC },
+		{ OP_FREE_BLOCK, R_EINVAL },
+		{ OP_FREE_BLOCK, R_ENOENT },
+		{ OP_RESERVE_MANAGED_BLOCK, R_EINVAL },
+		{ OP_RESERVE_MANAGED_BLOCK, R_ENOSPC },
+		{ OP_REMOVE_MANAGED_BLOCK, R_EINVAL },
+		{ OP_REMOVE_MANAGED_BLOCK, R_EBUSY },
+		{ OP_ALLOC_MANAGED_BLOCK, R_EINVAL },
+		{ OP_ALLOC_MANAGED_BLOCK, R_ENOSPC },
 	};
 	bool ok = true;
 	unsigned int i, k;
 
 	for (k = 0; k < OP_KINDS; k++) {
 		if (!coverage[k][R_OK]) {
-			fprintf(stderr, "coverage: %s never succeeded\n", kind_name[k]);
+			fprintf(stderr, "coverage: %s never succeeded\n",
+				kind_name[k]);
 			ok = false;
 		}
 	}
 	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
 		if (!coverage[need[i].kind][need[i].slot]) {
-			fprintf(stderr, "coverage: %s never gave the expected refusal %d\n",
+			fprintf(stderr,
+				"coverage: %s never gave the expected refusal %d\n",
 				kind_name[need[i].kind], need[i].slot);
 			ok = false;
 		}
@@ -1252,8 +1355,10 @@ static void usage(const char *argv0)
 {
 	unsigned int i;
 
-	fprintf(stderr, "usage: %s [--seed N] [--scale K] [--geometry NAME] [--verbose]\n"
-		"geometries:", argv0);
+	fprintf(stderr,
+		"usage: %s [--seed N] [--scale K] [--geometry NAME] [--verbose]\n"
+		"geometries:",
+		argv0);
 	for (i = 0; i < NR_GEOMETRIES; i++)
 		fprintf(stderr, " %s", geometries[i].name);
 	fputc('\n', stderr);
@@ -1291,7 +1396,8 @@ int main(int argc, char **argv)
 
 	/* The port warns once per call site on bad input; count, don't print. */
 	compat_quiet = !verbose;
-	printf("kernel port vs. irqmatrix %s through the C shim; base seed %" PRIu64 "\n",
+	printf("kernel port vs. irqmatrix %s through the C shim; base seed %" PRIu64
+	       "\n",
 	       irqm_version(), seed);
 	for (i = 0; i < NR_GEOMETRIES; i++) {
 		const struct geometry *g = &geometries[i];
@@ -1299,7 +1405,8 @@ int main(int argc, char **argv)
 		if (only && strcmp(only, g->name))
 			continue;
 		/* each geometry has its own seed, derived from the base seed */
-		if (!run_geometry(g, seed, seed + i * 0x100000001ULL, scale, verbose, &t))
+		if (!run_geometry(g, seed, seed + i * 0x100000001ULL, scale,
+				  verbose, &t))
 			all_ok = false;
 	}
 	if (only && !t.passed && !t.failed) {

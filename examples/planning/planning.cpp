@@ -33,7 +33,9 @@ std::string errno_text(errc e) {
 }
 
 std::string text(const irqmatrix::status& s) { return s ? "0" : errno_text(s.error()); }
-std::string text(const result<unsigned>& r) { return r ? std::to_string(*r) : errno_text(r.error()); }
+std::string text(const result<unsigned>& r) {
+    return r ? std::to_string(*r) : errno_text(r.error());
+}
 std::string text(const result<placement>& r) {
     return r ? "cpu " + std::to_string(r->cpu) + ", base " + std::to_string(r->base)
              : errno_text(r.error());
@@ -86,10 +88,11 @@ int main() {
     planner p = std::move(*made);
     std::vector<unsigned> system;
     for (unsigned v = 0x00; v <= 0x13; ++v) system.push_back(v);  // exceptions
-    for (unsigned v : {0x32u, 0x80u, 0xecu, 0xf0u, 0xf1u, 0xf2u, 0xf4u, 0xf6u, 0xf7u, 0xf8u,
-                       0xf9u, 0xfau, 0xfbu, 0xfcu, 0xfdu, 0xfeu, 0xffu})
+    for (unsigned v : {0x32u, 0x80u, 0xecu, 0xf0u, 0xf1u, 0xf2u, 0xf4u, 0xf6u, 0xf7u, 0xf8u, 0xf9u,
+                       0xfau, 0xfbu, 0xfcu, 0xfdu, 0xfeu, 0xffu})
         system.push_back(v);
-    for (unsigned v : system) must(static_cast<bool>(p.assign_system(0, v, false)), "assign_system");
+    for (unsigned v : system)
+        must(static_cast<bool>(p.assign_system(0, v, false)), "assign_system");
     must(static_cast<bool>(p.online(0)), "online 0");
     for (unsigned irq = 0; irq < 16; ++irq)  // the legacy ISA vectors, on CPU 0
         if (irq != 2) must(static_cast<bool>(p.assign(0, 0x30 + irq)), "assign legacy");
@@ -106,9 +109,10 @@ int main() {
     must(static_cast<bool>(p.alloc(all, false)), "nvme admin");
     for (int q = 0; q < 8; ++q) must(static_cast<bool>(p.alloc(all, false)), "nic");
 
-    std::printf("boot: 4 CPUs, 256 vectors, window [32, 236), %zu system vectors "
-                "(%u inside the window)\n",
-                system.size(), p.stats().systembits_inalloc);
+    std::printf(
+        "boot: 4 CPUs, 256 vectors, window [32, 236), %zu system vectors "
+        "(%u inside the window)\n",
+        system.size(), p.stats().systembits_inalloc);
     std::printf("  nvme: 4 managed queues (one per CPU) + admin; nic: 8 MSI-X vectors\n");
 
     // ---- 1. probe -------------------------------------------------------
@@ -120,7 +124,8 @@ int main() {
     unsigned more = 0;
     while (p.reserve_block(5)) ++more;
     std::printf("  %u more 32-vector blocks could be guaranteed now; then -28\n", more);
-    for (unsigned i = 0; i < more; ++i) must(static_cast<bool>(p.remove_reserved_block(5)), "remove");
+    for (unsigned i = 0; i < more; ++i)
+        must(static_cast<bool>(p.remove_reserved_block(5)), "remove");
 
     // ---- 2. activation --------------------------------------------------
     std::printf("\n2. request_irq: the guaranteed block is allocated\n");
@@ -146,9 +151,10 @@ int main() {
     // SR-IOV virtual functions bound to vfio-pci, 16 MSI-X vectors each,
     // with the default affinity (all CPUs). Then every other guest stops.
     constexpr unsigned nr_vfs = 40;
-    std::printf("\n5. %u VFs bound to vfio-pci for guests (16 MSI-X vectors each); "
-                "then every other guest stops\n",
-                nr_vfs);
+    std::printf(
+        "\n5. %u VFs bound to vfio-pci for guests (16 MSI-X vectors each); "
+        "then every other guest stops\n",
+        nr_vfs);
     std::vector<std::vector<placement>> vf(nr_vfs);
     for (auto& v : vf)
         for (int i = 0; i < 16; ++i) {
@@ -157,7 +163,8 @@ int main() {
             if (r) v.push_back(*r);
         }
     for (unsigned i = 1; i < nr_vfs; i += 2) {
-        for (const auto& v : vf[i]) must(static_cast<bool>(p.free(v.cpu, v.base, false)), "vf free");
+        for (const auto& v : vf[i])
+            must(static_cast<bool>(p.free(v.cpu, v.base, false)), "vf free");
         vf[i].clear();
     }
     for (unsigned c : {0u, 1u, 3u})
@@ -186,7 +193,8 @@ int main() {
     // Guests stop, oldest first, until a block opens up somewhere.
     unsigned stopped = 0;
     for (unsigned i = 0; i < nr_vfs && !p.can_offline(cpu); i += 2) {
-        for (const auto& v : vf[i]) must(static_cast<bool>(p.free(v.cpu, v.base, false)), "vf free");
+        for (const auto& v : vf[i])
+            must(static_cast<bool>(p.free(v.cpu, v.base, false)), "vf free");
         vf[i].clear();
         ++stopped;
     }

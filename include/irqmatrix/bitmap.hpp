@@ -177,7 +177,8 @@ public:
     /// `capacity` if there is none (word-parallel; see lowest_aligned_block()).
     constexpr unsigned find_aligned_run(unsigned order) const noexcept {
         for (unsigned i = 0; i < word_count; ++i)
-            if (const unsigned at = lowest_aligned_block(words_[i], order); at < 64) return i * 64 + at;
+            if (const unsigned at = lowest_aligned_block(words_[i], order); at < 64)
+                return i * 64 + at;
         return capacity;
     }
     /// The largest order of an aligned block of set bits, -1 if none is set.

@@ -36,8 +36,8 @@ namespace irqmatrix::detail {
 
 #ifndef IRQMATRIX_ASSERT
 #if IRQMATRIX_DEBUG_LEVEL >= 1
-#define IRQMATRIX_ASSERT(cond, msg)                                                   \
-    do {                                                                              \
+#define IRQMATRIX_ASSERT(cond, msg)                                                    \
+    do {                                                                               \
         if (!(cond)) ::irqmatrix::detail::assert_fail(__FILE__, __LINE__, #cond, msg); \
     } while (0)
 #else

@@ -160,7 +160,8 @@ public:
             if (u < overflow) [[likely]] {
                 if (order == any_order) return managed_.fewest_winner;
                 const unsigned c = managed_.highest[u] - 1;
-                if (contains(order_set(managed_, order), c)) [[likely]] return c;
+                if (contains(order_set(managed_, order), c)) [[likely]]
+                    return c;
             } else if (u == no_value) {
                 return no_cpu;
             }
@@ -177,7 +178,7 @@ public:
 private:
     // most_available for any other mask, or with drifted counters.
     IRQMATRIX_NOINLINE unsigned search_most_available(cpu_span mask, int order,
-                                                     std::uint32_t min_available) const noexcept {
+                                                      std::uint32_t min_available) const noexcept {
         // Counters above the capacity (drift) beat every bucket.
         if (any_with(available_, order, overflow)) {
             const unsigned c = walk_most_available(mask, order, overflow);
@@ -216,7 +217,8 @@ private:
         unsigned budget = search_budget(mask);
         for (unsigned u = first_present_from(managed_, order, 0); u < overflow;
              u = first_present_from(managed_, order, u + 1)) {
-            const unsigned c = highest_in(set_of(managed_, u), order_set(managed_, order), mask, budget);
+            const unsigned c =
+                highest_in(set_of(managed_, u), order_set(managed_, order), mask, budget);
             if (c == give_up) return walk_fewest_managed(mask, order);
             if (c != no_cpu) return c;
         }
@@ -225,7 +227,6 @@ private:
     }
 
 public:
-
     /// Checks the bitsets, summaries and counts against the keys (the matrix
     /// checks the keys against its own state). Each online CPU must be in its
     /// own value set and order sets, and the sets must hold no other bit:
@@ -247,7 +248,8 @@ public:
                 for (int o = 0; o <= ord; ++o) {
                     ++in_order[o];
                     if (!contains(order_set(*s, o), c))
-                        return "cpu index: cpu " + std::to_string(c) + " is missing from an order set";
+                        return "cpu index: cpu " + std::to_string(c) +
+                               " is missing from an order set";
                 }
                 ++count[class_of(ord) * values + v];
                 ++count[all_row * values + v];
@@ -258,7 +260,8 @@ public:
                 for (std::size_t set = first; set < first + n; ++set)
                     for (unsigned w = 0; w < nwords_; ++w) {
                         const std::uint64_t word = sets[set * stride_ + w];
-                        const bool summary = (sets[set * stride_ + nwords_ + w / 64] >> (w % 64)) & 1u;
+                        const bool summary =
+                            (sets[set * stride_ + nwords_ + w / 64] >> (w % 64)) & 1u;
                         if (summary != (word != 0)) return ~0u;
                         p += static_cast<std::uint32_t>(std::popcount(word));
                     }
@@ -278,7 +281,8 @@ public:
                 }
             for (unsigned row = 0; row <= all_row; ++row)
                 for (unsigned i = 0; i < value_words; ++i)
-                    if (((s->present_top[row] >> i) & 1u) != (s->present[row * value_words + i] != 0))
+                    if (((s->present_top[row] >> i) & 1u) !=
+                        (s->present[row * value_words + i] != 0))
                         return "cpu index: a value summary word is wrong";
             for (unsigned row = 0; row <= all_row; ++row) {
                 unsigned lo = no_value, hi = 0;
@@ -363,8 +367,8 @@ private:
         std::vector<std::uint64_t> order_sets;
         std::vector<std::uint32_t> count;
         std::vector<std::uint64_t> present;
-        std::vector<std::uint64_t> present_top;  // per row: bit i iff present word i is not 0
-        std::array<std::uint32_t, classes + 1> top;     // per row: largest value + 1; 0: none
+        std::vector<std::uint64_t> present_top;      // per row: bit i iff present word i is not 0
+        std::array<std::uint32_t, classes + 1> top;  // per row: largest value + 1; 0: none
         std::array<std::uint32_t, classes + 1> bottom;  // per row: smallest value; no_value: none
         std::array<std::uint32_t, values> lowest;       // per value: lowest CPU; no_cpu: none
         std::array<std::uint32_t, values> highest;      // per value: highest CPU + 1; 0: none
@@ -479,7 +483,8 @@ private:
         const std::uint64_t* summary = set + nwords_;
         for (unsigned sw = (nwords_ + 63) / 64; sw-- > 0;)
             if (summary[sw]) {
-                const unsigned w = sw * 64 + 63 - static_cast<unsigned>(std::countl_zero(summary[sw]));
+                const unsigned w =
+                    sw * 64 + 63 - static_cast<unsigned>(std::countl_zero(summary[sw]));
                 return w * 64 + 63 - static_cast<unsigned>(std::countl_zero(set[w]));
             }
         return no_cpu;
@@ -523,7 +528,8 @@ private:
         const std::uint64_t t = s.present_top[row];
         if (!t) return no_value;
         const unsigned i = 63 - static_cast<unsigned>(std::countl_zero(t));
-        return i * 64 + 63 - static_cast<unsigned>(std::countl_zero(s.present[row * value_words + i]));
+        return i * 64 + 63 -
+               static_cast<unsigned>(std::countl_zero(s.present[row * value_words + i]));
     }
     static unsigned first_in_row(const side& s, unsigned row) noexcept {
         const std::uint64_t t = s.present_top[row];
@@ -544,7 +550,8 @@ private:
     static std::uint64_t present_word(const side& s, int order, unsigned i) noexcept {
         if (order == any_order) return s.present[all_row * value_words + i];
         std::uint64_t w = 0;
-        for (unsigned row = class_of(order); row < classes; ++row) w |= s.present[row * value_words + i];
+        for (unsigned row = class_of(order); row < classes; ++row)
+            w |= s.present[row * value_words + i];
         return w;
     }
 
@@ -625,7 +632,8 @@ private:
     // mask word, no range to keep to and no budget (it ends at the first
     // word where set and order meet).
     template <bool Whole = false>
-    unsigned lowest_in(set_view set, set_view order, cpu_span mask, unsigned& budget) const noexcept {
+    unsigned lowest_in(set_view set, set_view order, cpu_span mask,
+                       unsigned& budget) const noexcept {
         const unsigned first_word = Whole ? 0 : mask.first() / 64;
         const unsigned last_word = Whole ? nwords_ - 1 : mask.last() / 64;
         for (unsigned sw = first_word / 64; sw <= last_word / 64; ++sw) {
@@ -649,7 +657,8 @@ private:
 
     // The highest CPU of set & order & mask, as lowest_in.
     template <bool Whole = false>
-    unsigned highest_in(set_view set, set_view order, cpu_span mask, unsigned& budget) const noexcept {
+    unsigned highest_in(set_view set, set_view order, cpu_span mask,
+                        unsigned& budget) const noexcept {
         const unsigned first_word = Whole ? 0 : mask.first() / 64;
         const unsigned last_word = Whole ? nwords_ - 1 : mask.last() / 64;
         for (unsigned sw = last_word / 64 + 1; sw-- > first_word / 64;) {

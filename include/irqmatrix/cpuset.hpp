@@ -58,7 +58,8 @@ public:
         std::size_t i = from / 64;
         std::uint64_t w = words_[i] & (~std::uint64_t{0} << (from % 64));
         for (;;) {
-            if (w) return static_cast<unsigned>(i * 64) + static_cast<unsigned>(std::countr_zero(w));
+            if (w)
+                return static_cast<unsigned>(i * 64) + static_cast<unsigned>(std::countr_zero(w));
             if (++i >= word_count_) return no_cpu;
             w = words_[i];
         }
@@ -229,11 +230,12 @@ inline result<cpu_set> parse_cpulist(std::string_view text, unsigned nr_cpus) {
         const auto v = parse_number(w);
         return v ? std::optional<unsigned>(*v) : std::nullopt;
     };
-    const detail::range_walk walk = detail::for_each_range(text, number, [&](unsigned lo, unsigned hi) {
-        if (hi >= nr_cpus) return false;
-        for (unsigned c = lo; c <= hi; ++c) set.set(c);
-        return true;
-    });
+    const detail::range_walk walk =
+        detail::for_each_range(text, number, [&](unsigned lo, unsigned hi) {
+            if (hi >= nr_cpus) return false;
+            for (unsigned c = lo; c <= hi; ++c) set.set(c);
+            return true;
+        });
     if (walk.stop != detail::range_stop::end) return fail(errc::invalid);
     return set;
 }

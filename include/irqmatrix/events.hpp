@@ -111,14 +111,22 @@ enum class event_kind : std::uint8_t {
 
 /// The event kinds, in declaration order.
 inline constexpr std::array<event_kind, 16> all_event_kinds = {
-    event_kind::online,          event_kind::offline,
-    event_kind::reserve,         event_kind::remove_reserved,
-    event_kind::assign_system,   event_kind::reserve_managed,
-    event_kind::remove_managed,  event_kind::alloc_managed,
-    event_kind::assign,          event_kind::alloc,
-    event_kind::free,            event_kind::alloc_block,
-    event_kind::free_block,      event_kind::reserve_managed_block,
-    event_kind::remove_managed_block, event_kind::alloc_managed_block,
+    event_kind::online,
+    event_kind::offline,
+    event_kind::reserve,
+    event_kind::remove_reserved,
+    event_kind::assign_system,
+    event_kind::reserve_managed,
+    event_kind::remove_managed,
+    event_kind::alloc_managed,
+    event_kind::assign,
+    event_kind::alloc,
+    event_kind::free,
+    event_kind::alloc_block,
+    event_kind::free_block,
+    event_kind::reserve_managed_block,
+    event_kind::remove_managed_block,
+    event_kind::alloc_managed_block,
 };
 
 /// The event classes: which fields an event's text has.
@@ -190,13 +198,13 @@ constexpr std::optional<event_kind> event_kind_named(std::string_view name) noex
 /// block class. All counters are after the event's step.
 struct matrix_event {
     event_kind kind = event_kind::online;
-    int bit = 0;              ///< the vector; a block's base; assign_system's bit
-    unsigned cpu = no_cpu;    ///< the CPU the event names
-    bool online = false;      ///< that CPU's online flag
-    unsigned available = 0;   ///< that CPU's available counter
-    unsigned allocated = 0;   ///< that CPU's allocated counter
-    unsigned managed = 0;     ///< that CPU's managed counter (managed_allocated is not recorded)
-    unsigned order = 0;       ///< the block's order (block class)
+    int bit = 0;             ///< the vector; a block's base; assign_system's bit
+    unsigned cpu = no_cpu;   ///< the CPU the event names
+    bool online = false;     ///< that CPU's online flag
+    unsigned available = 0;  ///< that CPU's available counter
+    unsigned allocated = 0;  ///< that CPU's allocated counter
+    unsigned managed = 0;    ///< that CPU's managed counter (managed_allocated is not recorded)
+    unsigned order = 0;      ///< the block's order (block class)
     unsigned online_maps = 0;
     unsigned global_available = 0;
     unsigned global_reserved = 0;
@@ -278,7 +286,8 @@ struct matrix_observer {
     constexpr explicit operator bool() const noexcept { return fn != nullptr; }
     /// Reports one event (requires *this to be non-empty).
     void operator()(const matrix_event& e) const noexcept { fn(context, e); }
-    friend constexpr bool operator==(const matrix_observer&, const matrix_observer&) noexcept = default;
+    friend constexpr bool operator==(const matrix_observer&,
+                                     const matrix_observer&) noexcept = default;
 };
 
 /// An observer that calls f(event) on the object f, which must outlive its

@@ -115,7 +115,9 @@ public:
             s.flipped_words |= static_cast<stale_mask>(1u << what.word);
             flips_[c] ^= what.bits;
             break;
-        case cpu_change::scope::word: s.stale_words |= static_cast<stale_mask>(1u << what.word); break;
+        case cpu_change::scope::word:
+            s.stale_words |= static_cast<stale_mask>(1u << what.word);
+            break;
         case cpu_change::scope::whole_cpu: s.stale_words = all_words; break;
         }
         mark_dirty(s, c);

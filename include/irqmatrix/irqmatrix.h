@@ -59,7 +59,8 @@
 #ifndef IRQM_NODISCARD
 #if defined(__cplusplus) && __cplusplus >= 201703L
 #define IRQM_NODISCARD [[nodiscard]]
-#elif !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L
+#elif !defined(__cplusplus) && defined(__STDC_VERSION__) && \
+	__STDC_VERSION__ >= 202311L
 #define IRQM_NODISCARD [[nodiscard]]
 #elif defined(__GNUC__) || defined(__clang__)
 #define IRQM_NODISCARD __attribute__((warn_unused_result))
@@ -89,7 +90,8 @@
 /* Bits in one word of a mask or bitmap (unsigned long, as the kernel's). */
 #define IRQM_BITS_PER_LONG (8u * sizeof(unsigned long))
 /* Words of unsigned long needed for a mask or bitmap of @nbits bits. */
-#define IRQM_BITS_TO_LONGS(nbits) (((nbits) + IRQM_BITS_PER_LONG - 1u) / IRQM_BITS_PER_LONG)
+#define IRQM_BITS_TO_LONGS(nbits) \
+	(((nbits) + IRQM_BITS_PER_LONG - 1u) / IRQM_BITS_PER_LONG)
 
 #ifdef __cplusplus
 extern "C" {
@@ -250,10 +252,9 @@ struct irqm_drift {
  * Return: the new matrix, to be released with irqm_destroy(); NULL if an
  * argument is out of range or memory runs out.
  */
-IRQM_NODISCARD IRQM_API struct irqm_matrix *irqm_create(unsigned int bits,
-							unsigned int alloc_start,
-							unsigned int alloc_end,
-							unsigned int nr_cpus) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API struct irqm_matrix *
+irqm_create(unsigned int bits, unsigned int alloc_start, unsigned int alloc_end,
+	    unsigned int nr_cpus) IRQM_NOEXCEPT;
 
 /**
  * irqm_destroy() - release a matrix.
@@ -275,7 +276,8 @@ IRQM_API void irqm_destroy(struct irqm_matrix *m) IRQM_NOEXCEPT;
  * Return: 0; -EINVAL if @m is NULL or @cpu is out of range; -EBUSY if the
  * CPU is already online.
  */
-IRQM_NODISCARD IRQM_API int irqm_online(struct irqm_matrix *m, unsigned int cpu) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int irqm_online(struct irqm_matrix *m,
+					unsigned int cpu) IRQM_NOEXCEPT;
 
 /**
  * irqm_offline() - take a CPU offline in the matrix (irq_matrix_offline()).
@@ -289,7 +291,8 @@ IRQM_NODISCARD IRQM_API int irqm_online(struct irqm_matrix *m, unsigned int cpu)
  * CPU is offline; -ENOSPC if the outstanding guaranteed reservations (DOC:
  * Planning) could not be placed without this CPU.
  */
-IRQM_NODISCARD IRQM_API int irqm_offline(struct irqm_matrix *m, unsigned int cpu) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int irqm_offline(struct irqm_matrix *m,
+					 unsigned int cpu) IRQM_NOEXCEPT;
 
 /**
  * irqm_assign_system() - make a vector a system vector on every CPU
@@ -309,8 +312,10 @@ IRQM_NODISCARD IRQM_API int irqm_offline(struct irqm_matrix *m, unsigned int cpu
  * more CPUs are online, one is online and @replace is false, or @replace is
  * true and @bit is not allocated on @cpu.
  */
-IRQM_NODISCARD IRQM_API int irqm_assign_system(struct irqm_matrix *m, unsigned int cpu,
-					       unsigned int bit, bool replace) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int irqm_assign_system(struct irqm_matrix *m,
+					       unsigned int cpu,
+					       unsigned int bit,
+					       bool replace) IRQM_NOEXCEPT;
 
 /**
  * irqm_reserve_managed() - reserve a managed vector on each CPU of a mask
@@ -333,8 +338,9 @@ IRQM_NODISCARD IRQM_API int irqm_assign_system(struct irqm_matrix *m, unsigned i
  * lowest free vector that keeps the reservations placeable, -ENOSPC is also
  * given when some CPU has none, and it is all or nothing too.
  */
-IRQM_NODISCARD IRQM_API int irqm_reserve_managed(struct irqm_matrix *m, const unsigned long *mask,
-						 unsigned int nr_mask_bits) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_reserve_managed(struct irqm_matrix *m, const unsigned long *mask,
+		     unsigned int nr_mask_bits) IRQM_NOEXCEPT;
 
 /**
  * irqm_remove_managed() - release a managed reservation on each CPU of a mask
@@ -351,8 +357,9 @@ IRQM_NODISCARD IRQM_API int irqm_reserve_managed(struct irqm_matrix *m, const un
  * a CPU is out of range; -EBUSY if some CPU of the mask has nothing removable
  * (refused whole, where the kernel warns and skips that CPU).
  */
-IRQM_NODISCARD IRQM_API int irqm_remove_managed(struct irqm_matrix *m, const unsigned long *mask,
-						unsigned int nr_mask_bits) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_remove_managed(struct irqm_matrix *m, const unsigned long *mask,
+		    unsigned int nr_mask_bits) IRQM_NOEXCEPT;
 
 /**
  * irqm_alloc_managed() - allocate a reserved managed vector
@@ -371,9 +378,10 @@ IRQM_NODISCARD IRQM_API int irqm_remove_managed(struct irqm_matrix *m, const uns
  * if no CPU of the mask is online or the chosen CPU has no reserved vector
  * free.
  */
-IRQM_NODISCARD IRQM_API int irqm_alloc_managed(struct irqm_matrix *m, const unsigned long *mask,
-					       unsigned int nr_mask_bits,
-					       unsigned int *mapped_cpu) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_alloc_managed(struct irqm_matrix *m, const unsigned long *mask,
+		   unsigned int nr_mask_bits,
+		   unsigned int *mapped_cpu) IRQM_NOEXCEPT;
 
 /**
  * irqm_assign() - mark a preallocated vector allocated (irq_matrix_assign()).
@@ -411,7 +419,8 @@ IRQM_NODISCARD IRQM_API int irqm_reserve(struct irqm_matrix *m) IRQM_NOEXCEPT;
  *
  * Return: 0; -EINVAL if @m is NULL; -EBUSY if no reservation is outstanding.
  */
-IRQM_NODISCARD IRQM_API int irqm_remove_reserved(struct irqm_matrix *m) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_remove_reserved(struct irqm_matrix *m) IRQM_NOEXCEPT;
 
 /**
  * irqm_alloc() - allocate a vector (irq_matrix_alloc()).
@@ -433,7 +442,8 @@ IRQM_NODISCARD IRQM_API int irqm_remove_reserved(struct irqm_matrix *m) IRQM_NOE
  * guaranteed reservation is outstanding (DOC: Planning) if every candidate
  * would leave it unplaceable.
  */
-IRQM_NODISCARD IRQM_API int irqm_alloc(struct irqm_matrix *m, const unsigned long *mask,
+IRQM_NODISCARD IRQM_API int irqm_alloc(struct irqm_matrix *m,
+				       const unsigned long *mask,
 				       unsigned int nr_mask_bits, bool reserved,
 				       unsigned int *mapped_cpu) IRQM_NOEXCEPT;
 
@@ -451,7 +461,8 @@ IRQM_NODISCARD IRQM_API int irqm_alloc(struct irqm_matrix *m, const unsigned lon
  * the window; -ENOENT if @bit is not allocated on @cpu, or @managed does not
  * match whether it is managed-reserved.
  */
-IRQM_NODISCARD IRQM_API int irqm_free(struct irqm_matrix *m, unsigned int cpu, unsigned int bit,
+IRQM_NODISCARD IRQM_API int irqm_free(struct irqm_matrix *m, unsigned int cpu,
+				      unsigned int bit,
 				      bool managed) IRQM_NOEXCEPT;
 
 /**
@@ -465,8 +476,9 @@ IRQM_NODISCARD IRQM_API int irqm_free(struct irqm_matrix *m, unsigned int cpu, u
  *
  * Return: 0; -EINVAL if @m or @available is NULL or @cpu is out of range.
  */
-IRQM_NODISCARD IRQM_API int irqm_available(const struct irqm_matrix *m, unsigned int cpu,
-					   bool cpudown, unsigned int *available) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_available(const struct irqm_matrix *m, unsigned int cpu, bool cpudown,
+	       unsigned int *available) IRQM_NOEXCEPT;
 
 /**
  * irqm_reserved() - the outstanding global reservations
@@ -475,7 +487,8 @@ IRQM_NODISCARD IRQM_API int irqm_available(const struct irqm_matrix *m, unsigned
  *
  * Return: @global_reserved; 0 if @m is NULL.
  */
-IRQM_NODISCARD IRQM_API unsigned int irqm_reserved(const struct irqm_matrix *m) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API unsigned int
+irqm_reserved(const struct irqm_matrix *m) IRQM_NOEXCEPT;
 
 /**
  * irqm_allocated() - the non-managed vectors allocated on a CPU
@@ -487,8 +500,9 @@ IRQM_NODISCARD IRQM_API unsigned int irqm_reserved(const struct irqm_matrix *m) 
  *
  * Return: 0; -EINVAL if @m or @allocated is NULL or @cpu is out of range.
  */
-IRQM_NODISCARD IRQM_API int irqm_allocated(const struct irqm_matrix *m, unsigned int cpu,
-					   unsigned int *allocated) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_allocated(const struct irqm_matrix *m, unsigned int cpu,
+	       unsigned int *allocated) IRQM_NOEXCEPT;
 
 /* ---- aligned power-of-two blocks (multi-MSI) --------------------------- */
 
@@ -515,9 +529,10 @@ IRQM_NODISCARD IRQM_API int irqm_allocated(const struct irqm_matrix *m, unsigned
  * guaranteed reservation is outstanding, DOC: Planning, a candidate that
  * would leave it unplaceable does not qualify).
  */
-IRQM_NODISCARD IRQM_API int irqm_alloc_block(struct irqm_matrix *m, const unsigned long *mask,
-					     unsigned int nr_mask_bits, unsigned int order,
-					     bool reserved, unsigned int *mapped_cpu) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_alloc_block(struct irqm_matrix *m, const unsigned long *mask,
+		 unsigned int nr_mask_bits, unsigned int order, bool reserved,
+		 unsigned int *mapped_cpu) IRQM_NOEXCEPT;
 
 /**
  * irqm_free_block() - release an aligned block, each vector as irqm_free()
@@ -535,8 +550,9 @@ IRQM_NODISCARD IRQM_API int irqm_alloc_block(struct irqm_matrix *m, const unsign
  * some vector of the block is not allocated on @cpu, or is (not)
  * managed-reserved against @managed.
  */
-IRQM_NODISCARD IRQM_API int irqm_free_block(struct irqm_matrix *m, unsigned int cpu,
-					    unsigned int base, unsigned int order,
+IRQM_NODISCARD IRQM_API int irqm_free_block(struct irqm_matrix *m,
+					    unsigned int cpu, unsigned int base,
+					    unsigned int order,
 					    bool managed) IRQM_NOEXCEPT;
 
 /**
@@ -557,10 +573,10 @@ IRQM_NODISCARD IRQM_API int irqm_free_block(struct irqm_matrix *m, unsigned int 
  * that keeps the outstanding guaranteed reservations placeable (nothing
  * changes).
  */
-IRQM_NODISCARD IRQM_API int irqm_reserve_managed_block(struct irqm_matrix *m,
-						       const unsigned long *mask,
-						       unsigned int nr_mask_bits,
-						       unsigned int order) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_reserve_managed_block(struct irqm_matrix *m, const unsigned long *mask,
+			   unsigned int nr_mask_bits,
+			   unsigned int order) IRQM_NOEXCEPT;
 
 /**
  * irqm_remove_managed_block() - release an aligned managed block on each CPU
@@ -578,10 +594,10 @@ IRQM_NODISCARD IRQM_API int irqm_reserve_managed_block(struct irqm_matrix *m,
  * @nr_mask_bits > 0, a CPU or @order is out of range; -EBUSY if some CPU of
  * the mask has no such block (nothing changes).
  */
-IRQM_NODISCARD IRQM_API int irqm_remove_managed_block(struct irqm_matrix *m,
-						      const unsigned long *mask,
-						      unsigned int nr_mask_bits,
-						      unsigned int order) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_remove_managed_block(struct irqm_matrix *m, const unsigned long *mask,
+			  unsigned int nr_mask_bits,
+			  unsigned int order) IRQM_NOEXCEPT;
 
 /**
  * irqm_alloc_managed_block() - allocate a reserved managed aligned block.
@@ -600,10 +616,10 @@ IRQM_NODISCARD IRQM_API int irqm_remove_managed_block(struct irqm_matrix *m,
  * mask is empty or NULL with @nr_mask_bits > 0, a CPU or @order is out of
  * range; -ENOSPC if no CPU qualifies.
  */
-IRQM_NODISCARD IRQM_API int irqm_alloc_managed_block(struct irqm_matrix *m,
-						     const unsigned long *mask,
-						     unsigned int nr_mask_bits, unsigned int order,
-						     unsigned int *mapped_cpu) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_alloc_managed_block(struct irqm_matrix *m, const unsigned long *mask,
+			 unsigned int nr_mask_bits, unsigned int order,
+			 unsigned int *mapped_cpu) IRQM_NOEXCEPT;
 
 /* ---- planning operations (beyond the kernel) --------------------------- */
 
@@ -658,9 +674,9 @@ IRQM_NODISCARD IRQM_API int irqm_alloc_managed_block(struct irqm_matrix *m,
  * empty or NULL with @nr_mask_bits > 0, or a CPU is out of range; -ENOSPC if
  * not even one vector can be placed; -ENOMEM if memory runs out.
  */
-IRQM_NODISCARD IRQM_API int irqm_largest_order(const struct irqm_matrix *m,
-					       const unsigned long *mask,
-					       unsigned int nr_mask_bits) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_largest_order(const struct irqm_matrix *m, const unsigned long *mask,
+		   unsigned int nr_mask_bits) IRQM_NOEXCEPT;
 
 /**
  * irqm_reserve_block() - make a guaranteed reservation of an aligned block.
@@ -678,8 +694,8 @@ IRQM_NODISCARD IRQM_API int irqm_largest_order(const struct irqm_matrix *m,
  * Return: 0; -EINVAL if @m is NULL or @order is out of range; -ENOSPC if
  * the reservation cannot be guaranteed (nothing changes).
  */
-IRQM_NODISCARD IRQM_API int irqm_reserve_block(struct irqm_matrix *m,
-					       unsigned int order) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_reserve_block(struct irqm_matrix *m, unsigned int order) IRQM_NOEXCEPT;
 
 /**
  * irqm_remove_reserved_block() - withdraw one guaranteed reservation.
@@ -689,8 +705,9 @@ IRQM_NODISCARD IRQM_API int irqm_reserve_block(struct irqm_matrix *m,
  * Return: 0; -EINVAL if @m is NULL or @order is out of range; -EBUSY if no
  * guaranteed reservation of @order is outstanding.
  */
-IRQM_NODISCARD IRQM_API int irqm_remove_reserved_block(struct irqm_matrix *m,
-						       unsigned int order) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_remove_reserved_block(struct irqm_matrix *m,
+			   unsigned int order) IRQM_NOEXCEPT;
 
 /**
  * irqm_alloc_reserved_block() - allocate a guaranteed reservation.
@@ -712,10 +729,10 @@ IRQM_NODISCARD IRQM_API int irqm_remove_reserved_block(struct irqm_matrix *m,
  * @order is outstanding; -ENOSPC if no CPU of the mask can take it (the
  * reservation stays); -ENOMEM if memory runs out.
  */
-IRQM_NODISCARD IRQM_API int irqm_alloc_reserved_block(struct irqm_matrix *m,
-						      const unsigned long *mask,
-						      unsigned int nr_mask_bits, unsigned int order,
-						      unsigned int *mapped_cpu) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_alloc_reserved_block(struct irqm_matrix *m, const unsigned long *mask,
+			  unsigned int nr_mask_bits, unsigned int order,
+			  unsigned int *mapped_cpu) IRQM_NOEXCEPT;
 
 /**
  * irqm_can_offline() - whether a CPU's vectors fit on the other online CPUs.
@@ -751,7 +768,8 @@ IRQM_NODISCARD IRQM_API int irqm_can_offline(const struct irqm_matrix *m,
  * Return: the number of vectors moved (>= 0); errors as irqm_can_offline()
  * (-EINVAL, -EBUSY, -ENOSPC, -ENOMEM), with nothing changed.
  */
-IRQM_NODISCARD IRQM_API int irqm_evacuate(struct irqm_matrix *m, unsigned int cpu) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int irqm_evacuate(struct irqm_matrix *m,
+					  unsigned int cpu) IRQM_NOEXCEPT;
 
 /**
  * irqm_move_block() - move a group to another place (an affinity change).
@@ -774,10 +792,10 @@ IRQM_NODISCARD IRQM_API int irqm_evacuate(struct irqm_matrix *m, unsigned int cp
  * group is based at (@cpu, @base); -EBUSY if the group is pinned or managed;
  * -ENOSPC if there is no room; -ENOMEM if memory runs out.
  */
-IRQM_NODISCARD IRQM_API int irqm_move_block(struct irqm_matrix *m, unsigned int cpu,
-					    unsigned int base, const unsigned long *mask,
-					    unsigned int nr_mask_bits,
-					    unsigned int *new_cpu) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_move_block(struct irqm_matrix *m, unsigned int cpu, unsigned int base,
+		const unsigned long *mask, unsigned int nr_mask_bits,
+		unsigned int *new_cpu) IRQM_NOEXCEPT;
 
 /**
  * irqm_pin() - mark a group immovable.
@@ -818,8 +836,9 @@ IRQM_NODISCARD IRQM_API int irqm_unpin(struct irqm_matrix *m, unsigned int cpu,
  *
  * Return: 0; -EINVAL if @m or @geo is NULL.
  */
-IRQM_NODISCARD IRQM_API int irqm_get_geometry(const struct irqm_matrix *m,
-					      struct irqm_geometry *geo) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_get_geometry(const struct irqm_matrix *m,
+		  struct irqm_geometry *geo) IRQM_NOEXCEPT;
 
 /**
  * irqm_get_stats() - the global counters.
@@ -828,8 +847,9 @@ IRQM_NODISCARD IRQM_API int irqm_get_geometry(const struct irqm_matrix *m,
  *
  * Return: 0; -EINVAL if @m or @stats is NULL.
  */
-IRQM_NODISCARD IRQM_API int irqm_get_stats(const struct irqm_matrix *m,
-					   struct irqm_stats *stats) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_get_stats(const struct irqm_matrix *m,
+	       struct irqm_stats *stats) IRQM_NOEXCEPT;
 
 /**
  * irqm_get_cpu_stats() - one CPU's counters.
@@ -839,8 +859,9 @@ IRQM_NODISCARD IRQM_API int irqm_get_stats(const struct irqm_matrix *m,
  *
  * Return: 0; -EINVAL if @m or @stats is NULL or @cpu is out of range.
  */
-IRQM_NODISCARD IRQM_API int irqm_get_cpu_stats(const struct irqm_matrix *m, unsigned int cpu,
-					       struct irqm_cpu_stats *stats) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_get_cpu_stats(const struct irqm_matrix *m, unsigned int cpu,
+		   struct irqm_cpu_stats *stats) IRQM_NOEXCEPT;
 
 /**
  * irqm_get_cpu_drift() - how far a CPU's counters have drifted from its
@@ -851,8 +872,9 @@ IRQM_NODISCARD IRQM_API int irqm_get_cpu_stats(const struct irqm_matrix *m, unsi
  *
  * Return: 0; -EINVAL if @m or @drift is NULL or @cpu is out of range.
  */
-IRQM_NODISCARD IRQM_API int irqm_get_cpu_drift(const struct irqm_matrix *m, unsigned int cpu,
-					       struct irqm_drift *drift) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_get_cpu_drift(const struct irqm_matrix *m, unsigned int cpu,
+		   struct irqm_drift *drift) IRQM_NOEXCEPT;
 
 /**
  * irqm_get_global_drift() - how far @global_available and @total_allocated
@@ -862,8 +884,9 @@ IRQM_NODISCARD IRQM_API int irqm_get_cpu_drift(const struct irqm_matrix *m, unsi
  *
  * Return: 0; -EINVAL if @m or @drift is NULL.
  */
-IRQM_NODISCARD IRQM_API int irqm_get_global_drift(const struct irqm_matrix *m,
-						  struct irqm_drift *drift) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_get_global_drift(const struct irqm_matrix *m,
+		      struct irqm_drift *drift) IRQM_NOEXCEPT;
 
 /**
  * irqm_largest_free_order() - the largest order of a free aligned block on a
@@ -876,8 +899,9 @@ IRQM_NODISCARD IRQM_API int irqm_get_global_drift(const struct irqm_matrix *m,
  * Return: the order, 0 to IRQM_MAX_ORDER; -EINVAL if @m is NULL or @cpu is
  * out of range; -ENOSPC if the CPU has no free vector.
  */
-IRQM_NODISCARD IRQM_API int irqm_largest_free_order(const struct irqm_matrix *m,
-						    unsigned int cpu) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_largest_free_order(const struct irqm_matrix *m,
+			unsigned int cpu) IRQM_NOEXCEPT;
 
 /**
  * irqm_cpu_alloc_map() - copy out the vectors allocated on a CPU.
@@ -890,9 +914,9 @@ IRQM_NODISCARD IRQM_API int irqm_largest_free_order(const struct irqm_matrix *m,
  * Return: the number of vectors set in @map (>= 0); -EINVAL if @m or @map is
  * NULL, @cpu is out of range or @nbits is below @bits.
  */
-IRQM_NODISCARD IRQM_API int irqm_cpu_alloc_map(const struct irqm_matrix *m, unsigned int cpu,
-					       unsigned long *map,
-					       unsigned int nbits) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_cpu_alloc_map(const struct irqm_matrix *m, unsigned int cpu,
+		   unsigned long *map, unsigned int nbits) IRQM_NOEXCEPT;
 
 /**
  * irqm_cpu_managed_map() - copy out the managed-reserved vectors of a CPU
@@ -904,9 +928,9 @@ IRQM_NODISCARD IRQM_API int irqm_cpu_alloc_map(const struct irqm_matrix *m, unsi
  *
  * Return: as irqm_cpu_alloc_map().
  */
-IRQM_NODISCARD IRQM_API int irqm_cpu_managed_map(const struct irqm_matrix *m, unsigned int cpu,
-						 unsigned long *map,
-						 unsigned int nbits) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int
+irqm_cpu_managed_map(const struct irqm_matrix *m, unsigned int cpu,
+		     unsigned long *map, unsigned int nbits) IRQM_NOEXCEPT;
 
 /**
  * irqm_cpu_free_map() - copy out the free vectors of a CPU: inside the window,
@@ -918,8 +942,10 @@ IRQM_NODISCARD IRQM_API int irqm_cpu_managed_map(const struct irqm_matrix *m, un
  *
  * Return: as irqm_cpu_alloc_map().
  */
-IRQM_NODISCARD IRQM_API int irqm_cpu_free_map(const struct irqm_matrix *m, unsigned int cpu,
-					      unsigned long *map, unsigned int nbits) IRQM_NOEXCEPT;
+IRQM_NODISCARD IRQM_API int irqm_cpu_free_map(const struct irqm_matrix *m,
+					      unsigned int cpu,
+					      unsigned long *map,
+					      unsigned int nbits) IRQM_NOEXCEPT;
 
 /**
  * irqm_system_map() - copy out the system vectors (the same on every CPU).
@@ -930,7 +956,8 @@ IRQM_NODISCARD IRQM_API int irqm_cpu_free_map(const struct irqm_matrix *m, unsig
  * Return: the number of system vectors (>= 0); -EINVAL if @m or @map is NULL
  * or @nbits is below @bits.
  */
-IRQM_NODISCARD IRQM_API int irqm_system_map(const struct irqm_matrix *m, unsigned long *map,
+IRQM_NODISCARD IRQM_API int irqm_system_map(const struct irqm_matrix *m,
+					    unsigned long *map,
 					    unsigned int nbits) IRQM_NOEXCEPT;
 
 /**
@@ -962,7 +989,8 @@ IRQM_NODISCARD IRQM_API int irqm_verify(const struct irqm_matrix *m, char *msg,
  * if it is >= @size); -EINVAL if @m is NULL, @ind is out of range, or @buf is
  * NULL with @size > 0; -ENOMEM if memory runs out.
  */
-IRQM_NODISCARD IRQM_API int irqm_debug_show(const struct irqm_matrix *m, int ind, char *buf,
+IRQM_NODISCARD IRQM_API int irqm_debug_show(const struct irqm_matrix *m,
+					    int ind, char *buf,
 					    size_t size) IRQM_NOEXCEPT;
 
 /* ---- miscellany -------------------------------------------------------- */

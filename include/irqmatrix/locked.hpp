@@ -119,7 +119,7 @@ struct null_lock {
 /// gives access to the matrix only with the lock held. Neither copyable nor
 /// movable (the lock is not), like the kernel's matrix and its vector_lock.
 template <class Matrix, class Lock = std::mutex>
-    requires basic_lockable<Lock>
+requires basic_lockable<Lock>
 class locked_matrix {
 public:
     using matrix_type = Matrix;
@@ -137,8 +137,8 @@ public:
     /// Runs f(matrix&) with the lock held and returns what f returns. A
     /// snapshot is with([](const auto& m) { return m; }).
     template <class F>
-        requires std::invocable<F, Matrix&>
-    decltype(auto) with(F&& f) noexcept(nothrow_lock && std::is_nothrow_invocable_v<F, Matrix&>) {
+    requires std::invocable<F, Matrix&>
+    decltype(auto) with(F&& f) noexcept(nothrow_lock&& std::is_nothrow_invocable_v<F, Matrix&>) {
         std::lock_guard<Lock> guard(lock_);
         return std::forward<F>(f)(matrix_);
     }
@@ -146,9 +146,9 @@ public:
     /// Runs f(const matrix&) with the lock held: queries must be serialised
     /// too, since a query racing a mutation reads half-updated counters.
     template <class F>
-        requires std::invocable<F, const Matrix&>
+    requires std::invocable<F, const Matrix&>
     decltype(auto) with(F&& f) const
-        noexcept(nothrow_lock && std::is_nothrow_invocable_v<F, const Matrix&>) {
+        noexcept(nothrow_lock&& std::is_nothrow_invocable_v<F, const Matrix&>) {
         std::lock_guard<Lock> guard(lock_);
         return std::forward<F>(f)(std::as_const(matrix_));
     }

@@ -166,7 +166,8 @@ struct drift_report {
 struct global_drift_report {
     int global_available = 0;  ///< global_available - sum of the online CPUs' available
     int total_allocated = 0;   ///< total_allocated - sum of the CPUs' allocated
-    friend bool operator==(const global_drift_report&, const global_drift_report&) noexcept = default;
+    friend bool operator==(const global_drift_report&,
+                           const global_drift_report&) noexcept = default;
 };
 
 template <unsigned Capacity = 256, class Placement = kernel_placement>
@@ -366,7 +367,8 @@ public:
     /// or order out of range, base unaligned or outside the window;
     /// errc::busy: CPU offline, a vector not free, the available counter
     /// below 2^order, or reserved with too few reservations.
-    result<placement> alloc_at(unsigned cpu, unsigned base, unsigned order, bool reserved) noexcept {
+    result<placement> alloc_at(unsigned cpu, unsigned base, unsigned order,
+                               bool reserved) noexcept {
         if (auto v = validate_block(cpu, base, order); !v) return fail(v.error());
         const unsigned n = block_size(order);
         const auto& cm = cpus_[cpu];
@@ -522,12 +524,13 @@ public:
 
     /// The lowest base of a reserved, unallocated aligned block of the order
     /// on CPU c, or `capacity`.
-    IRQMATRIX_HOT_INLINE unsigned first_managed_free_block(unsigned c, unsigned order) const noexcept {
+    IRQMATRIX_HOT_INLINE unsigned first_managed_free_block(unsigned c,
+                                                           unsigned order) const noexcept {
         const auto& cm = cpu_map(c);
         if (cm.managed == 0) return Capacity;  // most CPUs reserve nothing
         for (unsigned w = 0; w < bitmap_type::word_count; ++w)
-            if (const unsigned at = lowest_aligned_block(
-                    cm.managed_map.word(w) & ~cm.alloc_map.word(w), order);
+            if (const unsigned at =
+                    lowest_aligned_block(cm.managed_map.word(w) & ~cm.alloc_map.word(w), order);
                 at < 64)
                 return w * 64 + at;
         return Capacity;
@@ -576,7 +579,8 @@ public:
             if (cm.managed_allocated != mac + cm.managed_allocated_drift)
                 return cpu_say(c, "managed_allocated less its quirk drift",
                                cm.managed_allocated - cm.managed_allocated_drift, mac);
-            if (cm.online && !cm.initialized) return cpu_say(c, "online but never initialized", 1, 0);
+            if (cm.online && !cm.initialized)
+                return cpu_say(c, "online but never initialized", 1, 0);
             if (cm.initialized) {
                 const std::uint32_t free = free_map(c).count();
                 if (cm.available != free + cm.available_drift)
@@ -609,7 +613,8 @@ public:
     /// Global drift: global_available and total_allocated less what the
     /// per-CPU counters add up to (kernel quirks Q2 and assign-while-offline).
     global_drift_report global_drift() const noexcept {
-        return {static_cast<int>(global_available_drift_), static_cast<int>(total_allocated_drift_)};
+        return {static_cast<int>(global_available_drift_),
+                static_cast<int>(total_allocated_drift_)};
     }
 
     /// Equal vector state: geometry, counters, quirk ledger and bitmaps.
@@ -639,8 +644,6 @@ private:
         const std::uint64_t in_block = system_map_.word(base / 64) & run_mask(base % 64, n);
         return in_block ? static_cast<unsigned>(std::popcount(in_block)) : 0u;  // rarely any
     }
-
-
 
     // At debug level 3 every mutation, refused or not, ends with verify().
     template <class R>

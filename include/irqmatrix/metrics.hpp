@@ -293,9 +293,7 @@ public:
         return records_[c].frag;
     }
     /// Whether CPU c was online at its last update (so counts in totals()).
-    bool counted(unsigned c) const noexcept {
-        return c < nr_cpus() && records_[c].online;
-    }
+    bool counted(unsigned c) const noexcept { return c < nr_cpus() && records_[c].online; }
 
     unsigned nr_cpus() const noexcept { return static_cast<unsigned>(records_.size()); }
 

@@ -82,9 +82,9 @@ enum class result_kind : std::uint8_t {
 
 /// What an operation runs on.
 enum class op_scope : std::uint8_t {
-    header,  ///< the `matrix` line, which creates the matrix (trace::session)
-    matrix,  ///< a kernel, inspection or block operation: any matrix or planner
-    planner, ///< a planning operation: a planner only
+    header,   ///< the `matrix` line, which creates the matrix (trace::session)
+    matrix,   ///< a kernel, inspection or block operation: any matrix or planner
+    planner,  ///< a planning operation: a planner only
 };
 
 /// The kind of an argument, from its role: `cpus` is a CPU list; `replace`,
@@ -140,7 +140,8 @@ const auto& matrix_of(const M& m) noexcept {
 // The rows, in the order of docs/trace-format.md. An operation's id is its
 // index here (id_of("name")).
 inline constexpr std::tuple operations{
-    operation{"matrix", "bits alloc_start alloc_end nr_cpus", result_kind::status, op_scope::header, no_call{}},
+    operation{"matrix", "bits alloc_start alloc_end nr_cpus", result_kind::status, op_scope::header,
+              no_call{}},
     // kernel operations
     operation{"online", "cpu", result_kind::status, op_scope::matrix,
               [](auto& m, const arguments& a) { return m.online(a.num[0]); }},
@@ -167,10 +168,9 @@ inline constexpr std::tuple operations{
               [](auto& m, const arguments&) { return m.remove_reserved(); }},
     operation{"alloc", "cpus reserved", result_kind::placement, op_scope::matrix,
               [](auto& m, const arguments& a) { return m.alloc(a.cpus, a.num[0] != 0); }},
-    operation{"free", "cpu bit managed", result_kind::status, op_scope::matrix,
-              [](auto& m, const arguments& a) {
-                  return m.free(a.num[0], a.num[1], a.num[2] != 0);
-              }},
+    operation{
+        "free", "cpu bit managed", result_kind::status, op_scope::matrix,
+        [](auto& m, const arguments& a) { return m.free(a.num[0], a.num[1], a.num[2] != 0); }},
     operation{"available", "cpu cpudown", result_kind::count, op_scope::matrix,
               [](auto& m, const arguments& a) { return m.available(a.num[0], a.num[1] != 0); }},
     operation{"reserved", "", result_kind::count, op_scope::matrix,
@@ -182,21 +182,20 @@ inline constexpr std::tuple operations{
               [](auto& m, const arguments&) { return m.stats(); }},
     operation{"cpu", "cpu", result_kind::counters, op_scope::matrix,
               [](auto& m, const arguments& a) { return m.cpu(a.num[0]); }},
-    operation{"free_blocks", "cpu order", result_kind::count, op_scope::matrix,
-              [](auto& m, const arguments& a) {
-                  return free_blocks(matrix_of(m), a.num[0], a.num[1]);
-              }},
+    operation{
+        "free_blocks", "cpu order", result_kind::count, op_scope::matrix,
+        [](auto& m, const arguments& a) { return free_blocks(matrix_of(m), a.num[0], a.num[1]); }},
     // block operations
-    operation{"alloc_block", "cpus order reserved", result_kind::placement, op_scope::matrix,
-              [](auto& m, const arguments& a) {
-                  return m.alloc_block(a.cpus, a.num[0], a.num[1] != 0);
-              }},
+    operation{
+        "alloc_block", "cpus order reserved", result_kind::placement, op_scope::matrix,
+        [](auto& m, const arguments& a) { return m.alloc_block(a.cpus, a.num[0], a.num[1] != 0); }},
     operation{"free_block", "cpu base order managed", result_kind::status, op_scope::matrix,
               [](auto& m, const arguments& a) {
                   return m.free_block(a.num[0], a.num[1], a.num[2], a.num[3] != 0);
               }},
-    operation{"reserve_managed_block", "cpus order", result_kind::status, op_scope::matrix,
-              [](auto& m, const arguments& a) { return m.reserve_managed_block(a.cpus, a.num[0]); }},
+    operation{
+        "reserve_managed_block", "cpus order", result_kind::status, op_scope::matrix,
+        [](auto& m, const arguments& a) { return m.reserve_managed_block(a.cpus, a.num[0]); }},
     operation{"remove_managed_block", "cpus order", result_kind::status, op_scope::matrix,
               [](auto& m, const arguments& a) { return m.remove_managed_block(a.cpus, a.num[0]); }},
     operation{"alloc_managed_block", "cpus order", result_kind::placement, op_scope::matrix,
@@ -299,7 +298,9 @@ consteval op_id id_of(std::string_view name) {
 
 /// A matrix or planner that has the planning operations.
 template <class M>
-concept planning_engine = requires(M& m, cpu_span s) { m.largest_order(s); };
+concept planning_engine = requires(M& m, cpu_span s) {
+    m.largest_order(s);
+};
 
 // ---- results as outcomes -----------------------------------------------------
 

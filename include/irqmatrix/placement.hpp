@@ -89,14 +89,17 @@ struct alignas(8) placement {
 /// may ask of the view is documented above; the postcondition is checked at
 /// run time (unless P is verified), not here.
 template <class P, class M>
-concept placement_policy_for =
-    std::default_initializable<P> && std::copy_constructible<P> &&
+concept placement_policy_for = std::default_initializable<P> && std::copy_constructible<P> &&
     requires(P& p, const M& m, cpu_span mask, unsigned order) {
-        { p.pick_single(m, mask) } noexcept -> std::same_as<placement>;
-        { p.pick_block(m, mask, order) } noexcept -> std::same_as<placement>;
-        { p.pick_managed_single(m, mask) } noexcept -> std::same_as<placement>;
-        { p.pick_managed_block(m, mask, order) } noexcept -> std::same_as<placement>;
-    };
+    { p.pick_single(m, mask) }
+    noexcept->std::same_as<placement>;
+    { p.pick_block(m, mask, order) }
+    noexcept->std::same_as<placement>;
+    { p.pick_managed_single(m, mask) }
+    noexcept->std::same_as<placement>;
+    { p.pick_managed_block(m, mask, order) }
+    noexcept->std::same_as<placement>;
+};
 
 /// The kernel's rules, computed the kernel's way: a walk over every CPU of the
 /// mask (O(CPUs in the mask)). The definition the indexed default must agree
@@ -136,9 +139,8 @@ struct kernel_scan_placement {
     static placement scan_block(const M& m, unsigned order, ForEach&& for_each) noexcept {
         // Score 0 never wins a strict comparison: too few available.
         return best_with_block<ties_to_first, free_vectors>(
-            m, order, for_each, [order](const auto& cm) {
-                return cm.available >= (1u << order) ? cm.available : 0u;
-            });
+            m, order, for_each,
+            [order](const auto& cm) { return cm.available >= (1u << order) ? cm.available : 0u; });
     }
 
     /// irq_matrix_alloc_managed: the online CPU of the mask with the fewest
@@ -213,8 +215,8 @@ private:
     template <bool Managed, class M>
     static placement lowest_block_on(const M& m, unsigned cpu, unsigned order) noexcept {
         if (cpu == no_cpu) return {};
-        const unsigned base = Managed ? m.first_managed_free_block(cpu, order)
-                                      : m.first_free_block(cpu, order);
+        const unsigned base =
+            Managed ? m.first_managed_free_block(cpu, order) : m.first_free_block(cpu, order);
         if (base >= m.alloc_end()) return {};
         return {cpu, base};
     }
@@ -536,7 +538,8 @@ struct freebsd_placement : kernel_managed_picks {
                 break;
             }
         if (chosen == no_cpu)
-            for (unsigned cpu = mask.first(); cpu != no_cpu && cpu < start; cpu = mask.next(cpu + 1))
+            for (unsigned cpu = mask.first(); cpu != no_cpu && cpu < start;
+                 cpu = mask.next(cpu + 1))
                 if (qualifies(cpu)) {
                     chosen = cpu;
                     break;

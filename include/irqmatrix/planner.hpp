@@ -202,7 +202,8 @@ public:
     status assign(unsigned cpu, unsigned bit) noexcept {
         if (outstanding() && cpu < nr_cpus() && bit >= alloc_start() && bit < alloc_end() &&
             !m_.cpu_map(cpu).alloc_map.test(bit) && m_.cpu_map(cpu).online &&
-            m_.free_map(cpu).test(bit) && !fits_after_taking(cpu, bit, 0, demand_, online_runs(no_cpu)))
+            m_.free_map(cpu).test(bit) &&
+            !fits_after_taking(cpu, bit, 0, demand_, online_runs(no_cpu)))
             return fail(errc::no_space);
         auto r = m_.assign(cpu, bit);
         if (r) record({cpu, bit, 0});
@@ -445,10 +446,11 @@ public:
             planes.and_not(m_.cpu_map(c).alloc_map);
             if (planes.any()) return "cpu " + std::to_string(c) + ": group planes on a free vector";
             bool bad = false;
-            m_.cpu_map(c).alloc_map.for_each_set([&](unsigned v) {
-                bad = bad || owner_order(c, v) > max_order;
-            });
-            if (bad) return "cpu " + std::to_string(c) + ": a group order above " + std::to_string(max_order);
+            m_.cpu_map(c).alloc_map.for_each_set(
+                [&](unsigned v) { bad = bad || owner_order(c, v) > max_order; });
+            if (bad)
+                return "cpu " + std::to_string(c) + ": a group order above " +
+                       std::to_string(max_order);
         }
         if (!detail::demand_fits(online_runs(no_cpu), demand_))
             return "the outstanding guaranteed reservations are not placeable";
@@ -489,8 +491,10 @@ private:
         auto& planes = groups_[g.cpu];
         const unsigned n = 1u << g.order;
         for (unsigned b = 0; b < 3; ++b) {
-            if ((g.order >> b) & 1u) planes.order[b].set_range(g.base, n);
-            else planes.order[b].reset_range(g.base, n);
+            if ((g.order >> b) & 1u)
+                planes.order[b].set_range(g.base, n);
+            else
+                planes.order[b].reset_range(g.base, n);
         }
         planes.pinned.reset_range(g.base, n);
     }
@@ -509,8 +513,10 @@ private:
         if (!g) return fail(errc::not_found);
         const auto m = members(*g);
         auto& p = groups_[cpu].pinned;
-        if (pinned) p |= m;
-        else p.and_not(m);
+        if (pinned)
+            p |= m;
+        else
+            p.and_not(m);
         return {};
     }
 
@@ -567,8 +573,8 @@ private:
         std::sort(cpus.begin(), cpus.end(), [](const auto& a, const auto& b) {
             return a.first != b.first ? a.first > b.first : a.second < b.second;
         });
-        const bool constrained = std::any_of(demand.begin(), demand.end(),
-                                             [](std::uint64_t d) { return d != 0; });
+        const bool constrained =
+            std::any_of(demand.begin(), demand.end(), [](std::uint64_t d) { return d != 0; });
         const block_demand runs = constrained ? online_runs(except) : block_demand{};
         for (const auto& [avail, c] : cpus) {
             const auto free = m_.free_map(c);
@@ -654,8 +660,10 @@ private:
         old.for_each_set([&](unsigned v) {
             const unsigned nv = to.base + (v - g.base);
             for (unsigned b = 0; b < 3; ++b) {
-                if ((g.order >> b) & 1u) planes.order[b].set(nv);
-                else planes.order[b].reset(nv);
+                if ((g.order >> b) & 1u)
+                    planes.order[b].set(nv);
+                else
+                    planes.order[b].reset(nv);
             }
             planes.pinned.reset(nv);
         });

@@ -9,5 +9,9 @@
 
 // Everything lives in irqmatrix::v1 (an inline namespace), so two simulators
 // linked against different major versions cannot silently violate the ODR.
-#define IRQMATRIX_BEGIN_NAMESPACE namespace irqmatrix { inline namespace v1 {
-#define IRQMATRIX_END_NAMESPACE } }
+#define IRQMATRIX_BEGIN_NAMESPACE \
+    namespace irqmatrix {         \
+    inline namespace v1 {
+#define IRQMATRIX_END_NAMESPACE \
+    }                           \
+    }

@@ -30,15 +30,16 @@ static void check(bool ok, const char *what, const char *file, int line)
 	fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, what);
 }
 
-static void check_eq(long long got, long long want, const char *what, const char *file, int line)
+static void check_eq(long long got, long long want, const char *what,
+		     const char *file, int line)
 {
 	if (got == want) {
 		passed++;
 		return;
 	}
 	failed++;
-	fprintf(stderr, "%s:%d: CHECK_EQ failed: %s is %lld, expected %lld\n", file, line, what,
-		got, want);
+	fprintf(stderr, "%s:%d: CHECK_EQ failed: %s is %lld, expected %lld\n",
+		file, line, what, got, want);
 }
 
 #define CHECK(cond) check((cond), #cond, __FILE__, __LINE__)
@@ -94,21 +95,25 @@ static void take(const struct irqm_matrix *m, struct snapshot *s)
 	for (cpu = 0; cpu < n && cpu < MAX_CPUS; cpu++) {
 		CHECK_EQ(irqm_get_cpu_stats(m, cpu, &s->cpu[cpu]), 0);
 		CHECK_EQ(irqm_get_cpu_drift(m, cpu, &s->drift[cpu]), 0);
-		CHECK(irqm_cpu_alloc_map(m, cpu, s->alloc_map[cpu], IRQM_MAX_BITS) >= 0);
-		CHECK(irqm_cpu_managed_map(m, cpu, s->managed_map[cpu], IRQM_MAX_BITS) >= 0);
+		CHECK(irqm_cpu_alloc_map(m, cpu, s->alloc_map[cpu],
+					 IRQM_MAX_BITS) >= 0);
+		CHECK(irqm_cpu_managed_map(m, cpu, s->managed_map[cpu],
+					   IRQM_MAX_BITS) >= 0);
 	}
 	CHECK(irqm_debug_show(m, 1, s->show, sizeof(s->show)) > 0);
 }
 
 static bool same_stats(const struct irqm_stats *a, const struct irqm_stats *b)
 {
-	return a->online_maps == b->online_maps && a->global_available == b->global_available &&
+	return a->online_maps == b->online_maps &&
+	       a->global_available == b->global_available &&
 	       a->global_reserved == b->global_reserved &&
 	       a->total_allocated == b->total_allocated &&
 	       a->systembits_inalloc == b->systembits_inalloc;
 }
 
-static bool same_cpu(const struct irqm_cpu_stats *a, const struct irqm_cpu_stats *b)
+static bool same_cpu(const struct irqm_cpu_stats *a,
+		     const struct irqm_cpu_stats *b)
 {
 	return a->online == b->online && a->available == b->available &&
 	       a->allocated == b->allocated && a->managed == b->managed &&
@@ -137,14 +142,17 @@ static bool same(const struct snapshot *a, const struct snapshot *b)
 {
 	unsigned int cpu;
 
-	if (!same_counters(a, b) || !same_drift(&a->global_drift, &b->global_drift))
+	if (!same_counters(a, b) ||
+	    !same_drift(&a->global_drift, &b->global_drift))
 		return false;
 	for (cpu = 0; cpu < MAX_CPUS; cpu++)
 		if (!same_drift(&a->drift[cpu], &b->drift[cpu]))
 			return false;
 	return memcmp(a->alloc_map, b->alloc_map, sizeof(a->alloc_map)) == 0 &&
-	       memcmp(a->managed_map, b->managed_map, sizeof(a->managed_map)) == 0 &&
-	       memcmp(a->system_map, b->system_map, sizeof(a->system_map)) == 0 &&
+	       memcmp(a->managed_map, b->managed_map, sizeof(a->managed_map)) ==
+		       0 &&
+	       memcmp(a->system_map, b->system_map, sizeof(a->system_map)) ==
+		       0 &&
 	       strcmp(a->show, b->show) == 0;
 }
 
@@ -162,45 +170,51 @@ static bool consistent(const struct irqm_matrix *m)
  * REFUSED(m, call, err): the call returns err and changes nothing. The
  * snapshots are taken through the interface itself.
  */
-#define REFUSED(m, call, err)                                                       \
-	do {                                                                        \
-		take((m), &before);                                                 \
-		check_eq((call), (err), #call, __FILE__, __LINE__);                  \
-		take((m), &after);                                                  \
-		check(same(&before, &after), "state unchanged by " #call, __FILE__, \
-		      __LINE__);                                                    \
-		check(consistent(m), "consistent after " #call, __FILE__, __LINE__); \
+#define REFUSED(m, call, err)                                             \
+	do {                                                              \
+		take((m), &before);                                       \
+		check_eq((call), (err), #call, __FILE__, __LINE__);       \
+		take((m), &after);                                        \
+		check(same(&before, &after), "state unchanged by " #call, \
+		      __FILE__, __LINE__);                                \
+		check(consistent(m), "consistent after " #call, __FILE__, \
+		      __LINE__);                                          \
 	} while (0)
 
 /* DONE(m, call, want): the call returns want and the state is consistent. */
-#define DONE(m, call, want)                                                          \
-	do {                                                                         \
-		check_eq((call), (want), #call, __FILE__, __LINE__);                  \
-		check(consistent(m), "consistent after " #call, __FILE__, __LINE__);  \
+#define DONE(m, call, want)                                               \
+	do {                                                              \
+		check_eq((call), (want), #call, __FILE__, __LINE__);      \
+		check(consistent(m), "consistent after " #call, __FILE__, \
+		      __LINE__);                                          \
 	} while (0)
 
 static bool test_bit(const unsigned long *map, unsigned int bit)
 {
-	return (map[bit / IRQM_BITS_PER_LONG] >> (bit % IRQM_BITS_PER_LONG)) & 1ul;
+	return (map[bit / IRQM_BITS_PER_LONG] >> (bit % IRQM_BITS_PER_LONG)) &
+	       1ul;
 }
 
-static void expect_cpu(const struct irqm_matrix *m, unsigned int cpu, bool online,
-		       unsigned int avl, unsigned int alloc, unsigned int managed,
-		       unsigned int mac, int line)
+static void expect_cpu(const struct irqm_matrix *m, unsigned int cpu,
+		       bool online, unsigned int avl, unsigned int alloc,
+		       unsigned int managed, unsigned int mac, int line)
 {
 	struct irqm_cpu_stats s;
 
 	memset(&s, 0, sizeof(s));
-	check_eq(irqm_get_cpu_stats(m, cpu, &s), 0, "irqm_get_cpu_stats", __FILE__, line);
+	check_eq(irqm_get_cpu_stats(m, cpu, &s), 0, "irqm_get_cpu_stats",
+		 __FILE__, line);
 	check(s.online == online, "cpu online", __FILE__, line);
 	check_eq(s.available, avl, "cpu available", __FILE__, line);
 	check_eq(s.allocated, alloc, "cpu allocated", __FILE__, line);
 	check_eq(s.managed, managed, "cpu managed", __FILE__, line);
-	check_eq(s.managed_allocated, mac, "cpu managed_allocated", __FILE__, line);
+	check_eq(s.managed_allocated, mac, "cpu managed_allocated", __FILE__,
+		 line);
 }
 
-static void expect_stats(const struct irqm_matrix *m, unsigned int online, unsigned int avl,
-			 unsigned int reserved, unsigned int allocated, int line)
+static void expect_stats(const struct irqm_matrix *m, unsigned int online,
+			 unsigned int avl, unsigned int reserved,
+			 unsigned int allocated, int line)
 {
 	struct irqm_stats s;
 
@@ -208,16 +222,18 @@ static void expect_stats(const struct irqm_matrix *m, unsigned int online, unsig
 	check_eq(irqm_get_stats(m, &s), 0, "irqm_get_stats", __FILE__, line);
 	check_eq(s.online_maps, online, "online_maps", __FILE__, line);
 	check_eq(s.global_available, avl, "global_available", __FILE__, line);
-	check_eq(s.global_reserved, reserved, "global_reserved", __FILE__, line);
-	check_eq(s.total_allocated, allocated, "total_allocated", __FILE__, line);
+	check_eq(s.global_reserved, reserved, "global_reserved", __FILE__,
+		 line);
+	check_eq(s.total_allocated, allocated, "total_allocated", __FILE__,
+		 line);
 }
 
 /*
  * An allocation that must give (cpu, vector). The mapped CPU is passed by
  * address: it is read only after the call has stored it.
  */
-static void expect_placed(int rc, const unsigned int *mapped, unsigned int cpu, long long vector,
-			  const char *what, int line)
+static void expect_placed(int rc, const unsigned int *mapped, unsigned int cpu,
+			  long long vector, const char *what, int line)
 {
 	check_eq(rc, vector, what, __FILE__, line);
 	check_eq(*mapped, cpu, what, __FILE__, line);
@@ -290,7 +306,7 @@ static void test_misc(void)
 /* Every function refuses a NULL matrix and NULL out-parameters. */
 static void test_null_arguments(void)
 {
-	unsigned long mask[1] = {1ul};
+	unsigned long mask[1] = { 1ul };
 	unsigned long map[MAX_WORDS];
 	unsigned int cpu = 77, count = 77;
 	struct irqm_stats st;
@@ -324,7 +340,8 @@ static void test_null_arguments(void)
 	CHECK_EQ(irqm_get_global_drift(NULL, &d), IRQM_EINVAL);
 	CHECK_EQ(irqm_largest_free_order(NULL, 0), IRQM_EINVAL);
 	CHECK_EQ(irqm_cpu_alloc_map(NULL, 0, map, IRQM_MAX_BITS), IRQM_EINVAL);
-	CHECK_EQ(irqm_cpu_managed_map(NULL, 0, map, IRQM_MAX_BITS), IRQM_EINVAL);
+	CHECK_EQ(irqm_cpu_managed_map(NULL, 0, map, IRQM_MAX_BITS),
+		 IRQM_EINVAL);
 	CHECK_EQ(irqm_cpu_free_map(NULL, 0, map, IRQM_MAX_BITS), IRQM_EINVAL);
 	CHECK_EQ(irqm_system_map(NULL, map, IRQM_MAX_BITS), IRQM_EINVAL);
 	CHECK_EQ(irqm_verify(NULL, buf, sizeof(buf)), IRQM_EINVAL);
@@ -364,22 +381,21 @@ static void test_null_arguments(void)
 
 /* ---- the README scenario, byte for byte ------------------------------------ */
 
-static const char readme_table[] =
-	"Online bitmaps:        2\n"
-	"Global available:    375\n"
-	"Global reserved:       0\n"
-	"Total allocated:      33\n"
-	"System: 0: \n"
-	" | CPU | avl | man | mac | act | vectors\n"
-	"     0   203     0     0    1  32\n"
-	"     1   172     0     0   32  32-63\n";
+static const char readme_table[] = "Online bitmaps:        2\n"
+				   "Global available:    375\n"
+				   "Global reserved:       0\n"
+				   "Total allocated:      33\n"
+				   "System: 0: \n"
+				   " | CPU | avl | man | mac | act | vectors\n"
+				   "     0   203     0     0    1  32\n"
+				   "     1   172     0     0   32  32-63\n";
 
 static const long long readme_len = sizeof(readme_table) - 1;
 
 static void test_readme_scenario(void)
 {
 	struct irqm_matrix *m = irqm_create(256, 32, 236, 2);
-	unsigned long all[1] = {3ul};
+	unsigned long all[1] = { 3ul };
 	unsigned int cpu = 99;
 	char text[1024];
 	char small[10];
@@ -388,8 +404,10 @@ static void test_readme_scenario(void)
 	CHECK(m != NULL);
 	DONE(m, irqm_online(m, 0), 0);
 	DONE(m, irqm_online(m, 1), 0);
-	expect_placed(irqm_alloc(m, all, 2, false, &cpu), &cpu, 0, 32, "nic", __LINE__);
-	expect_placed(irqm_alloc_block(m, all, 2, 5, false, &cpu), &cpu, 1, 32, "dev", __LINE__);
+	expect_placed(irqm_alloc(m, all, 2, false, &cpu), &cpu, 0, 32, "nic",
+		      __LINE__);
+	expect_placed(irqm_alloc_block(m, all, 2, 5, false, &cpu), &cpu, 1, 32,
+		      "dev", __LINE__);
 	CHECK(consistent(m));
 
 	len = irqm_debug_show(m, 1, text, sizeof(text));
@@ -415,17 +433,19 @@ static void test_golden_geometries(void)
 {
 	/* The geometries of tests/golden/kernel-*.trace. */
 	static const unsigned int geos[][4] = {
-		{64, 2, 56, 2},	   {64, 31, 42, 3},   {64, 6, 12, 6},	 {128, 1, 128, 16},
-		{128, 30, 115, 5}, {256, 0, 256, 12}, {256, 32, 235, 4}, {256, 32, 236, 1},
-		{256, 32, 236, 2}, {256, 32, 236, 8},
+		{ 64, 2, 56, 2 },    { 64, 31, 42, 3 },	  { 64, 6, 12, 6 },
+		{ 128, 1, 128, 16 }, { 128, 30, 115, 5 }, { 256, 0, 256, 12 },
+		{ 256, 32, 235, 4 }, { 256, 32, 236, 1 }, { 256, 32, 236, 2 },
+		{ 256, 32, 236, 8 },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(geos) / sizeof(geos[0]); i++) {
-		const unsigned int bits = geos[i][0], start = geos[i][1], end = geos[i][2];
+		const unsigned int bits = geos[i][0], start = geos[i][1],
+				   end = geos[i][2];
 		const unsigned int n = geos[i][3];
 		struct irqm_matrix *m = irqm_create(bits, start, end, n);
-		unsigned long all[1] = {0};
+		unsigned long all[1] = { 0 };
 		unsigned long map[MAX_WORDS];
 		unsigned int cpu, avl = 0;
 
@@ -435,9 +455,11 @@ static void test_golden_geometries(void)
 		for (cpu = 0; cpu < n; cpu++) {
 			all[0] |= 1ul << cpu;
 			CHECK_EQ(irqm_online(m, cpu), 0);
-			expect_cpu(m, cpu, true, end - start, 0, 0, 0, __LINE__);
+			expect_cpu(m, cpu, true, end - start, 0, 0, 0,
+				   __LINE__);
 			/* The free map is exactly the window. */
-			CHECK_EQ(irqm_cpu_free_map(m, cpu, map, bits), end - start);
+			CHECK_EQ(irqm_cpu_free_map(m, cpu, map, bits),
+				 end - start);
 			CHECK(test_bit(map, start) && test_bit(map, end - 1));
 			CHECK(start == 0 || !test_bit(map, start - 1));
 			CHECK(end == bits || !test_bit(map, end));
@@ -447,8 +469,8 @@ static void test_golden_geometries(void)
 		CHECK_EQ(avl, (n - 1) * (end - start));
 		/* The first vector goes to CPU 0 at the window's start. */
 		cpu = 99;
-		expect_placed(irqm_alloc(m, all, n, false, &cpu), &cpu, 0, start,
-			      "first alloc", __LINE__);
+		expect_placed(irqm_alloc(m, all, n, false, &cpu), &cpu, 0,
+			      start, "first alloc", __LINE__);
 		CHECK(consistent(m));
 		irqm_destroy(m);
 	}
@@ -458,14 +480,15 @@ static void test_kernel01_prefix(void)
 {
 	/* tests/golden/kernel-01.trace, results from the kernel's allocator. */
 	struct irqm_matrix *m = irqm_create(64, 2, 56, 2);
-	unsigned long c0[1] = {1ul}, c1[1] = {2ul}, c01[1] = {3ul};
+	unsigned long c0[1] = { 1ul }, c1[1] = { 2ul }, c01[1] = { 3ul };
 	unsigned int cpu = 99, v = 0;
 	struct irqm_drift d;
 
 	CHECK(m != NULL);
 	DONE(m, irqm_assign_system(m, 0, 11, false), 0);
 	DONE(m, irqm_online(m, 0), 0);
-	expect_placed(irqm_alloc(m, c0, 2, false, &cpu), &cpu, 0, 2, "alloc 0 0", __LINE__);
+	expect_placed(irqm_alloc(m, c0, 2, false, &cpu), &cpu, 0, 2,
+		      "alloc 0 0", __LINE__);
 	DONE(m, irqm_online(m, 1), 0);
 	expect_cpu(m, 0, true, 52, 1, 0, 0, __LINE__);
 	expect_stats(m, 2, 105, 0, 1, __LINE__);
@@ -475,9 +498,12 @@ static void test_kernel01_prefix(void)
 	CHECK_EQ(v, 53);
 	CHECK_EQ(irqm_available(m, 1, false, &v), 0);
 	CHECK_EQ(v, 105);
-	expect_placed(irqm_alloc(m, c1, 2, false, &cpu), &cpu, 1, 2, "alloc 1 0", __LINE__);
-	expect_placed(irqm_alloc(m, c01, 2, false, &cpu), &cpu, 0, 3, "alloc 0-1 0", __LINE__);
-	expect_placed(irqm_alloc(m, c01, 2, false, &cpu), &cpu, 1, 3, "alloc 0-1 0", __LINE__);
+	expect_placed(irqm_alloc(m, c1, 2, false, &cpu), &cpu, 1, 2,
+		      "alloc 1 0", __LINE__);
+	expect_placed(irqm_alloc(m, c01, 2, false, &cpu), &cpu, 0, 3,
+		      "alloc 0-1 0", __LINE__);
+	expect_placed(irqm_alloc(m, c01, 2, false, &cpu), &cpu, 1, 3,
+		      "alloc 0-1 0", __LINE__);
 	DONE(m, irqm_reserve_managed(m, c1, 2), 0);
 	expect_cpu(m, 0, true, 51, 2, 0, 0, __LINE__);
 	DONE(m, irqm_reserve(m), 0);
@@ -489,13 +515,15 @@ static void test_kernel01_prefix(void)
 	expect_stats(m, 2, 100, 1, 3, __LINE__);
 	expect_cpu(m, 0, true, 51, 1, 1, 0, __LINE__);
 	DONE(m, irqm_offline(m, 0), 0);
-	expect_placed(irqm_alloc(m, c1, 2, false, &cpu), &cpu, 1, 3, "alloc 1 0", __LINE__);
+	expect_placed(irqm_alloc(m, c1, 2, false, &cpu), &cpu, 1, 3,
+		      "alloc 1 0", __LINE__);
 	CHECK_EQ(irqm_reserved(m), 1);
 	expect_cpu(m, 0, false, 51, 1, 1, 0, __LINE__);
 	/* A free on an offline CPU: total_allocated does not fall (drift). */
 	DONE(m, irqm_free(m, 0, 3, false), 0);
 	expect_cpu(m, 1, true, 48, 3, 2, 0, __LINE__);
-	expect_placed(irqm_alloc(m, c01, 2, false, &cpu), &cpu, 1, 6, "alloc 0-1 0", __LINE__);
+	expect_placed(irqm_alloc(m, c01, 2, false, &cpu), &cpu, 1, 6,
+		      "alloc 0-1 0", __LINE__);
 	expect_cpu(m, 1, true, 47, 4, 2, 0, __LINE__);
 	DONE(m, irqm_remove_managed(m, c1, 2), 0);
 	expect_stats(m, 1, 48, 1, 5, __LINE__);
@@ -503,12 +531,13 @@ static void test_kernel01_prefix(void)
 	CHECK_EQ(d.available, 0);
 	CHECK_EQ(d.allocated, 1);
 	expect_cpu(m, 1, true, 48, 4, 1, 0, __LINE__);
-	expect_placed(irqm_alloc(m, c01, 2, false, &cpu), &cpu, 1, 4, "alloc 0-1 0", __LINE__);
+	expect_placed(irqm_alloc(m, c01, 2, false, &cpu), &cpu, 1, 4,
+		      "alloc 0-1 0", __LINE__);
 	expect_cpu(m, 1, true, 47, 5, 1, 0, __LINE__);
 	DONE(m, irqm_reserve(m), 0);
 	CHECK_EQ(irqm_reserved(m), 2);
-	expect_placed(irqm_alloc_managed(m, c01, 2, &cpu), &cpu, 1, 5, "alloc_managed 0-1",
-		      __LINE__);
+	expect_placed(irqm_alloc_managed(m, c01, 2, &cpu), &cpu, 1, 5,
+		      "alloc_managed 0-1", __LINE__);
 	DONE(m, irqm_free(m, 1, 2, false), 0);
 	DONE(m, irqm_reserve_managed(m, c1, 2), 0);
 	irqm_destroy(m);
@@ -519,7 +548,8 @@ static void test_kernel01_prefix(void)
 static void test_kernel_operations(void)
 {
 	struct irqm_matrix *m = irqm_create(256, 32, 236, 3);
-	unsigned long c0[1] = {1ul}, c1[1] = {2ul}, c12[1] = {6ul}, all[1] = {7ul};
+	unsigned long c0[1] = { 1ul }, c1[1] = { 2ul }, c12[1] = { 6ul },
+		      all[1] = { 7ul };
 	unsigned long map[MAX_WORDS];
 	unsigned int cpu = 99, v = 0;
 	struct irqm_drift d;
@@ -532,7 +562,8 @@ static void test_kernel_operations(void)
 	CHECK_EQ(irqm_system_map(m, map, 256), 2);
 	CHECK(test_bit(map, 0xef) && test_bit(map, 50) && !test_bit(map, 51));
 	DONE(m, irqm_online(m, 0), 0);
-	expect_cpu(m, 0, true, 203, 0, 0, 0, __LINE__); /* 204 less system vector 50 */
+	expect_cpu(m, 0, true, 203, 0, 0, 0,
+		   __LINE__); /* 204 less system vector 50 */
 
 	/* assign_system with replace while one CPU is online. */
 	DONE(m, irqm_assign(m, 0, 40), 0);
@@ -546,9 +577,12 @@ static void test_kernel_operations(void)
 	expect_stats(m, 3, 202 + 202 + 202, 0, 0, __LINE__);
 
 	/* Regular allocation: most available, ties to the lowest CPU. */
-	expect_placed(irqm_alloc(m, all, 3, false, &cpu), &cpu, 0, 32, "alloc", __LINE__);
-	expect_placed(irqm_alloc(m, all, 3, false, &cpu), &cpu, 1, 32, "alloc", __LINE__);
-	expect_placed(irqm_alloc(m, all, 3, false, &cpu), &cpu, 2, 32, "alloc", __LINE__);
+	expect_placed(irqm_alloc(m, all, 3, false, &cpu), &cpu, 0, 32, "alloc",
+		      __LINE__);
+	expect_placed(irqm_alloc(m, all, 3, false, &cpu), &cpu, 1, 32, "alloc",
+		      __LINE__);
+	expect_placed(irqm_alloc(m, all, 3, false, &cpu), &cpu, 2, 32, "alloc",
+		      __LINE__);
 	CHECK_EQ(irqm_allocated(m, 0, &v), 0);
 	CHECK_EQ(v, 1);
 
@@ -557,7 +591,8 @@ static void test_kernel_operations(void)
 	DONE(m, irqm_reserve(m), 0);
 	CHECK_EQ(irqm_reserved(m), 2);
 	DONE(m, irqm_remove_reserved(m), 0);
-	expect_placed(irqm_alloc(m, c1, 3, true, &cpu), &cpu, 1, 33, "alloc reserved", __LINE__);
+	expect_placed(irqm_alloc(m, c1, 3, true, &cpu), &cpu, 1, 33,
+		      "alloc reserved", __LINE__);
 	CHECK_EQ(irqm_reserved(m), 0);
 
 	/* Managed: reserve on 1-2, allocate (fewest managed-allocated, ties high). */
@@ -565,7 +600,8 @@ static void test_kernel_operations(void)
 	expect_cpu(m, 1, true, 199, 2, 1, 0, __LINE__);
 	CHECK_EQ(irqm_cpu_managed_map(m, 1, map, 256), 1);
 	CHECK(test_bit(map, 34));
-	expect_placed(irqm_alloc_managed(m, c12, 3, &cpu), &cpu, 2, 33, "alloc_managed", __LINE__);
+	expect_placed(irqm_alloc_managed(m, c12, 3, &cpu), &cpu, 2, 33,
+		      "alloc_managed", __LINE__);
 	expect_cpu(m, 2, true, 200, 2, 1, 1, __LINE__);
 	CHECK_EQ(irqm_allocated(m, 2, &v), 0);
 	CHECK_EQ(v, 1); /* non-managed only */
@@ -615,7 +651,7 @@ static void test_kernel_operations(void)
 static void test_blocks(void)
 {
 	struct irqm_matrix *m = irqm_create(256, 32, 236, 2);
-	unsigned long c0[1] = {1ul}, c1[1] = {2ul}, all[1] = {3ul};
+	unsigned long c0[1] = { 1ul }, c1[1] = { 2ul }, all[1] = { 3ul };
 	unsigned long map[MAX_WORDS];
 	unsigned int cpu = 99;
 
@@ -625,11 +661,12 @@ static void test_blocks(void)
 	CHECK_EQ(irqm_largest_free_order(m, 0), 5);
 
 	/* Aligned blocks: the emptier CPU, the lowest aligned base. */
-	expect_placed(irqm_alloc(m, c0, 2, false, &cpu), &cpu, 0, 32, "alloc", __LINE__);
-	expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu, 0, 40, "order 3",
+	expect_placed(irqm_alloc(m, c0, 2, false, &cpu), &cpu, 0, 32, "alloc",
 		      __LINE__);
-	expect_placed(irqm_alloc_block(m, all, 2, 4, false, &cpu), &cpu, 1, 32, "order 4",
-		      __LINE__);
+	expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu, 0, 40,
+		      "order 3", __LINE__);
+	expect_placed(irqm_alloc_block(m, all, 2, 4, false, &cpu), &cpu, 1, 32,
+		      "order 4", __LINE__);
 	expect_cpu(m, 0, true, 204 - 9, 9, 0, 0, __LINE__);
 	expect_cpu(m, 1, true, 204 - 16, 16, 0, 0, __LINE__);
 	CHECK_EQ(irqm_cpu_alloc_map(m, 1, map, 256), 16);
@@ -638,8 +675,8 @@ static void test_blocks(void)
 	/* Reserved blocks consume 2^order reservations. */
 	DONE(m, irqm_reserve(m), 0);
 	DONE(m, irqm_reserve(m), 0);
-	expect_placed(irqm_alloc_block(m, c1, 2, 1, true, &cpu), &cpu, 1, 48, "reserved order 1",
-		      __LINE__);
+	expect_placed(irqm_alloc_block(m, c1, 2, 1, true, &cpu), &cpu, 1, 48,
+		      "reserved order 1", __LINE__);
 	CHECK_EQ(irqm_reserved(m), 0);
 	DONE(m, irqm_free_block(m, 1, 48, 1, false), 0);
 
@@ -656,7 +693,8 @@ static void test_blocks(void)
 	DONE(m, irqm_reserve_managed_block(m, all, 2, 2), 0);
 	expect_cpu(m, 0, true, 204 - 1 - 4, 1, 4, 0, __LINE__);
 	CHECK_EQ(irqm_cpu_managed_map(m, 0, map, 256), 4);
-	CHECK(test_bit(map, 36) && test_bit(map, 39)); /* 32 is taken, so the base is 36 */
+	CHECK(test_bit(map, 36) &&
+	      test_bit(map, 39)); /* 32 is taken, so the base is 36 */
 	CHECK_EQ(irqm_cpu_managed_map(m, 1, map, 256), 4);
 	CHECK(test_bit(map, 32) && test_bit(map, 35));
 	expect_placed(irqm_alloc_managed_block(m, all, 2, 2, &cpu), &cpu, 1, 32,
@@ -676,7 +714,7 @@ static void test_masks(void)
 {
 	struct irqm_matrix *m = irqm_create(256, 32, 236, 3);
 	unsigned long big[IRQM_BITS_TO_LONGS(1024)];
-	unsigned long low[1] = {7ul}; /* CPUs 0-2 */
+	unsigned long low[1] = { 7ul }; /* CPUs 0-2 */
 	unsigned int cpu = 99;
 
 	CHECK(m != NULL);
@@ -684,22 +722,25 @@ static void test_masks(void)
 	DONE(m, irqm_online(m, 1), 0);
 	DONE(m, irqm_online(m, 2), 0);
 	/* Bits at or above nr_mask_bits are ignored: only CPU 0 counts here. */
-	expect_placed(irqm_alloc(m, low, 1, false, &cpu), &cpu, 0, 32, "nr_mask_bits 1", __LINE__);
+	expect_placed(irqm_alloc(m, low, 1, false, &cpu), &cpu, 0, 32,
+		      "nr_mask_bits 1", __LINE__);
 	/* A mask wider than the matrix (NR_CPUS-sized) is fine while it names
 	 * only CPUs that exist. */
 	memset(big, 0, sizeof(big));
 	big[0] = 4ul;
-	expect_placed(irqm_alloc(m, big, 1024, false, &cpu), &cpu, 2, 32, "wide mask", __LINE__);
+	expect_placed(irqm_alloc(m, big, 1024, false, &cpu), &cpu, 2, 32,
+		      "wide mask", __LINE__);
 	/* A CPU the matrix does not have, in any word, is EINVAL. */
 	big[0] = 8ul;
 	REFUSED(m, irqm_alloc(m, big, 1024, false, &cpu), IRQM_EINVAL);
 	big[0] = 1ul;
-	big[IRQM_BITS_TO_LONGS(1024) - 1] = 1ul << (IRQM_BITS_PER_LONG - 1); /* CPU 1023 */
+	big[IRQM_BITS_TO_LONGS(1024) - 1] =
+		1ul << (IRQM_BITS_PER_LONG - 1); /* CPU 1023 */
 	REFUSED(m, irqm_alloc(m, big, 1024, false, &cpu), IRQM_EINVAL);
 	REFUSED(m, irqm_reserve_managed(m, big, 1024), IRQM_EINVAL);
 	/* ... but not when the bit is past nr_mask_bits. */
-	expect_placed(irqm_alloc(m, big, 1023, false, &cpu), &cpu, 0, 33, "CPU 1023 ignored",
-		      __LINE__);
+	expect_placed(irqm_alloc(m, big, 1023, false, &cpu), &cpu, 0, 33,
+		      "CPU 1023 ignored", __LINE__);
 	CHECK_EQ(cpu, 0);
 	irqm_destroy(m);
 }
@@ -708,7 +749,7 @@ static void test_masks(void)
 static void test_large_matrix(void)
 {
 	struct irqm_matrix *m = irqm_create(2048, 32, 2000, 2);
-	unsigned long all[1] = {3ul};
+	unsigned long all[1] = { 3ul };
 	unsigned long map[MAX_WORDS];
 	unsigned int cpu = 99, v = 0;
 	int i;
@@ -721,8 +762,8 @@ static void test_large_matrix(void)
 	for (i = 0; i < 40; i++)
 		CHECK(irqm_alloc_block(m, all, 2, 5, false, &cpu) >= 0);
 	CHECK(consistent(m));
-	expect_placed(irqm_alloc_block(m, all, 2, 5, false, &cpu), &cpu, 0, 672, "block 41",
-		      __LINE__);
+	expect_placed(irqm_alloc_block(m, all, 2, 5, false, &cpu), &cpu, 0, 672,
+		      "block 41", __LINE__);
 	CHECK_EQ(irqm_cpu_alloc_map(m, 0, map, 2048), 21 * 32);
 	CHECK(test_bit(map, 703) && !test_bit(map, 704));
 	REFUSED(m, irqm_cpu_alloc_map(m, 0, map, 2047), IRQM_EINVAL);
@@ -741,7 +782,8 @@ static void test_large_matrix(void)
 static void test_errors_invalid(void)
 {
 	struct irqm_matrix *m = irqm_create(256, 32, 236, 2);
-	unsigned long c0[1] = {1ul}, c2[1] = {4ul}, none[1] = {0ul}, all[1] = {3ul};
+	unsigned long c0[1] = { 1ul }, c2[1] = { 4ul }, none[1] = { 0ul },
+		      all[1] = { 3ul };
 	unsigned long map[MAX_WORDS];
 	unsigned int cpu = 99, v = 99;
 	struct irqm_cpu_stats cs;
@@ -750,7 +792,8 @@ static void test_errors_invalid(void)
 	CHECK(m != NULL);
 	DONE(m, irqm_online(m, 0), 0);
 	DONE(m, irqm_online(m, 1), 0);
-	expect_placed(irqm_alloc_block(m, c0, 2, 2, false, &cpu), &cpu, 0, 32, "setup", __LINE__);
+	expect_placed(irqm_alloc_block(m, c0, 2, 2, false, &cpu), &cpu, 0, 32,
+		      "setup", __LINE__);
 	DONE(m, irqm_reserve_managed(m, all, 2), 0);
 
 	/* CPU out of range. */
@@ -779,14 +822,17 @@ static void test_errors_invalid(void)
 	REFUSED(m, irqm_alloc_managed_block(m, c2, 3, 0, &cpu), IRQM_EINVAL);
 
 	/* Bit out of range. */
-	REFUSED(m, irqm_assign_system(m, 0, 256, true), IRQM_EINVAL); /* == bits */
+	REFUSED(m, irqm_assign_system(m, 0, 256, true),
+		IRQM_EINVAL); /* == bits */
 	REFUSED(m, irqm_assign_system(m, 0, 1000, true), IRQM_EINVAL);
-	REFUSED(m, irqm_assign(m, 0, 31), IRQM_EINVAL);  /* below the window */
+	REFUSED(m, irqm_assign(m, 0, 31), IRQM_EINVAL);	 /* below the window */
 	REFUSED(m, irqm_assign(m, 0, 236), IRQM_EINVAL); /* at its end */
 	REFUSED(m, irqm_free(m, 0, 31, false), IRQM_EINVAL);
 	REFUSED(m, irqm_free(m, 0, 236, false), IRQM_EINVAL);
-	REFUSED(m, irqm_free_block(m, 0, 232, 3, false), IRQM_EINVAL); /* crosses the end */
-	REFUSED(m, irqm_free_block(m, 0, 0, 5, false), IRQM_EINVAL);	/* below the window */
+	REFUSED(m, irqm_free_block(m, 0, 232, 3, false),
+		IRQM_EINVAL); /* crosses the end */
+	REFUSED(m, irqm_free_block(m, 0, 0, 5, false),
+		IRQM_EINVAL); /* below the window */
 
 	/* Order out of range. */
 	REFUSED(m, irqm_alloc_block(m, all, 2, 6, false, &cpu), IRQM_EINVAL);
@@ -824,39 +870,48 @@ static void test_errors_invalid(void)
 static void test_errors_not_found(void)
 {
 	struct irqm_matrix *m = irqm_create(256, 32, 236, 2);
-	unsigned long c0[1] = {1ul}, c1[1] = {2ul};
+	unsigned long c0[1] = { 1ul }, c1[1] = { 2ul };
 	unsigned int cpu = 99;
 
 	CHECK(m != NULL);
 	DONE(m, irqm_online(m, 0), 0);
 	DONE(m, irqm_online(m, 1), 0);
-	expect_placed(irqm_alloc_block(m, c0, 2, 2, false, &cpu), &cpu, 0, 32, "block", __LINE__);
+	expect_placed(irqm_alloc_block(m, c0, 2, 2, false, &cpu), &cpu, 0, 32,
+		      "block", __LINE__);
 	DONE(m, irqm_reserve_managed(m, c1, 2), 0);
-	expect_placed(irqm_alloc_managed(m, c1, 2, &cpu), &cpu, 1, 32, "managed", __LINE__);
+	expect_placed(irqm_alloc_managed(m, c1, 2, &cpu), &cpu, 1, 32,
+		      "managed", __LINE__);
 
-	REFUSED(m, irqm_free(m, 0, 40, false), IRQM_ENOENT);	 /* not allocated */
-	REFUSED(m, irqm_free(m, 1, 33, false), IRQM_ENOENT);	 /* wrong CPU */
-	REFUSED(m, irqm_free(m, 0, 32, true), IRQM_ENOENT);	 /* not managed */
-	REFUSED(m, irqm_free(m, 1, 32, false), IRQM_ENOENT);	 /* is managed */
-	REFUSED(m, irqm_free_block(m, 1, 32, 2, false), IRQM_ENOENT); /* wrong CPU */
-	REFUSED(m, irqm_free_block(m, 0, 36, 2, false), IRQM_ENOENT); /* wrong base */
-	REFUSED(m, irqm_free_block(m, 0, 32, 3, false), IRQM_ENOENT); /* wrong order */
-	REFUSED(m, irqm_free_block(m, 0, 32, 2, true), IRQM_ENOENT);  /* not managed */
-	REFUSED(m, irqm_free_block(m, 1, 32, 0, false), IRQM_ENOENT); /* is managed */
+	REFUSED(m, irqm_free(m, 0, 40, false), IRQM_ENOENT); /* not allocated */
+	REFUSED(m, irqm_free(m, 1, 33, false), IRQM_ENOENT); /* wrong CPU */
+	REFUSED(m, irqm_free(m, 0, 32, true), IRQM_ENOENT);  /* not managed */
+	REFUSED(m, irqm_free(m, 1, 32, false), IRQM_ENOENT); /* is managed */
+	REFUSED(m, irqm_free_block(m, 1, 32, 2, false),
+		IRQM_ENOENT); /* wrong CPU */
+	REFUSED(m, irqm_free_block(m, 0, 36, 2, false),
+		IRQM_ENOENT); /* wrong base */
+	REFUSED(m, irqm_free_block(m, 0, 32, 3, false),
+		IRQM_ENOENT); /* wrong order */
+	REFUSED(m, irqm_free_block(m, 0, 32, 2, true),
+		IRQM_ENOENT); /* not managed */
+	REFUSED(m, irqm_free_block(m, 1, 32, 0, false),
+		IRQM_ENOENT); /* is managed */
 	DONE(m, irqm_free(m, 0, 33, false), 0);
-	REFUSED(m, irqm_free_block(m, 0, 32, 2, false), IRQM_ENOENT); /* partly freed */
-	REFUSED(m, irqm_free(m, 0, 33, false), IRQM_ENOENT);	      /* twice */
+	REFUSED(m, irqm_free_block(m, 0, 32, 2, false),
+		IRQM_ENOENT);				     /* partly freed */
+	REFUSED(m, irqm_free(m, 0, 33, false), IRQM_ENOENT); /* twice */
 	irqm_destroy(m);
 }
 
 static void test_errors_busy(void)
 {
 	struct irqm_matrix *m = irqm_create(256, 32, 236, 3);
-	unsigned long c0[1] = {1ul}, c01[1] = {3ul}, all[1] = {7ul};
+	unsigned long c0[1] = { 1ul }, c01[1] = { 3ul }, all[1] = { 7ul };
 	unsigned int cpu = 99;
 
 	CHECK(m != NULL);
-	REFUSED(m, irqm_offline(m, 0), IRQM_EBUSY); /* offline of an offline CPU */
+	REFUSED(m, irqm_offline(m, 0),
+		IRQM_EBUSY); /* offline of an offline CPU */
 	DONE(m, irqm_online(m, 0), 0);
 	REFUSED(m, irqm_online(m, 0), IRQM_EBUSY); /* online of an online CPU */
 	/* assign_system with one CPU online and no replace; replace of a bit not
@@ -876,8 +931,8 @@ static void test_errors_busy(void)
 	DONE(m, irqm_reserve(m), 0);
 	DONE(m, irqm_reserve(m), 0);
 	REFUSED(m, irqm_alloc_block(m, c01, 3, 2, true, &cpu), IRQM_EBUSY);
-	expect_placed(irqm_alloc_block(m, c01, 3, 1, true, &cpu), &cpu, 0, 32, "2 of 3",
-		      __LINE__);
+	expect_placed(irqm_alloc_block(m, c01, 3, 1, true, &cpu), &cpu, 0, 32,
+		      "2 of 3", __LINE__);
 	DONE(m, irqm_remove_reserved(m), 0);
 	/* remove_reserved with none reserved. */
 	REFUSED(m, irqm_remove_reserved(m), IRQM_EBUSY);
@@ -887,7 +942,8 @@ static void test_errors_busy(void)
 	REFUSED(m, irqm_remove_managed(m, all, 3), IRQM_EBUSY);
 	REFUSED(m, irqm_remove_managed_block(m, c0, 3, 1), IRQM_EBUSY);
 	/* A managed vector that is allocated is not removable. */
-	expect_placed(irqm_alloc_managed(m, c0, 3, &cpu), &cpu, 0, 34, "managed", __LINE__);
+	expect_placed(irqm_alloc_managed(m, c0, 3, &cpu), &cpu, 0, 34,
+		      "managed", __LINE__);
 	REFUSED(m, irqm_remove_managed(m, c0, 3), IRQM_EBUSY);
 	REFUSED(m, irqm_remove_managed_block(m, c0, 3, 0), IRQM_EBUSY);
 	DONE(m, irqm_free(m, 0, 34, true), 0);
@@ -900,7 +956,7 @@ static void test_errors_busy(void)
 static void test_errors_no_space(void)
 {
 	struct irqm_matrix *m = irqm_create(64, 8, 16, 2);
-	unsigned long c0[1] = {1ul}, c1[1] = {2ul}, all[1] = {3ul};
+	unsigned long c0[1] = { 1ul }, c1[1] = { 2ul }, all[1] = { 3ul };
 	unsigned int cpu = 99;
 	int i;
 
@@ -918,7 +974,8 @@ static void test_errors_no_space(void)
 	REFUSED(m, irqm_alloc_block(m, all, 2, 4, false, &cpu), IRQM_ENOSPC);
 	REFUSED(m, irqm_reserve_managed_block(m, all, 2, 4), IRQM_ENOSPC);
 	/* Fill CPU 0, then it has no room at all. */
-	expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu, 0, 8, "fill", __LINE__);
+	expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu, 0, 8,
+		      "fill", __LINE__);
 	CHECK_EQ(irqm_largest_free_order(m, 0), IRQM_ENOSPC);
 	REFUSED(m, irqm_alloc(m, c0, 2, false, &cpu), IRQM_ENOSPC);
 	REFUSED(m, irqm_alloc_block(m, c0, 2, 0, false, &cpu), IRQM_ENOSPC);
@@ -941,7 +998,8 @@ static void test_errors_no_space(void)
 	 * the one refusal that is not state-neutral).
 	 */
 	take(m, &before);
-	CHECK_EQ(irqm_reserve_managed(m, all, 2), IRQM_ENOSPC); /* CPU 0 full: none done */
+	CHECK_EQ(irqm_reserve_managed(m, all, 2),
+		 IRQM_ENOSPC); /* CPU 0 full: none done */
 	take(m, &after);
 	CHECK(same_counters(&before, &after));
 	CHECK(consistent(m));
@@ -976,14 +1034,15 @@ static void test_verify_messages(void)
  * masks like the kernel operations, changing nothing. */
 static void test_planning_null_arguments(void)
 {
-	unsigned long mask[1] = {1ul}, none[1] = {0ul}, c2[1] = {4ul};
+	unsigned long mask[1] = { 1ul }, none[1] = { 0ul }, c2[1] = { 4ul };
 	unsigned int cpu = 77;
 	struct irqm_matrix *m;
 
 	CHECK_EQ(irqm_largest_order(NULL, mask, 1), IRQM_EINVAL);
 	CHECK_EQ(irqm_reserve_block(NULL, 0), IRQM_EINVAL);
 	CHECK_EQ(irqm_remove_reserved_block(NULL, 0), IRQM_EINVAL);
-	CHECK_EQ(irqm_alloc_reserved_block(NULL, mask, 1, 0, &cpu), IRQM_EINVAL);
+	CHECK_EQ(irqm_alloc_reserved_block(NULL, mask, 1, 0, &cpu),
+		 IRQM_EINVAL);
 	CHECK_EQ(irqm_can_offline(NULL, 0), IRQM_EINVAL);
 	CHECK_EQ(irqm_evacuate(NULL, 0), IRQM_EINVAL);
 	CHECK_EQ(irqm_move_block(NULL, 0, 32, mask, 1, &cpu), IRQM_EINVAL);
@@ -995,7 +1054,8 @@ static void test_planning_null_arguments(void)
 	CHECK(m != NULL);
 	DONE(m, irqm_online(m, 0), 0);
 	DONE(m, irqm_online(m, 1), 0);
-	expect_placed(irqm_alloc(m, mask, 1, false, &cpu), &cpu, 0, 32, "setup", __LINE__);
+	expect_placed(irqm_alloc(m, mask, 1, false, &cpu), &cpu, 0, 32, "setup",
+		      __LINE__);
 	DONE(m, irqm_reserve_block(m, 0), 0);
 	cpu = 77;
 	REFUSED(m, irqm_alloc_reserved_block(m, mask, 1, 0, NULL), IRQM_EINVAL);
@@ -1013,8 +1073,11 @@ static void test_planning_null_arguments(void)
 	REFUSED(m, irqm_move_block(m, 0, 32, c2, 3, &cpu), IRQM_EINVAL);
 	/* CPU, base or order out of range. */
 	REFUSED(m, irqm_reserve_block(m, IRQM_MAX_ORDER + 1), IRQM_EINVAL);
-	REFUSED(m, irqm_remove_reserved_block(m, IRQM_MAX_ORDER + 1), IRQM_EINVAL);
-	REFUSED(m, irqm_alloc_reserved_block(m, mask, 1, IRQM_MAX_ORDER + 1, &cpu), IRQM_EINVAL);
+	REFUSED(m, irqm_remove_reserved_block(m, IRQM_MAX_ORDER + 1),
+		IRQM_EINVAL);
+	REFUSED(m,
+		irqm_alloc_reserved_block(m, mask, 1, IRQM_MAX_ORDER + 1, &cpu),
+		IRQM_EINVAL);
 	REFUSED(m, irqm_can_offline(m, 2), IRQM_EINVAL);
 	REFUSED(m, irqm_evacuate(m, 2), IRQM_EINVAL);
 	REFUSED(m, irqm_move_block(m, 2, 32, mask, 1, &cpu), IRQM_EINVAL);
@@ -1037,31 +1100,35 @@ static void test_planning_null_arguments(void)
 static void test_largest_order(void)
 {
 	struct irqm_matrix *m = irqm_create(64, 8, 40, 2);
-	unsigned long c0[1] = {1ul}, c1[1] = {2ul}, all[1] = {3ul};
+	unsigned long c0[1] = { 1ul }, c1[1] = { 2ul }, all[1] = { 3ul };
 	unsigned int cpu = 99;
 
 	CHECK(m != NULL);
-	REFUSED(m, irqm_largest_order(m, all, 2), IRQM_ENOSPC); /* no CPU online */
+	REFUSED(m, irqm_largest_order(m, all, 2),
+		IRQM_ENOSPC); /* no CPU online */
 	DONE(m, irqm_online(m, 0), 0);
 	DONE(m, irqm_online(m, 1), 0);
 	REFUSED(m, irqm_largest_order(m, all, 2), 4);
 	REFUSED(m, irqm_alloc_block(m, all, 2, 5, false, &cpu), IRQM_ENOSPC);
-	expect_placed(irqm_alloc(m, c0, 2, false, &cpu), &cpu, 0, 8, "single", __LINE__);
-	expect_placed(irqm_alloc_block(m, c0, 2, 4, false, &cpu), &cpu, 0, 16, "16-block",
+	expect_placed(irqm_alloc(m, c0, 2, false, &cpu), &cpu, 0, 8, "single",
 		      __LINE__);
+	expect_placed(irqm_alloc_block(m, c0, 2, 4, false, &cpu), &cpu, 0, 16,
+		      "16-block", __LINE__);
 	/* CPU 0 keeps 9-15 and 32-39: an aligned 8-block at 32 at best. */
 	REFUSED(m, irqm_largest_order(m, c0, 2), 3);
 	REFUSED(m, irqm_largest_order(m, c1, 2), 4);
 	REFUSED(m, irqm_largest_order(m, all, 2), 4);
 	DONE(m, irqm_free(m, 0, 8, false), 0);
-	REFUSED(m, irqm_largest_order(m, c0, 2), 3); /* 8-15 is an 8-block too */
-	expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu, 0, 8, "8-block",
-		      __LINE__);
-	expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu, 0, 32, "8-block",
-		      __LINE__);
+	REFUSED(m, irqm_largest_order(m, c0, 2),
+		3); /* 8-15 is an 8-block too */
+	expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu, 0, 8,
+		      "8-block", __LINE__);
+	expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu, 0, 32,
+		      "8-block", __LINE__);
 	REFUSED(m, irqm_largest_order(m, c0, 2), IRQM_ENOSPC); /* full */
 	DONE(m, irqm_offline(m, 1), 0);
-	REFUSED(m, irqm_largest_order(m, all, 2), IRQM_ENOSPC); /* CPU 1 offline */
+	REFUSED(m, irqm_largest_order(m, all, 2),
+		IRQM_ENOSPC); /* CPU 1 offline */
 	irqm_destroy(m);
 }
 
@@ -1073,7 +1140,7 @@ static void test_largest_order(void)
 static void test_reserve_block(void)
 {
 	struct irqm_matrix *m = irqm_create(64, 8, 40, 2);
-	unsigned long c0[1] = {1ul}, c1[1] = {2ul}, all[1] = {3ul};
+	unsigned long c0[1] = { 1ul }, c1[1] = { 2ul }, all[1] = { 3ul };
 	unsigned long map[MAX_WORDS];
 	unsigned int cpu = 99;
 
@@ -1081,7 +1148,8 @@ static void test_reserve_block(void)
 	REFUSED(m, irqm_reserve_block(m, 0), IRQM_ENOSPC); /* no CPU online */
 	DONE(m, irqm_online(m, 0), 0);
 	DONE(m, irqm_online(m, 1), 0);
-	REFUSED(m, irqm_reserve_block(m, 5), IRQM_ENOSPC); /* no 32-block anywhere */
+	REFUSED(m, irqm_reserve_block(m, 5),
+		IRQM_ENOSPC); /* no 32-block anywhere */
 	/* Admitted, and no counter moves (global_reserved is irqm_reserve()'s). */
 	REFUSED(m, irqm_reserve_block(m, 4), 0);
 	REFUSED(m, irqm_reserve_block(m, 4), 0);
@@ -1094,11 +1162,12 @@ static void test_reserve_block(void)
 	REFUSED(m, irqm_alloc_block(m, all, 2, 4, false, &cpu), IRQM_ENOSPC);
 	REFUSED(m, irqm_largest_order(m, all, 2), 3);
 	REFUSED(m, irqm_reserve_managed_block(m, c0, 2, 4), IRQM_ENOSPC);
-	REFUSED(m, irqm_assign(m, 0, 20), IRQM_ENOSPC); /* inside CPU 0's 16-block */
-	REFUSED(m, irqm_offline(m, 1), IRQM_ENOSPC);	/* CPU 0 alone holds one */
+	REFUSED(m, irqm_assign(m, 0, 20),
+		IRQM_ENOSPC); /* inside CPU 0's 16-block */
+	REFUSED(m, irqm_offline(m, 1), IRQM_ENOSPC); /* CPU 0 alone holds one */
 	/* What leaves them placeable goes ahead, at the first such place. */
-	expect_placed(irqm_alloc_block(m, all, 2, 3, false, &cpu), &cpu, 0, 8, "8-block",
-		      __LINE__);
+	expect_placed(irqm_alloc_block(m, all, 2, 3, false, &cpu), &cpu, 0, 8,
+		      "8-block", __LINE__);
 	DONE(m, irqm_assign(m, 0, 33), 0);
 	/* Managed reservations skip the guaranteed blocks: CPU 0's lowest free
 	 * vector is 16, taken instead is 32; CPU 1 keeps the kernel's 8. */
@@ -1111,8 +1180,8 @@ static void test_reserve_block(void)
 	expect_cpu(m, 1, true, 31, 0, 1, 0, __LINE__);
 
 	/* Allocate one: CPU 1 has the most available. */
-	expect_placed(irqm_alloc_reserved_block(m, all, 2, 4, &cpu), &cpu, 1, 16, "guaranteed",
-		      __LINE__);
+	expect_placed(irqm_alloc_reserved_block(m, all, 2, 4, &cpu), &cpu, 1,
+		      16, "guaranteed", __LINE__);
 	expect_cpu(m, 1, true, 15, 16, 1, 0, __LINE__);
 	/* The other one is CPU 0's: not placeable on CPU 1, and it stays. */
 	REFUSED(m, irqm_alloc_reserved_block(m, c1, 2, 4, &cpu), IRQM_ENOSPC);
@@ -1122,8 +1191,8 @@ static void test_reserve_block(void)
 	/* Withdrawn, the kernel's rules apply again. */
 	DONE(m, irqm_remove_reserved_block(m, 4), 0);
 	REFUSED(m, irqm_remove_reserved_block(m, 4), IRQM_EBUSY);
-	expect_placed(irqm_alloc_block(m, all, 2, 4, false, &cpu), &cpu, 0, 16, "16-block",
-		      __LINE__);
+	expect_placed(irqm_alloc_block(m, all, 2, 4, false, &cpu), &cpu, 0, 16,
+		      "16-block", __LINE__);
 	DONE(m, irqm_offline(m, 0), 0);
 	irqm_destroy(m);
 }
@@ -1132,7 +1201,7 @@ static void test_reserve_block(void)
 static void test_move_block(void)
 {
 	struct irqm_matrix *m = irqm_create(256, 32, 236, 3);
-	unsigned long c0[1] = {1ul}, c2[1] = {4ul}, all[1] = {7ul};
+	unsigned long c0[1] = { 1ul }, c2[1] = { 4ul }, all[1] = { 7ul };
 	unsigned long map[MAX_WORDS];
 	unsigned int cpu = 99, ncpu = 99;
 
@@ -1140,21 +1209,23 @@ static void test_move_block(void)
 	DONE(m, irqm_online(m, 0), 0);
 	DONE(m, irqm_online(m, 1), 0);
 	DONE(m, irqm_online(m, 2), 0);
-	expect_placed(irqm_alloc_block(m, all, 3, 3, false, &cpu), &cpu, 0, 32, "8-block",
+	expect_placed(irqm_alloc_block(m, all, 3, 3, false, &cpu), &cpu, 0, 32,
+		      "8-block", __LINE__);
+	expect_placed(irqm_alloc(m, all, 3, false, &cpu), &cpu, 1, 32, "single",
 		      __LINE__);
-	expect_placed(irqm_alloc(m, all, 3, false, &cpu), &cpu, 1, 32, "single", __LINE__);
 
 	/* To CPU 2; then within CPU 2 (never the current place). */
-	expect_placed(irqm_move_block(m, 0, 32, c2, 3, &ncpu), &ncpu, 2, 32, "move", __LINE__);
+	expect_placed(irqm_move_block(m, 0, 32, c2, 3, &ncpu), &ncpu, 2, 32,
+		      "move", __LINE__);
 	expect_cpu(m, 0, true, 204, 0, 0, 0, __LINE__);
 	expect_cpu(m, 2, true, 196, 8, 0, 0, __LINE__);
-	expect_placed(irqm_move_block(m, 2, 32, c2, 3, &ncpu), &ncpu, 2, 40, "move in place",
-		      __LINE__);
+	expect_placed(irqm_move_block(m, 2, 32, c2, 3, &ncpu), &ncpu, 2, 40,
+		      "move in place", __LINE__);
 	CHECK_EQ(irqm_cpu_alloc_map(m, 2, map, 256), 8);
 	CHECK(test_bit(map, 40) && test_bit(map, 47) && !test_bit(map, 32));
 	/* A single vector is a group too. */
-	expect_placed(irqm_move_block(m, 1, 32, all, 3, &ncpu), &ncpu, 0, 32, "move single",
-		      __LINE__);
+	expect_placed(irqm_move_block(m, 1, 32, all, 3, &ncpu), &ncpu, 0, 32,
+		      "move single", __LINE__);
 
 	/* Not a group's base, or nothing there. */
 	ncpu = 99;
@@ -1174,22 +1245,25 @@ static void test_move_block(void)
 	REFUSED(m, irqm_unpin(m, 2, 40), 0);
 	REFUSED(m, irqm_can_offline(m, 2), 8);
 	CHECK_EQ(ncpu, 99);
-	expect_placed(irqm_move_block(m, 2, 40, all, 3, &ncpu), &ncpu, 1, 32, "move unpinned",
-		      __LINE__);
+	expect_placed(irqm_move_block(m, 2, 40, all, 3, &ncpu), &ncpu, 1, 32,
+		      "move unpinned", __LINE__);
 
 	/* A partly freed block keeps its order and its members' offsets. */
 	DONE(m, irqm_free(m, 1, 33, false), 0);
-	expect_placed(irqm_move_block(m, 1, 32, c2, 3, &ncpu), &ncpu, 2, 32, "move partial",
-		      __LINE__);
+	expect_placed(irqm_move_block(m, 1, 32, c2, 3, &ncpu), &ncpu, 2, 32,
+		      "move partial", __LINE__);
 	CHECK_EQ(irqm_cpu_alloc_map(m, 2, map, 256), 7);
-	CHECK(test_bit(map, 32) && !test_bit(map, 33) && test_bit(map, 34) && test_bit(map, 39));
+	CHECK(test_bit(map, 32) && !test_bit(map, 33) && test_bit(map, 34) &&
+	      test_bit(map, 39));
 	expect_cpu(m, 1, true, 204, 0, 0, 0, __LINE__);
 
 	/* Managed groups never move. */
 	DONE(m, irqm_reserve_managed(m, c0, 3), 0);
-	expect_placed(irqm_alloc_managed(m, c0, 3, &cpu), &cpu, 0, 33, "managed", __LINE__);
+	expect_placed(irqm_alloc_managed(m, c0, 3, &cpu), &cpu, 0, 33,
+		      "managed", __LINE__);
 	REFUSED(m, irqm_move_block(m, 0, 33, all, 3, &ncpu), IRQM_EBUSY);
-	REFUSED(m, irqm_can_offline(m, 0), 1); /* only the single vector 32 moves */
+	REFUSED(m, irqm_can_offline(m, 0),
+		1); /* only the single vector 32 moves */
 	/* A pinned group blocks its CPU's offline check, managed or not. */
 	REFUSED(m, irqm_pin(m, 0, 33), 0);
 	REFUSED(m, irqm_can_offline(m, 0), IRQM_EBUSY);
@@ -1204,27 +1278,28 @@ static void test_move_block(void)
 static void test_move_block_no_space(void)
 {
 	struct irqm_matrix *m = irqm_create(64, 8, 24, 2);
-	unsigned long c0[1] = {1ul}, c1[1] = {2ul}, all[1] = {3ul};
+	unsigned long c0[1] = { 1ul }, c1[1] = { 2ul }, all[1] = { 3ul };
 	unsigned int cpu = 99, ncpu = 99;
 
 	CHECK(m != NULL);
 	DONE(m, irqm_online(m, 0), 0);
 	DONE(m, irqm_online(m, 1), 0);
-	expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu, 0, 8, "8-block",
-		      __LINE__);
+	expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu, 0, 8,
+		      "8-block", __LINE__);
 	DONE(m, irqm_assign(m, 1, 12), 0);
 	DONE(m, irqm_assign(m, 1, 20), 0);
 	/* CPU 1 has 14 free vectors but no aligned 8-block. */
 	REFUSED(m, irqm_move_block(m, 0, 8, c1, 2, &ncpu), IRQM_ENOSPC);
 	CHECK_EQ(ncpu, 99);
 	/* CPU 1 comes first (most available) but cannot serve; CPU 0's 16 can. */
-	expect_placed(irqm_move_block(m, 0, 8, all, 2, &ncpu), &ncpu, 0, 16, "move", __LINE__);
+	expect_placed(irqm_move_block(m, 0, 8, all, 2, &ncpu), &ncpu, 0, 16,
+		      "move", __LINE__);
 	REFUSED(m, irqm_move_block(m, 0, 16, c1, 2, &ncpu), IRQM_ENOSPC);
-	expect_placed(irqm_move_block(m, 0, 16, c0, 2, &ncpu), &ncpu, 0, 8, "move back",
-		      __LINE__);
+	expect_placed(irqm_move_block(m, 0, 16, c0, 2, &ncpu), &ncpu, 0, 8,
+		      "move back", __LINE__);
 	/* Both of CPU 0's blocks taken: nowhere to go. */
-	expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu, 0, 16, "8-block",
-		      __LINE__);
+	expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu, 0, 16,
+		      "8-block", __LINE__);
 	REFUSED(m, irqm_move_block(m, 0, 8, all, 2, &ncpu), IRQM_ENOSPC);
 	REFUSED(m, irqm_can_offline(m, 0), IRQM_ENOSPC);
 	irqm_destroy(m);
@@ -1239,18 +1314,20 @@ static void test_move_block_no_space(void)
 static void test_can_offline(void)
 {
 	struct irqm_matrix *m = irqm_create(64, 8, 40, 3);
-	unsigned long c2[1] = {4ul};
+	unsigned long c2[1] = { 4ul };
 	unsigned long map[MAX_WORDS];
 	unsigned int cpu = 99, tomove = 0, avl = 0, c, bit;
 
 	CHECK(m != NULL);
 	for (c = 0; c < 3; c++)
 		DONE(m, irqm_online(m, c), 0);
-	expect_placed(irqm_alloc_block(m, c2, 3, 3, false, &cpu), &cpu, 2, 8, "8-block",
+	expect_placed(irqm_alloc_block(m, c2, 3, 3, false, &cpu), &cpu, 2, 8,
+		      "8-block", __LINE__);
+	expect_placed(irqm_alloc(m, c2, 3, false, &cpu), &cpu, 2, 16, "single",
 		      __LINE__);
-	expect_placed(irqm_alloc(m, c2, 3, false, &cpu), &cpu, 2, 16, "single", __LINE__);
 	DONE(m, irqm_reserve_managed(m, c2, 3), 0);
-	expect_placed(irqm_alloc_managed(m, c2, 3, &cpu), &cpu, 2, 17, "managed", __LINE__);
+	expect_placed(irqm_alloc_managed(m, c2, 3, &cpu), &cpu, 2, 17,
+		      "managed", __LINE__);
 	for (c = 0; c < 2; c++)
 		for (bit = 8; bit < 40; bit += 8)
 			DONE(m, irqm_assign(m, c, bit + 3), 0);
@@ -1291,7 +1368,7 @@ static void test_can_offline(void)
 static void test_planning_large(void)
 {
 	struct irqm_matrix *m = irqm_create(2048, 32, 2000, 2);
-	unsigned long all[1] = {3ul}, c1[1] = {2ul};
+	unsigned long all[1] = { 3ul }, c1[1] = { 2ul };
 	unsigned int cpu = 99, ncpu = 99;
 
 	CHECK(m != NULL);
@@ -1299,10 +1376,11 @@ static void test_planning_large(void)
 	DONE(m, irqm_online(m, 1), 0);
 	REFUSED(m, irqm_largest_order(m, all, 2), 5);
 	DONE(m, irqm_reserve_block(m, 5), 0);
-	expect_placed(irqm_alloc_reserved_block(m, all, 2, 5, &cpu), &cpu, 0, 32, "guaranteed",
-		      __LINE__);
+	expect_placed(irqm_alloc_reserved_block(m, all, 2, 5, &cpu), &cpu, 0,
+		      32, "guaranteed", __LINE__);
 	DONE(m, irqm_assign(m, 1, 1990), 0);
-	expect_placed(irqm_move_block(m, 0, 32, c1, 2, &ncpu), &ncpu, 1, 32, "move", __LINE__);
+	expect_placed(irqm_move_block(m, 0, 32, c1, 2, &ncpu), &ncpu, 1, 32,
+		      "move", __LINE__);
 	REFUSED(m, irqm_can_offline(m, 1), 33);
 	DONE(m, irqm_evacuate(m, 1), 33);
 	CHECK_EQ(irqm_can_offline(m, 1), 0);

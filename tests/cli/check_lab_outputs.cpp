@@ -46,9 +46,7 @@ constexpr unsigned first_order = 1, last_order = 5;  // block orders the lab rep
 
 std::vector<std::string> problems;
 
-void problem(const std::string& what) {
-    problems.push_back(what);
-}
+void problem(const std::string& what) { problems.push_back(what); }
 
 std::optional<std::string> read_file(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -148,7 +146,8 @@ std::optional<std::vector<std::string>> section(const std::vector<std::string>& 
     for (std::size_t i = 0; i < lines.size(); ++i) {
         if (lines[i] != heading) continue;
         std::vector<std::string> out;
-        for (std::size_t j = i + 1; j < lines.size() && !lines[j].empty(); ++j) out.push_back(lines[j]);
+        for (std::size_t j = i + 1; j < lines.size() && !lines[j].empty(); ++j)
+            out.push_back(lines[j]);
         return out;
     }
     problem("stdout: no line '" + heading + "'");
@@ -166,11 +165,14 @@ std::optional<source> parse_table(const std::string& text) {
     unsigned long long cpus = 0, win_start = 0, win_end = 0, seed = 0, events = 0;
     char close = 0;
     if (first.rfind(lead, 0) != 0 || open == std::string::npos || open < lead.size() ||
-        std::sscanf(first.c_str() + open, " (%llu CPUs, window %llu..%llu, seed %llu, %llu events%c",
-                    &cpus, &win_start, &win_end, &seed, &events, &close) != 6 ||
+        std::sscanf(first.c_str() + open,
+                    " (%llu CPUs, window %llu..%llu, seed %llu, %llu events%c", &cpus, &win_start,
+                    &win_end, &seed, &events, &close) != 6 ||
         close != ')' || first.back() != ')') {
-        problem("stdout: the first line is not 'irqmatrix sim: NAME (C CPUs, window S..E, seed N, "
-                "M events)': " + first);
+        problem(
+            "stdout: the first line is not 'irqmatrix sim: NAME (C CPUs, window S..E, seed N, "
+            "M events)': " +
+            first);
         return std::nullopt;
     }
     t.workload = first.substr(lead.size(), open - lead.size());
@@ -181,21 +183,22 @@ std::optional<source> parse_table(const std::string& text) {
     t.run["events"] = static_cast<double>(events);
 
     // Block requests by cause, offline refusals, singles, managed, speed.
-    const auto causes =
-        section(lines, "Multi-MSI block requests and why they failed; CPU offline requests refused");
+    const auto causes = section(
+        lines, "Multi-MSI block requests and why they failed; CPU offline requests refused");
     if (!causes) return std::nullopt;
     const std::vector<std::string> causes_header{
-        "policy", "blocks", "granted", "capacity", "fragment.", "other", "degraded", "offline",
-        "refused:count", "placement", "singles", "failed", "managed", "failed", "events/s"};
+        "policy",  "blocks",   "granted", "capacity",      "fragment.",
+        "other",   "degraded", "offline", "refused:count", "placement",
+        "singles", "failed",   "managed", "failed",        "events/s"};
     if (causes->empty() || words(causes->front()) != causes_header) {
         problem("stdout: the block table's column header changed: " +
                 (causes->empty() ? std::string() : causes->front()));
         return std::nullopt;
     }
     static const char* const cause_keys[] = {
-        "blocks.requests", "blocks.granted", "blocks.capacity", "blocks.fragmentation",
-        "blocks.other", "blocks.degraded", "offline.requests", "offline.refused_count",
-        "offline.refused_placement"};
+        "blocks.requests",      "blocks.granted",        "blocks.capacity",
+        "blocks.fragmentation", "blocks.other",          "blocks.degraded",
+        "offline.requests",     "offline.refused_count", "offline.refused_placement"};
     for (std::size_t i = 1; i < causes->size(); ++i) {
         const auto w = words((*causes)[i]);
         if (w.size() != 13) {
@@ -206,7 +209,8 @@ std::optional<source> parse_table(const std::string& text) {
         for (std::size_t c = 0; c < std::size(cause_keys); ++c) {
             const auto v = number(w[c + 1]);
             if (!v || std::isnan(*v)) {
-                problem("stdout: not a number in column " + std::to_string(c + 2) + ": " + (*causes)[i]);
+                problem("stdout: not a number in column " + std::to_string(c + 2) + ": " +
+                        (*causes)[i]);
                 return std::nullopt;
             }
             n[cause_keys[c]] = *v;
@@ -246,12 +250,13 @@ std::optional<source> parse_table(const std::string& text) {
                 continue;
             }
             const auto fr = at < w.size() ? ratio(w[at]) : std::nullopt;
-            const auto frag = at + 1 < w.size() && w[at + 1].size() > 2 && w[at + 1].front() == '(' &&
-                                      w[at + 1].back() == ')'
+            const auto frag = at + 1 < w.size() && w[at + 1].size() > 2 &&
+                                      w[at + 1].front() == '(' && w[at + 1].back() == ')'
                                   ? number(w[at + 1].substr(1, w[at + 1].size() - 2))
                                   : std::nullopt;
             if (!fr || !frag) {
-                problem("stdout: order table: bad cell for order " + std::to_string(k) + ": " + (*orders)[i]);
+                problem("stdout: order table: bad cell for order " + std::to_string(k) + ": " +
+                        (*orders)[i]);
                 return std::nullopt;
             }
             n[order_key(k, "failed")] = fr->first;
@@ -269,8 +274,9 @@ std::optional<source> parse_table(const std::string& text) {
 
     // At the end: free vectors, fragmentation index 3 and 5, CPUs able to
     // take a 32-vector block / online CPUs.
-    const auto end = section(lines, "At the end: free vectors, fragmentation index (orders 3 and 5), "
-                                    "online CPUs that can take a 32-vector block");
+    const auto end = section(lines,
+                             "At the end: free vectors, fragmentation index (orders 3 and 5), "
+                             "online CPUs that can take a 32-vector block");
     if (!end) return std::nullopt;
     std::vector<std::string> end_policies;
     for (const auto& line : *end) {
@@ -342,19 +348,16 @@ std::optional<source> parse_json(const std::string& text) {
         for (const auto& p : j.at("policies")) {
             auto& n = s.add_policy(p.at("policy").get<std::string>());
             static const std::pair<const char*, const char*> block_fields[] = {
-                {"requests", "requests"},
-                {"granted", "granted"},
-                {"capacity_failures", "capacity"},
-                {"fragmentation_failures", "fragmentation"},
-                {"other_failures", "other"},
-                {"degraded", "degraded"}};
+                {"requests", "requests"},          {"granted", "granted"},
+                {"capacity_failures", "capacity"}, {"fragmentation_failures", "fragmentation"},
+                {"other_failures", "other"},       {"degraded", "degraded"}};
             for (const auto& f : block_fields) n[std::string("blocks.") + f.second] = 0;
             std::set<unsigned> seen;
             for (const auto& b : p.at("blocks")) {
                 const auto k = b.at("order").get<unsigned>();
                 if (k < first_order || k > last_order || !seen.insert(k).second) {
-                    problem("result.json: policy " + s.policies.back() + ": bad or repeated order " +
-                            std::to_string(k));
+                    problem("result.json: policy " + s.policies.back() +
+                            ": bad or repeated order " + std::to_string(k));
                     continue;
                 }
                 for (const auto& [field, name] : block_fields) {
@@ -363,10 +366,12 @@ std::optional<source> parse_json(const std::string& text) {
                     n[std::string("blocks.") + name] += v;
                 }
                 n[order_key(k, "failed")] = n[order_key(k, "capacity")] +
-                                            n[order_key(k, "fragmentation")] + n[order_key(k, "other")];
+                                            n[order_key(k, "fragmentation")] +
+                                            n[order_key(k, "other")];
             }
             if (seen.size() != last_order - first_order + 1)
-                problem("result.json: policy " + s.policies.back() + ": not every order 1..5 in 'blocks'");
+                problem("result.json: policy " + s.policies.back() +
+                        ": not every order 1..5 in 'blocks'");
             n["offline.requests"] = p.at("offline").at("requests").get<double>();
             n["offline.refused_count"] = p.at("offline").at("refused_count_check").get<double>();
             n["offline.refused_placement"] = p.at("offline").at("refused_placement").get<double>();
@@ -385,8 +390,9 @@ std::optional<source> parse_json(const std::string& text) {
             double last_time = -1;
             for (const auto& x : samples) {
                 const double t = x.at("time").get<double>();
-                if (!(t > last_time)) problem("result.json: policy " + s.policies.back() +
-                                              ": sample times do not increase at " + show(t));
+                if (!(t > last_time))
+                    problem("result.json: policy " + s.policies.back() +
+                            ": sample times do not increase at " + show(t));
                 last_time = t;
             }
             n["last_time"] = last_time;
@@ -438,8 +444,9 @@ std::optional<csv> parse_csv(const std::string& text, const std::string& name,
     for (std::size_t i = 1; i < lines.size(); ++i) {
         const auto cells = split(lines[i], ',');
         if (cells.size() != c.header.size()) {
-            problem(name + ": line " + std::to_string(i + 1) + " has " + std::to_string(cells.size()) +
-                    " cells, the header " + std::to_string(c.header.size()));
+            problem(name + ": line " + std::to_string(i + 1) + " has " +
+                    std::to_string(cells.size()) + " cells, the header " +
+                    std::to_string(c.header.size()));
             return std::nullopt;
         }
         auto& row = c.rows.emplace_back();
@@ -456,11 +463,24 @@ std::optional<double> cell(const std::map<std::string, std::string>& row, const 
 }
 
 std::optional<source> parse_summary_csv(const std::string& text) {
-    static const std::vector<std::string> header{
-        "policy", "order", "vectors", "requests", "granted", "capacity_failures",
-        "fragmentation_failures", "other_failures", "degraded", "offline_requests",
-        "offline_refused_count", "offline_refused_placement", "single_requests", "single_failures",
-        "managed_requests", "managed_failures", "events", "seconds"};
+    static const std::vector<std::string> header{"policy",
+                                                 "order",
+                                                 "vectors",
+                                                 "requests",
+                                                 "granted",
+                                                 "capacity_failures",
+                                                 "fragmentation_failures",
+                                                 "other_failures",
+                                                 "degraded",
+                                                 "offline_requests",
+                                                 "offline_refused_count",
+                                                 "offline_refused_placement",
+                                                 "single_requests",
+                                                 "single_failures",
+                                                 "managed_requests",
+                                                 "managed_failures",
+                                                 "events",
+                                                 "seconds"};
     const auto c = parse_csv(text, "summary.csv", header);
     if (!c) return std::nullopt;
     source s;
@@ -468,12 +488,9 @@ std::optional<source> parse_summary_csv(const std::string& text) {
     // Per order: these columns; per policy (the same on each of its rows):
     // those.
     static const std::pair<const char*, const char*> order_cols[] = {
-        {"requests", "requests"},
-        {"granted", "granted"},
-        {"capacity_failures", "capacity"},
-        {"fragmentation_failures", "fragmentation"},
-        {"other_failures", "other"},
-        {"degraded", "degraded"}};
+        {"requests", "requests"},          {"granted", "granted"},
+        {"capacity_failures", "capacity"}, {"fragmentation_failures", "fragmentation"},
+        {"other_failures", "other"},       {"degraded", "degraded"}};
     static const std::pair<const char*, const char*> policy_cols[] = {
         {"offline_requests", "offline.requests"},
         {"offline_refused_count", "offline.refused_count"},
@@ -488,10 +505,12 @@ std::optional<source> parse_summary_csv(const std::string& text) {
         const auto& p = row.at("policy");
         if (!s.per_policy.count(p)) {
             if (!s.policies.empty() && next_order[s.policies.back()] != last_order + 1)
-                problem("summary.csv: policy " + s.policies.back() + " does not have a row for each order 1..5");
+                problem("summary.csv: policy " + s.policies.back() +
+                        " does not have a row for each order 1..5");
             s.add_policy(p);
             next_order[p] = first_order;
-            for (const auto& col : order_cols) s.per_policy[p][std::string("blocks.") + col.second] = 0;
+            for (const auto& col : order_cols)
+                s.per_policy[p][std::string("blocks.") + col.second] = 0;
         } else if (s.policies.back() != p) {
             problem("summary.csv: the rows of policy " + p + " are not together");
             return std::nullopt;
@@ -527,16 +546,20 @@ std::optional<source> parse_summary_csv(const std::string& text) {
         if (*seconds > 0) n["events_per_second"] = n["events"] / *seconds;
     }
     if (!s.policies.empty() && next_order[s.policies.back()] != last_order + 1)
-        problem("summary.csv: policy " + s.policies.back() + " does not have a row for each order 1..5");
+        problem("summary.csv: policy " + s.policies.back() +
+                " does not have a row for each order 1..5");
     return s;
 }
 
 std::optional<source> parse_timeseries_csv(const std::string& text) {
-    std::vector<std::string> header{"policy", "time", "block_success_window", "block_success_cumulative",
-                                    "free_vectors", "online_cpus"};
-    for (unsigned k = 0; k <= last_order; ++k) header.push_back("fragmentation_index_" + std::to_string(k));
+    std::vector<std::string> header{
+        "policy",       "time",       "block_success_window", "block_success_cumulative",
+        "free_vectors", "online_cpus"};
+    for (unsigned k = 0; k <= last_order; ++k)
+        header.push_back("fragmentation_index_" + std::to_string(k));
     header.emplace_back("cpus_no_free");
-    for (unsigned k = 0; k <= last_order; ++k) header.push_back("cpus_largest_order_" + std::to_string(k));
+    for (unsigned k = 0; k <= last_order; ++k)
+        header.push_back("cpus_largest_order_" + std::to_string(k));
     const auto c = parse_csv(text, "timeseries.csv", header);
     if (!c) return std::nullopt;
     source s;
@@ -546,15 +569,20 @@ std::optional<source> parse_timeseries_csv(const std::string& text) {
         if (!last) return;
         auto& n = s.per_policy[s.policies.back()];
         for (const auto& col : header) {
-            if (col == "policy" || col == "block_success_window" || col == "block_success_cumulative")
+            if (col == "policy" || col == "block_success_window" ||
+                col == "block_success_cumulative")
                 continue;
             const auto v = cell(*last, col, "timeseries.csv");
             if (!v) continue;
             std::string key = col;
-            if (col == "time") key = "last_time";
-            else if (col.rfind("fragmentation_index_", 0) == 0) key = "end.fragmentation_index" + col.substr(20);
-            else if (col.rfind("cpus_largest_order_", 0) == 0) key = "end.cpus_largest_order" + col.substr(19);
-            else key = "end." + col;
+            if (col == "time")
+                key = "last_time";
+            else if (col.rfind("fragmentation_index_", 0) == 0)
+                key = "end.fragmentation_index" + col.substr(20);
+            else if (col.rfind("cpus_largest_order_", 0) == 0)
+                key = "end.cpus_largest_order" + col.substr(19);
+            else
+                key = "end." + col;
             n[key] = *v;
         }
         n["end.cpus_with_block"] = n["end.cpus_largest_order" + std::to_string(last_order)];
@@ -572,7 +600,8 @@ std::optional<source> parse_timeseries_csv(const std::string& text) {
         }
         const auto t = cell(row, "time", "timeseries.csv");
         if (!t) return std::nullopt;
-        if (!(*t > last_time)) problem("timeseries.csv: policy " + p + ": times do not increase at " + row.at("time"));
+        if (!(*t > last_time))
+            problem("timeseries.csv: policy " + p + ": times do not increase at " + row.at("time"));
         last_time = *t;
         s.per_policy[p]["samples"] += 1;
         last = &row;
@@ -585,8 +614,8 @@ std::optional<source> parse_timeseries_csv(const std::string& text) {
 
 unsigned compared = 0;
 
-void compare_numbers(const std::string& where, const std::map<std::string, double>& a, const source& sa,
-                     const std::map<std::string, double>& b, const source& sb) {
+void compare_numbers(const std::string& where, const std::map<std::string, double>& a,
+                     const source& sa, const std::map<std::string, double>& b, const source& sb) {
     for (const auto& [key, va] : a) {
         const auto it = b.find(key);
         if (it == b.end()) continue;
@@ -599,7 +628,8 @@ void compare_numbers(const std::string& where, const std::map<std::string, doubl
 
 void compare(const source& a, const source& b) {
     if (a.workload && b.workload && *a.workload != *b.workload)
-        problem("workload: " + a.name + " names '" + *a.workload + "', " + b.name + " '" + *b.workload + "'");
+        problem("workload: " + a.name + " names '" + *a.workload + "', " + b.name + " '" +
+                *b.workload + "'");
     compare_numbers("", a.run, a, b.run, b);
     if (a.policies != b.policies) {
         auto list = [](const std::vector<std::string>& v) {
@@ -617,9 +647,11 @@ void compare(const source& a, const source& b) {
 
 /// Every number of `part` is also in `whole` (so compare() looked at it).
 void covered(const source& part, const source& whole) {
-    if (part.workload && !whole.workload) problem(part.name + ": the workload's name is not in " + whole.name);
+    if (part.workload && !whole.workload)
+        problem(part.name + ": the workload's name is not in " + whole.name);
     for (const auto& kv : part.run)
-        if (!whole.run.count(kv.first)) problem(part.name + ": " + kv.first + " is not in " + whole.name);
+        if (!whole.run.count(kv.first))
+            problem(part.name + ": " + kv.first + " is not in " + whole.name);
     for (const auto& p : part.policies) {
         const auto it = whole.per_policy.find(p);
         if (it == whole.per_policy.end()) continue;  // compare() reported the policy lists
@@ -637,9 +669,7 @@ bool name_start(char c) {
 bool name_char(char c) {
     return name_start(c) || std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.';
 }
-bool space(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 /// "" if `text` at `i` is a well-formed entity or character reference
 /// (advancing `i` past it), else what is wrong.
@@ -654,9 +684,10 @@ std::string reference(std::string_view text, std::size_t& i) {
     const auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
     const auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
     const auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
-    const bool ok = (!ref.empty() && std::isalpha(static_cast<unsigned char>(ref[0])) && all(ref, alnum)) ||
-                    (ref.size() > 1 && ref[0] == '#' && all(ref.substr(1), digit)) ||
-                    (ref.size() > 2 && ref[0] == '#' && ref[1] == 'x' && all(ref.substr(2), hex));
+    const bool ok =
+        (!ref.empty() && std::isalpha(static_cast<unsigned char>(ref[0])) && all(ref, alnum)) ||
+        (ref.size() > 1 && ref[0] == '#' && all(ref.substr(1), digit)) ||
+        (ref.size() > 2 && ref[0] == '#' && ref[1] == 'x' && all(ref.substr(2), hex));
     if (!ok) return "a bad reference '&" + std::string(ref) + ";'";
     i = semi + 1;
     return {};
@@ -687,7 +718,8 @@ std::string check_svg(std::string_view text) {
                 if (auto e = reference(text, i); !e.empty()) return where() + e;
                 continue;
             }
-            if (c == '>' && i >= 2 && text.substr(i - 2, 3) == "]]>") return where() + "']]>' in text";
+            if (c == '>' && i >= 2 && text.substr(i - 2, 3) == "]]>")
+                return where() + "']]>' in text";
             ++i;
             continue;
         }
@@ -714,7 +746,8 @@ std::string check_svg(std::string_view text) {
         const bool closing = text.substr(i, 2) == "</";
         i += closing ? 2 : 1;
         const auto name_at = i;
-        if (i >= text.size() || !name_start(text[i])) return where() + "a '<' without an element name";
+        if (i >= text.size() || !name_start(text[i]))
+            return where() + "a '<' without an element name";
         while (i < text.size() && name_char(text[i])) ++i;
         const std::string name(text.substr(name_at, i - name_at));
         if (closing) {
@@ -722,7 +755,8 @@ std::string check_svg(std::string_view text) {
             if (i >= text.size() || text[i] != '>') return where() + "bad end tag </" + name;
             ++i;
             if (open.empty() || open.back() != name)
-                return where() + "</" + name + "> closes " + (open.empty() ? "nothing" : "<" + open.back() + ">");
+                return where() + "</" + name + "> closes " +
+                       (open.empty() ? "nothing" : "<" + open.back() + ">");
             open.pop_back();
             if (open.empty()) root_closed = true;
             continue;
@@ -751,9 +785,11 @@ std::string check_svg(std::string_view text) {
             const auto an = i;
             while (i < text.size() && name_char(text[i])) ++i;
             const std::string attr(text.substr(an, i - an));
-            if (i >= text.size() || text[i] != '=') return where() + "attribute " + attr + " without '='";
+            if (i >= text.size() || text[i] != '=')
+                return where() + "attribute " + attr + " without '='";
             ++i;
-            if (i >= text.size() || (text[i] != '"' && text[i] != '\'')) return where() + "unquoted attribute " + attr;
+            if (i >= text.size() || (text[i] != '"' && text[i] != '\''))
+                return where() + "unquoted attribute " + attr;
             const char quote = text[i++];
             std::string value;
             while (i < text.size() && text[i] != quote) {
@@ -768,7 +804,8 @@ std::string check_svg(std::string_view text) {
             }
             if (i >= text.size()) return where() + "unclosed attribute " + attr;
             ++i;
-            if (!attrs.emplace(attr, value).second) return where() + "attribute " + attr + " repeated in <" + name + ">";
+            if (!attrs.emplace(attr, value).second)
+                return where() + "attribute " + attr + " repeated in <" + name + ">";
         }
         if (open.empty() && attrs["xmlns"] != "http://www.w3.org/2000/svg")
             return where() + "the <svg> root is not in the SVG namespace (xmlns)";
@@ -779,7 +816,8 @@ std::string check_svg(std::string_view text) {
         }
     }
     if (!root_seen) return "no <svg> element";
-    if (!open.empty()) return "<" + open.back() + "> is never closed (the file ends before </svg>?)";
+    if (!open.empty())
+        return "<" + open.back() + "> is never closed (the file ends before </svg>?)";
     if (!root_closed) return "the <svg> element is not closed";
     return {};
 }
@@ -835,14 +873,17 @@ int main(int argc, char** argv) {
 
     // What the run was asked for.
     if (json && expect.count("seed") && !same("seed", json->run["seed"], std::stod(expect["seed"])))
-        problem("result.json: seed " + show(json->run["seed"]) + ", the run asked for " + expect["seed"]);
+        problem("result.json: seed " + show(json->run["seed"]) + ", the run asked for " +
+                expect["seed"]);
     if (json && expect.count("duration")) {
         const double d = std::stod(expect["duration"]);
         if (json->run["duration"] != d)
-            problem("result.json: duration " + show(json->run["duration"]) + ", the run asked for " + expect["duration"]);
+            problem("result.json: duration " + show(json->run["duration"]) +
+                    ", the run asked for " + expect["duration"]);
         for (const auto& p : json->policies)
             if (json->per_policy[p]["last_time"] >= d)
-                problem("result.json: policy " + p + ": a sample at or after the duration " + expect["duration"]);
+                problem("result.json: policy " + p + ": a sample at or after the duration " +
+                        expect["duration"]);
     }
     if (json && expect.count("samples"))
         for (const auto& p : json->policies)
@@ -869,13 +910,15 @@ int main(int argc, char** argv) {
         for (const auto& n : present) p += " " + n;
         problem("stdout's 'Wrote:' list names" + l + "; " + dir.string() + " holds" + p);
     }
-    std::set<std::string> svgs{"success-rate.svg", "fragmentation.svg", "cpus-with-block.svg", "failures.svg"};
+    std::set<std::string> svgs{"success-rate.svg", "fragmentation.svg", "cpus-with-block.svg",
+                               "failures.svg"};
     const std::set<std::string> charts = svgs;
     if (table)
         for (const auto& p : table->policies) svgs.insert("heatmap-" + p + ".svg");
     for (const auto& n : present)
         if (table && n.size() > 4 && n.substr(n.size() - 4) == ".svg" && !svgs.count(n))
-            problem(dir.string() + ": " + n + " is not a plot of this run (a heatmap of another policy?)");
+            problem(dir.string() + ": " + n +
+                    " is not a plot of this run (a heatmap of another policy?)");
     unsigned svg_ok = 0;
     for (const auto& n : svgs) {
         const auto text = read_file(dir / n);
@@ -903,7 +946,8 @@ int main(int argc, char** argv) {
 
     if (!problems.empty()) {
         for (const auto& p : problems) std::cerr << "check_lab_outputs: " << p << '\n';
-        std::cerr << "check_lab_outputs: " << dir.string() << ": " << problems.size() << " problem(s)\n";
+        std::cerr << "check_lab_outputs: " << dir.string() << ": " << problems.size()
+                  << " problem(s)\n";
         return 1;
     }
     std::cout << "check_lab_outputs: " << dir.string() << ": "

@@ -48,7 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto r = irqmatrix::lab::import_events(parsed, {});
     if (!r) {
         if (r.error.line > count_lines(text) || r.error.message.empty())
-            fail("an import error names line " + std::to_string(r.error.line) + ": " + r.error.message);
+            fail("an import error names line " + std::to_string(r.error.line) + ": " +
+                 r.error.message);
         return 0;
     }
     std::istringstream in(r.import->trace);

@@ -38,8 +38,8 @@ struct candidate {
         return irqmatrix::kernel_scan_placement::pick_managed_single(m, mask);
     }
     template <class M>
-        requires(variant != 1)
-    static placement pick_managed_block(const M& m, cpu_span mask, unsigned order) noexcept {
+    requires(variant != 1) static placement
+        pick_managed_block(const M& m, cpu_span mask, unsigned order) noexcept {
         return irqmatrix::kernel_scan_placement::pick_managed_block(m, mask, order);
     }
 };

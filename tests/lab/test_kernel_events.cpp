@@ -55,7 +55,8 @@ constexpr std::string_view boot_and_lost_offline =
 
 }  // namespace
 
-TEST_CASE("kernel log events rebuild the matrix, with an untraced CPU offline inferred", "[lab][events]") {
+TEST_CASE("kernel log events rebuild the matrix, with an untraced CPU offline inferred",
+          "[lab][events]") {
     const auto p = parse_ok(boot_and_lost_offline);
     CHECK(p.lines == 8);
     CHECK(p.events.size() == 7);  // 5 irq_matrix, 1 irq_vectors, the hotplug line
@@ -78,14 +79,16 @@ TEST_CASE("kernel log events rebuild the matrix, with an untraced CPU offline in
     CHECK(imp.inferred_operations == 3);
     bool offline_inferred = false;
     for (const auto& inf : imp.inferred)
-        offline_inferred |= inf.line == 8 && inf.what.find("CPU 1 went offline untraced") != std::string::npos &&
+        offline_inferred |= inf.line == 8 &&
+                            inf.what.find("CPU 1 went offline untraced") != std::string::npos &&
                             inf.what.find("hotplug log lines") != std::string::npos;
     CHECK(offline_inferred);
     REQUIRE(imp.owners.size() == 1);
     CHECK(imp.owners[0].irq == 24);
     CHECK(imp.owners[0].cpu == 0);
     CHECK(imp.owners[0].vector == 32);
-    CHECK(imp.trace.find("alloc 0 0 => 0 32\nfree 1 32 0 => 0\noffline 1 => 0\n") != std::string::npos);
+    CHECK(imp.trace.find("alloc 0 0 => 0 32\nfree 1 32 0 => 0\noffline 1 => 0\n") !=
+          std::string::npos);
 
     const auto sum = check(imp.trace);
     CHECK(sum.mismatches == 0);
@@ -140,19 +143,23 @@ TEST_CASE("bad event lines are refused with their line", "[lab][events]") {
     CHECK(e.line == 3);
     CHECK(e.message.find("unknown irq_matrix event") != std::string::npos);
 
-    e = error_of("[ 0.1] irq_matrix_online: online_maps=1 global_avl=2x4, global_rsvd=0, total_alloc=0\n");
+    e = error_of(
+        "[ 0.1] irq_matrix_online: online_maps=1 global_avl=2x4, global_rsvd=0, total_alloc=0\n");
     CHECK(e.message.find("global_avl") != std::string::npos);
 
-    e = error_of("[ 0.1] irq_matrix_online: online_maps global_avl=204, global_rsvd=0, total_alloc=0\n");
+    e = error_of(
+        "[ 0.1] irq_matrix_online: online_maps global_avl=204, global_rsvd=0, total_alloc=0\n");
     CHECK(e.message.find("malformed field") != std::string::npos);
 
-    e = error_of("[ 0.1] irq_matrix_online: online_maps=-1 global_avl=204, global_rsvd=0, total_alloc=0\n");
+    e = error_of(
+        "[ 0.1] irq_matrix_online: online_maps=-1 global_avl=204, global_rsvd=0, total_alloc=0\n");
     CHECK(e.message.find("out of range") != std::string::npos);
 
     // A flag printed from a bool is 0 or 1; found by fuzz_events, whose
     // input became a trace expecting `cpu 0 => 2 ...`.
-    e = error_of(good + "[ 0.2] irq_matrix_alloc: bit=33 cpu=0 online=2 avl=202 alloc=1 managed=0 "
-                        "online_maps=1 global_avl=203 global_rsvd=0 total_alloc=1\n");
+    e = error_of(good +
+                 "[ 0.2] irq_matrix_alloc: bit=33 cpu=0 online=2 avl=202 alloc=1 managed=0 "
+                 "online_maps=1 global_avl=203 global_rsvd=0 total_alloc=1\n");
     CHECK(e.line == 2);
     CHECK(e.message.find("field 'online' is a flag (0 or 1), not 2") != std::string::npos);
     e = error_of(good + "[ 0.2] vector_activate: irq=9 is_managed=0 can_reserve=3 reserve=0\n");

@@ -777,18 +777,10 @@ TEST_CASE("mutated and truncated dumps give an error or a trace that replays",
         for (int e = 0; e < edits; ++e) {
             const std::size_t at = next(text.size());
             switch (next(4)) {
-                case 0:
-                    text[at] = alphabet[next(alphabet.size())];
-                    break;
-                case 1:
-                    text.erase(at, 1 + next(3));
-                    break;
-                case 2:
-                    text.insert(at, 1, alphabet[next(alphabet.size())]);
-                    break;
-                default:
-                    text.resize(at);
-                    break;
+            case 0: text[at] = alphabet[next(alphabet.size())]; break;
+            case 1: text.erase(at, 1 + next(3)); break;
+            case 2: text.insert(at, 1, alphabet[next(alphabet.size())]); break;
+            default: text.resize(at); break;
             }
             if (text.empty()) break;
         }

@@ -192,7 +192,7 @@ cpus = "1"
     const auto& k2 = of(r2, "kernel");
     CHECK(k2.offline_requests == 2);
     CHECK(k2.offline_refused_count == 0);
-    CHECK(k2.offline_refused_placement == 1);  // CPU 0: the ISA vectors cannot move
+    CHECK(k2.offline_refused_placement == 1);   // CPU 0: the ISA vectors cannot move
     CHECK(k2.samples.back().online_cpus == 2);  // CPU 1 went and came back
 }
 

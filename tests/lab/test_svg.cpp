@@ -67,7 +67,9 @@ private:
         return false;
     }
     void space() {
-        while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t' || s_[i_] == '\r')) ++i_;
+        while (i_ < s_.size() &&
+               (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t' || s_[i_] == '\r'))
+            ++i_;
     }
     // Whitespace and comments, as allowed around the root.
     void misc() {
@@ -80,8 +82,8 @@ private:
     }
     bool name(std::string& out) {
         const auto first = i_;
-        while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '-' ||
-                                  s_[i_] == '_' || s_[i_] == ':' || s_[i_] == '.'))
+        while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) ||
+                                  s_[i_] == '-' || s_[i_] == '_' || s_[i_] == ':' || s_[i_] == '.'))
             ++i_;
         if (i_ == first || std::isdigit(static_cast<unsigned char>(s_[first])) || s_[first] == '-')
             return fail("bad name");
@@ -101,16 +103,22 @@ private:
             const auto semi = s_.find(';', i_);
             if (semi == std::string_view::npos) return fail("unterminated entity");
             const std::string_view ent = s_.substr(i_ + 1, semi - i_ - 1);
-            if (ent == "amp") out += '&';
-            else if (ent == "lt") out += '<';
-            else if (ent == "gt") out += '>';
-            else if (ent == "quot") out += '"';
-            else if (ent == "apos") out += '\'';
+            if (ent == "amp")
+                out += '&';
+            else if (ent == "lt")
+                out += '<';
+            else if (ent == "gt")
+                out += '>';
+            else if (ent == "quot")
+                out += '"';
+            else if (ent == "apos")
+                out += '\'';
             else if (ent.size() > 1 && ent[0] == '#') {
                 const bool hex = ent[1] == 'x';
                 unsigned cp = 0;
                 const auto digits = ent.substr(hex ? 2 : 1);
-                const auto r = std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
+                const auto r = std::from_chars(digits.data(), digits.data() + digits.size(), cp,
+                                               hex ? 16 : 10);
                 if (r.ec != std::errc{} || r.ptr != digits.data() + digits.size() || cp == 0)
                     return fail("bad character reference");
                 out += cp < 0x80 ? static_cast<char>(cp) : '?';
@@ -143,13 +151,15 @@ private:
             if (!starts("=")) return fail("attribute without '='");
             ++i_;
             space();
-            if (i_ >= s_.size() || (s_[i_] != '"' && s_[i_] != '\'')) return fail("unquoted attribute");
+            if (i_ >= s_.size() || (s_[i_] != '"' && s_[i_] != '\''))
+                return fail("unquoted attribute");
             const char quote = s_[i_++];
             std::string value;
             if (!chars(quote, value)) return false;
             if (i_ >= s_.size()) return fail("unterminated attribute");
             ++i_;
-            if (std::any_of(out.attrs.begin(), out.attrs.end(), [&](const auto& a) { return a.first == key; }))
+            if (std::any_of(out.attrs.begin(), out.attrs.end(),
+                            [&](const auto& a) { return a.first == key; }))
                 return fail("duplicate attribute " + key);
             out.attrs.emplace_back(std::move(key), std::move(value));
         }
@@ -204,8 +214,9 @@ node checked(const std::string& doc) {
     CHECK(bg->attr("fill") == "#FFFFFF");
     CHECK(bg->attr("width") == root.attr("width"));
     std::string lower(doc);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
     CHECK(lower.find("nan") == std::string::npos);
     CHECK(lower.find("inf") == std::string::npos);
     return root;
@@ -260,7 +271,8 @@ std::vector<double> nice_ticks(const node& group) {
     REQUIRE(step > 0);
     const double mantissa = step / std::pow(10.0, std::floor(std::log10(step) + 1e-9));
     INFO("step " << step);
-    CHECK((std::fabs(mantissa - 1) < 1e-6 || std::fabs(mantissa - 2) < 1e-6 || std::fabs(mantissa - 5) < 1e-6));
+    CHECK((std::fabs(mantissa - 1) < 1e-6 || std::fabs(mantissa - 2) < 1e-6 ||
+           std::fabs(mantissa - 5) < 1e-6));
     for (std::size_t i = 0; i < v.size(); ++i) {
         CHECK(std::fabs(v[i] - v[0] - step * static_cast<double>(i)) <= step * 1e-6);
         CHECK(std::fabs(v[i] / step - std::round(v[i] / step)) < 1e-6);
@@ -284,7 +296,8 @@ svg::line_chart sample_lines() {
         }
         c.lines.push_back(std::move(ser));
     }
-    for (int i = 90; i < 110; ++i) c.lines[2].y[static_cast<std::size_t>(i)] = std::nan("");  // a gap
+    for (int i = 90; i < 110; ++i)
+        c.lines[2].y[static_cast<std::size_t>(i)] = std::nan("");  // a gap
     return c;
 }
 
@@ -306,22 +319,30 @@ svg::heatmap sample_heatmap(unsigned rows, unsigned cols, unsigned first_col = 0
         for (unsigned c = 0; c < cols;) {
             svg::cell k = svg::cell::free;
             unsigned len = 1;
-            if (offline) k = svg::cell::offline;
-            else if (first_col + c < 32) k = svg::cell::outside_window;
-            else if (system(c)) k = svg::cell::system;
+            if (offline)
+                k = svg::cell::offline;
+            else if (first_col + c < 32)
+                k = svg::cell::outside_window;
+            else if (system(c))
+                k = svg::cell::system;
             else if (rng() % 100 < fill / 2) {
                 const unsigned pick = static_cast<unsigned>(rng() % 10);
-                if (pick < 4) k = svg::cell::single;
-                else if (pick < 6) k = svg::cell::managed_reserved;
-                else if (pick < 7) k = svg::cell::managed_allocated;
+                if (pick < 4)
+                    k = svg::cell::single;
+                else if (pick < 6)
+                    k = svg::cell::managed_reserved;
+                else if (pick < 7)
+                    k = svg::cell::managed_allocated;
                 else {
                     k = svg::cell::block;
                     len = 1U << (rng() % 4);
                 }
             }
             for (unsigned i = 0; i < len && c < cols; ++i, ++c) {
-                if (k == svg::cell::block && system(c)) h.cells.push_back(svg::cell::system);
-                else h.cells.push_back(k);
+                if (k == svg::cell::block && system(c))
+                    h.cells.push_back(svg::cell::system);
+                else
+                    h.cells.push_back(k);
             }
         }
     }
@@ -352,13 +373,14 @@ TEST_CASE("svg::escape turns markup characters into entities", "[lab][svg]") {
     CHECK(svg::escape("plain text 123") == "plain text 123");
     CHECK(svg::escape("") == "");
     // UTF-8 passes through; what XML cannot hold becomes U+FFFD.
-    CHECK(svg::escape("\xC2\xB5s \xE2\x80\xA6 \xF0\x9F\x98\x80") == "\xC2\xB5s \xE2\x80\xA6 \xF0\x9F\x98\x80");
+    CHECK(svg::escape("\xC2\xB5s \xE2\x80\xA6 \xF0\x9F\x98\x80") ==
+          "\xC2\xB5s \xE2\x80\xA6 \xF0\x9F\x98\x80");
     CHECK(svg::escape("a\x01z") == "a\xEF\xBF\xBDz");
     CHECK(svg::escape("tab\tnl\n") == "tab\tnl\n");
-    CHECK(svg::escape("\xFF") == "\xEF\xBF\xBD");              // not UTF-8 at all
+    CHECK(svg::escape("\xFF") == "\xEF\xBF\xBD");                  // not UTF-8 at all
     CHECK(svg::escape("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
     CHECK(svg::escape("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
-    CHECK(svg::escape("\xE2\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // truncated
+    CHECK(svg::escape("\xE2\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD");                  // truncated
 }
 
 TEST_CASE("svg: hostile titles and names come back unchanged through a parser", "[lab][svg]") {
@@ -423,7 +445,8 @@ TEST_CASE("svg line chart: one path per series with a drawable point", "[lab][sv
 
     SECTION("past eight series the colours repeat with a dash pattern") {
         svg::line_chart many;
-        for (int s = 0; s < 10; ++s) many.lines.push_back({"s" + std::to_string(s), {}, {0.0, s + 1.0}});
+        for (int s = 0; s < 10; ++s)
+            many.lines.push_back({"s" + std::to_string(s), {}, {0.0, s + 1.0}});
         const node r = checked(svg::render(many));
         const auto p = all(r, "path");
         REQUIRE(p.size() == 10);
@@ -499,7 +522,8 @@ TEST_CASE("svg line chart: pinned y range, single point, constant values", "[lab
 TEST_CASE("svg heatmap: the legend counts every cell", "[lab][svg]") {
     const svg::heatmap h = sample_heatmap(64, 256);
     std::map<std::string, std::size_t> expected;
-    for (std::size_t k = 0; k < svg::cell_kinds; ++k) expected[std::string(svg::label(static_cast<svg::cell>(k)))] = 0;
+    for (std::size_t k = 0; k < svg::cell_kinds; ++k)
+        expected[std::string(svg::label(static_cast<svg::cell>(k)))] = 0;
     for (const svg::cell c : h.cells) ++expected[std::string(svg::label(c))];
     const node root = checked(svg::render(h));
     std::map<std::string, std::size_t> shown;
@@ -507,7 +531,8 @@ TEST_CASE("svg heatmap: the legend counts every cell", "[lab][svg]") {
         const auto open = t.rfind(" (");
         REQUIRE(open != std::string::npos);
         REQUIRE(t.back() == ')');
-        shown[t.substr(0, open)] = static_cast<std::size_t>(number(t.substr(open + 2, t.size() - open - 3)));
+        shown[t.substr(0, open)] =
+            static_cast<std::size_t>(number(t.substr(open + 2, t.size() - open - 3)));
     }
     CHECK(shown == expected);
     CHECK(svg::label(static_cast<svg::cell>(200)) == "?");
@@ -549,8 +574,8 @@ TEST_CASE("svg heatmap: equal runs merge into one rect", "[lab][svg]") {
                     for (std::size_t col = x; col < x + w; ++col) {
                         REQUIRE(row * 256 + col < cover.size());
                         ++cover[row * 256 + col];
-                        CHECK(group.attr("class") ==
-                              "cell-" + std::to_string(static_cast<int>(big.cells[row * 256 + col])));
+                        CHECK(group.attr("class") == "cell-" + std::to_string(static_cast<int>(
+                                                                   big.cells[row * 256 + col])));
                     }
                 }
             }
@@ -573,11 +598,13 @@ TEST_CASE("svg heatmap: 512 x 256 fits the page and its labels do not overlap", 
     CHECK(doc.size() < 2'000'000);
 
     std::vector<double> ys;
-    for (const node* t : all(*by_class(root, "row-ticks"), "text")) ys.push_back(number(t->attr("y")));
+    for (const node* t : all(*by_class(root, "row-ticks"), "text"))
+        ys.push_back(number(t->attr("y")));
     REQUIRE(ys.size() >= 10);
     for (std::size_t i = 1; i < ys.size(); ++i) CHECK(ys[i] - ys[i - 1] >= 12);
     std::vector<double> xs;
-    for (const node* t : all(*by_class(root, "col-ticks"), "text")) xs.push_back(number(t->attr("x")));
+    for (const node* t : all(*by_class(root, "col-ticks"), "text"))
+        xs.push_back(number(t->attr("x")));
     REQUIRE(xs.size() >= 8);
     for (std::size_t i = 1; i < xs.size(); ++i) CHECK(xs[i] - xs[i - 1] >= 3 * 11 * 0.6 + 4);
     // Labels name vectors (first_col added) at round numbers.
@@ -593,7 +620,7 @@ TEST_CASE("svg heatmap: 512 x 256 fits the page and its labels do not overlap", 
 TEST_CASE("svg bar chart: a bar per value, legend, value labels", "[lab][svg]") {
     const bool stacked = GENERATE(false, true);
     svg::bar_group_chart b = sample_bars(stacked);
-    b.values[3].pop_back();                                      // missing: no bar
+    b.values[3].pop_back();                                     // missing: no bar
     b.values[2][0] = std::numeric_limits<double>::quiet_NaN();  // no bar
     const node root = checked(svg::render(b));
     CHECK(all(*by_class(root, "bars"), "rect").size() == 6);

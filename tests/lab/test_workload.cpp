@@ -68,14 +68,19 @@ TEST_CASE("workload errors name the line and the problem", "[lab][workload]") {
     CHECK(error_of("[machine]\ncpus = 0\n").find("cpus must be 1..8192") != std::string::npos);
     CHECK(error_of("[machine]\ncpus = 4\ncolour = 1\n").find("line 3: unknown key 'colour'") !=
           std::string::npos);
-    CHECK(error_of("[machine]\ncpus = 4\n[[devices]]\nname = \"x\"\nkind = \"multi_msi\"\nvectors = 3\n")
+    CHECK(error_of(
+              "[machine]\ncpus = 4\n[[devices]]\nname = \"x\"\nkind = \"multi_msi\"\nvectors = 3\n")
               .find("2, 4, 8, 16 or 32") != std::string::npos);
-    CHECK(error_of("[machine]\ncpus = 4\n[[devices]]\nname = \"x\"\nkind = \"msix\"\naffinity = \"0-9\"\n")
-              .find("not a CPU list of this machine") != std::string::npos);
+    CHECK(
+        error_of(
+            "[machine]\ncpus = 4\n[[devices]]\nname = \"x\"\nkind = \"msix\"\naffinity = \"0-9\"\n")
+            .find("not a CPU list of this machine") != std::string::npos);
     CHECK(error_of("[machine]\ncpus = 4\n[simulation]\npolicies = [\"worst_fit\"]\n")
               .find("unknown policy") != std::string::npos);
-    CHECK(error_of("[machine]\ncpus = 4\n[[events]]\nat = 5\naction = \"reload\"\ndevice = \"gpu\"\n")
-              .find("no device class 'gpu'") != std::string::npos);
+    CHECK(
+        error_of("[machine]\ncpus = 4\n[[events]]\nat = 5\naction = \"reload\"\ndevice = \"gpu\"\n")
+            .find("no device class 'gpu'") != std::string::npos);
     CHECK(error_of("[machine\n").rfind("line 1: ", 0) == 0);  // toml++'s own message, with the line
-    CHECK(error_of("[machine]\nkernel = \"six\"\n").find("kernel must be a version") != std::string::npos);
+    CHECK(error_of("[machine]\nkernel = \"six\"\n").find("kernel must be a version") !=
+          std::string::npos);
 }

@@ -71,7 +71,10 @@ public:
 
     /// Precondition as naive_matrix's.
     naive_planner(unsigned bits, unsigned alloc_start, unsigned alloc_end, unsigned nr_cpus)
-        : m_(bits, alloc_start, alloc_end, nr_cpus), bits_(bits), start_(alloc_start), end_(alloc_end) {}
+        : m_(bits, alloc_start, alloc_end, nr_cpus),
+          bits_(bits),
+          start_(alloc_start),
+          end_(alloc_end) {}
 
     const naive_matrix& matrix() const { return m_; }
     const std::vector<naive_group>& groups() const { return groups_; }
@@ -96,7 +99,8 @@ public:
     }
 
     int assign_system(unsigned cpu, unsigned bit, bool replace) {
-        int r = keep_if_placeable([&](naive_matrix& t) { return t.assign_system(cpu, bit, replace); });
+        int r =
+            keep_if_placeable([&](naive_matrix& t) { return t.assign_system(cpu, bit, replace); });
         if (r == 0 && replace) drop_member(cpu, bit);
         return r;
     }
@@ -255,7 +259,8 @@ public:
         naive_planner trial = *this;  // all or nothing
         for (std::size_t t = 0; t < todo.size(); ++t) {
             std::vector<unsigned> still = reservations_;
-            for (std::size_t u = t + 1; u < todo.size(); ++u) still.push_back(groups_[todo[u]].order);
+            for (std::size_t u = t + 1; u < todo.size(); ++u)
+                still.push_back(groups_[todo[u]].order);
             const unsigned order = groups_[todo[t]].order;
             bool moved = false;
             for (const auto& [c, base] : trial.candidates(others, order)) {
@@ -365,7 +370,8 @@ private:
     // online CPUs of the list whose available counter is at least 2^order
     // (R1), by most available (ties: the lowest CPU), and on each its wholly
     // free aligned blocks from the lowest base.
-    std::vector<std::pair<unsigned, unsigned>> candidates(const cpu_list& cpus, unsigned order) const {
+    std::vector<std::pair<unsigned, unsigned>> candidates(const cpu_list& cpus,
+                                                          unsigned order) const {
         cpu_list eligible;
         for (unsigned c : ascending(cpus))
             if (m_.cpu(c).online && m_.cpu(c).available >= size_of(order)) eligible.push_back(c);
@@ -395,7 +401,8 @@ private:
             for (unsigned v = 0; v < bits_; ++v) free[c][v] = is_free(m, c, v) ? 1 : 0;
         }
         if (take_cpu != none && !free[take_cpu].empty())
-            for (unsigned v = take_base; v < take_base + size_of(take_order); ++v) free[take_cpu][v] = 0;
+            for (unsigned v = take_base; v < take_base + size_of(take_order); ++v)
+                free[take_cpu][v] = 0;
         // Largest first only decides which block the search tries next; every
         // position is still tried for each block.
         std::sort(demand.begin(), demand.end(), [](unsigned a, unsigned b) { return a > b; });

@@ -135,10 +135,10 @@ using irqmatrix::trace::id_of;
 /// table's ids, one of a harness's own) and its arguments, held by role.
 struct op {
     op_id id{};
-    unsigned cpu = 0;    ///< role cpu
-    unsigned bit = 0;    ///< role bit or base
-    unsigned order = 0;  ///< role order
-    bool flag = false;   ///< the flag role: replace / reserved / managed / cpudown
+    unsigned cpu = 0;            ///< role cpu
+    unsigned bit = 0;            ///< role bit or base
+    unsigned order = 0;          ///< role order
+    bool flag = false;           ///< the flag role: replace / reserved / managed / cpudown
     std::vector<unsigned> cpus;  ///< role cpus
 };
 
@@ -255,7 +255,8 @@ std::optional<irqmatrix::trace::outcome> model_outcome(Model& m, const op& o) {
         case id_of("largest_order"): return model_value(m.largest_order(o.cpus));
         case id_of("reserve_block"): return model_status(m.reserve_block(o.order));
         case id_of("remove_reserved_block"): return model_status(m.remove_reserved_block(o.order));
-        case id_of("alloc_reserved_block"): return model_pick(m.alloc_reserved_block(o.cpus, o.order));
+        case id_of("alloc_reserved_block"):
+            return model_pick(m.alloc_reserved_block(o.cpus, o.order));
         case id_of("can_offline"): return model_value(m.can_offline(o.cpu));
         case id_of("evacuate"): return model_value(m.evacuate(o.cpu));
         case id_of("move_block"): return model_pick(m.move_block(o.cpu, o.bit, o.cpus));
@@ -293,8 +294,10 @@ std::optional<irqmatrix::trace::outcome> model_outcome(Model& m, const op& o) {
     }
     case id_of("alloc_block"): return model_pick(m.alloc_block(o.cpus, o.order, o.flag));
     case id_of("free_block"): return model_status(m.free_block(o.cpu, o.bit, o.order, o.flag));
-    case id_of("reserve_managed_block"): return model_status(m.reserve_managed_block(o.cpus, o.order));
-    case id_of("remove_managed_block"): return model_status(m.remove_managed_block(o.cpus, o.order));
+    case id_of("reserve_managed_block"):
+        return model_status(m.reserve_managed_block(o.cpus, o.order));
+    case id_of("remove_managed_block"):
+        return model_status(m.remove_managed_block(o.cpus, o.order));
     case id_of("alloc_managed_block"): return model_pick(m.alloc_managed_block(o.cpus, o.order));
     default: break;
     }
@@ -470,13 +473,14 @@ IRQMATRIX_DIFF_ORACLE std::string matrix_diff(const irqmatrix::basic_matrix<Cap>
         const bool same = l.online == m.online && l.initialized == m.initialized &&
                           l.available == m.available && l.allocated == m.allocated &&
                           l.managed == m.managed && l.managed_allocated == m.managed_allocated;
-        if (!same && (!(d = counter_diff("online", c, l.online, m.online)).empty() ||
-            !(d = counter_diff("initialized", c, l.initialized, m.initialized)).empty() ||
-            !(d = counter_diff("available", c, l.available, m.available)).empty() ||
-            !(d = counter_diff("allocated", c, l.allocated, m.allocated)).empty() ||
-            !(d = counter_diff("managed", c, l.managed, m.managed)).empty() ||
-            !(d = counter_diff("managed_allocated", c, l.managed_allocated, m.managed_allocated))
-                 .empty()))
+        if (!same &&
+            (!(d = counter_diff("online", c, l.online, m.online)).empty() ||
+             !(d = counter_diff("initialized", c, l.initialized, m.initialized)).empty() ||
+             !(d = counter_diff("available", c, l.available, m.available)).empty() ||
+             !(d = counter_diff("allocated", c, l.allocated, m.allocated)).empty() ||
+             !(d = counter_diff("managed", c, l.managed, m.managed)).empty() ||
+             !(d = counter_diff("managed_allocated", c, l.managed_allocated, m.managed_allocated))
+                  .empty()))
             return d;
         // The public per-CPU query must say the same as the raw map.
         const auto q = lib.cpu(c);
@@ -532,8 +536,7 @@ IRQMATRIX_DIFF_ORACLE std::string query_diff(const irqmatrix::basic_matrix<Cap>&
         return signed_diff("global_drift().global_available", g.global_available,
                            gm.global_available);
     if (g.total_allocated != gm.total_allocated)
-        return signed_diff("global_drift().total_allocated", g.total_allocated,
-                           gm.total_allocated);
+        return signed_diff("global_drift().total_allocated", g.total_allocated, gm.total_allocated);
     for (const unsigned c : cpus) {
         if (c >= lib.nr_cpus()) continue;
         const auto of = [c] { return " of cpu " + std::to_string(c); };
@@ -552,8 +555,8 @@ IRQMATRIX_DIFF_ORACLE std::string query_diff(const irqmatrix::basic_matrix<Cap>&
             const unsigned model_base = model.first_free_block(c, k);
             const unsigned want = model_base == naive_matrix::no_block ? Cap : model_base;
             if (have != want)
-                return signed_diff("first_free_block(order " + std::to_string(k) + ")" + of(),
-                                   have, want);
+                return signed_diff("first_free_block(order " + std::to_string(k) + ")" + of(), have,
+                                   want);
         }
         const int have = lib.largest_free_order(c), want = model.largest_free_order(c);
         if (have != want) return signed_diff("largest_free_order()" + of(), have, want);
@@ -618,9 +621,11 @@ std::vector<Op> shrink(std::vector<Op> ops, const shrink_limits& limits, StillFa
     std::size_t chunk = ops.size() > 1 ? ops.size() / 2 : 1;
     while (budget > 0 && clock::now() < deadline) {
         bool progress = false;
-        for (std::size_t at = 0; at + chunk <= ops.size() && budget > 0 && clock::now() < deadline;) {
+        for (std::size_t at = 0;
+             at + chunk <= ops.size() && budget > 0 && clock::now() < deadline;) {
             std::vector<Op> trial(ops.begin(), ops.begin() + static_cast<std::ptrdiff_t>(at));
-            trial.insert(trial.end(), ops.begin() + static_cast<std::ptrdiff_t>(at + chunk), ops.end());
+            trial.insert(trial.end(), ops.begin() + static_cast<std::ptrdiff_t>(at + chunk),
+                         ops.end());
             --budget;
             if (still_fails(trial)) {
                 ops = std::move(trial);

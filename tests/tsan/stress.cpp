@@ -146,13 +146,18 @@ void run_worker(Locked& shared, const std::vector<irqmatrix::cpu_set>& masks, wo
         const irqmatrix::cpu_set& mask = masks[pick(static_cast<unsigned>(masks.size()))];
         if (what < 22) {
             const auto r = shared.with([&](engine& m) { return m.alloc(mask, false); });
-            if (r) own(*r, 0, false);
-            else only_no_space(r.error(), "alloc");
+            if (r)
+                own(*r, 0, false);
+            else
+                only_no_space(r.error(), "alloc");
         } else if (what < 36) {
             const unsigned order = pick(irqmatrix::max_order + 1);
-            const auto r = shared.with([&](engine& m) { return m.alloc_block(mask, order, false); });
-            if (r) own(*r, order, false);
-            else only_no_space(r.error(), "alloc_block");
+            const auto r =
+                shared.with([&](engine& m) { return m.alloc_block(mask, order, false); });
+            if (r)
+                own(*r, order, false);
+            else
+                only_no_space(r.error(), "alloc_block");
         } else if (what < 62) {
             if (w.held.empty()) continue;
             const std::size_t k = pick(static_cast<unsigned>(w.held.size()));
@@ -169,7 +174,8 @@ void run_worker(Locked& shared, const std::vector<irqmatrix::cpu_set>& masks, wo
                 if (!m.free_map(cpu).test(bit)) return 1;
                 return m.assign(cpu, bit) ? 0 : -1;
             });
-            check(r >= 0, who + "assign of a vector seen free in the same critical section refused");
+            check(r >= 0,
+                  who + "assign of a vector seen free in the same critical section refused");
             if (r == 0) own({cpu, bit}, 0, false);
         } else if (what < 72) {
             // Reserve and consume the reservation in one critical section.
@@ -179,8 +185,10 @@ void run_worker(Locked& shared, const std::vector<irqmatrix::cpu_set>& masks, wo
                 if (!got && !m.remove_reserved()) fail(who + "its own reservation vanished");
                 return got;
             });
-            if (r) own(*r, 0, false);
-            else only_no_space(r.error(), "alloc(reserved)");
+            if (r)
+                own(*r, 0, false);
+            else
+                only_no_space(r.error(), "alloc(reserved)");
         } else if (what < 78) {
             const auto r = shared.with([&](engine& m) { return m.reserve_managed(mine); });
             if (r) {
@@ -211,7 +219,8 @@ void run_worker(Locked& shared, const std::vector<irqmatrix::cpu_set>& masks, wo
             // controls must read back exactly.
             const bool full_check = what == 99;
             const std::string bad = std::as_const(shared).with([&](const engine& m) -> std::string {
-                if (m.reserved() != 0) return "a reservation is visible outside its critical section";
+                if (m.reserved() != 0)
+                    return "a reservation is visible outside its critical section";
                 const auto c = m.cpu(w.id);
                 if (!c || c->managed != w.managed_reserved ||
                     c->managed_allocated != w.managed_allocated)

@@ -45,7 +45,7 @@ struct bad_case {
     const char* line;   // the bad operation, as the replay prints it back
     int expect;         // the result: a negative errno (0 for the documented no-ops)
     way ways = way::all;
-    bool q7 = false;    // the documented exception: counters back, reservation moved
+    bool q7 = false;  // the documented exception: counters back, reservation moved
 };
 
 // A 64-bit matrix whose window [32, 40) holds 8 vectors; 4 CPUs, all offline.
@@ -121,8 +121,8 @@ const std::vector<bad_case>& table() {
         {"not a number", two_online, "online two", -22, way::trace_only},
         {"negative number", two_online, "online -2", -22, way::trace_only},
         {"0x without digits", two_online, "online 0x", -22, way::trace_only},
-        {"number beyond 32 bits (2^32 + 2 must not wrap to CPU 2)", two_online,
-         "online 4294967298", -22, way::trace_only},
+        {"number beyond 32 bits (2^32 + 2 must not wrap to CPU 2)", two_online, "online 4294967298",
+         -22, way::trace_only},
         {"flag other than 0 or 1", two_online, "alloc 0 2", -22, way::trace_only},
         {"reversed CPU range", two_online, "alloc 1-0 0", -22, way::trace_only},
         {"trailing comma in a CPU list", two_online, "alloc 0, 0", -22, way::trace_only},
@@ -155,7 +155,8 @@ const std::vector<bad_case>& table() {
         {"offline of an offline CPU", two_online, "offline 2", -16},
         {"assign of an allocated bit", busy, "assign 0 32", -16},
         {"assign_system with two CPUs online", two_online, "assign_system 0 33 0", -16},
-        {"assign_system with two CPUs online, even with REPLACE", busy, "assign_system 0 32 1", -16},
+        {"assign_system with two CPUs online, even with REPLACE", busy, "assign_system 0 32 1",
+         -16},
         {"assign_system with one CPU online, without REPLACE", one_online, "assign_system 0 33 0",
          -16},
         {"assign_system REPLACE of a bit not allocated on that CPU",
@@ -184,8 +185,8 @@ const std::vector<bad_case>& table() {
         {"no room: reserve_managed on a full CPU", full1, "reserve_managed 1", -28},
         {"no room: reserve_managed, the CPUs before the full one undone exactly", full1,
          "reserve_managed 0-1", -28},
-        {"no room: reserve_managed undone the kernel's way (Q7): the reservation moves",
-         q7_setup, "reserve_managed 0-1", -28, way::all, true},
+        {"no room: reserve_managed undone the kernel's way (Q7): the reservation moves", q7_setup,
+         "reserve_managed 0-1", -28, way::all, true},
 
         // The planning operations under the same rules (the planner only).
         {"order out of range: reserve_block", two_online, "reserve_block 6", -22,
@@ -196,8 +197,8 @@ const std::vector<bad_case>& table() {
          way::planner_only},
         {"CPU out of range in a list: largest_order", two_online, "largest_order 4", -22,
          way::planner_only},
-        {"CPU out of range in a list: alloc_reserved_block", two_online,
-         "alloc_reserved_block 4 0", -22, way::planner_only},
+        {"CPU out of range in a list: alloc_reserved_block", two_online, "alloc_reserved_block 4 0",
+         -22, way::planner_only},
         {"CPU out of range: can_offline", two_online, "can_offline 4", -22, way::planner_only},
         {"CPU out of range: evacuate", two_online, "evacuate 4", -22, way::planner_only},
         {"CPU out of range: move_block", busy, "move_block 4 32 1", -22, way::planner_only},
@@ -205,17 +206,16 @@ const std::vector<bad_case>& table() {
          way::planner_only},
         {"CPU out of range: pin", busy, "pin 4 32", -22, way::planner_only},
         {"CPU out of range: unpin", busy, "unpin 4 32", -22, way::planner_only},
-        {"empty CPU list: largest_order", two_online, "largest_order none", -22,
-         way::planner_only},
+        {"empty CPU list: largest_order", two_online, "largest_order none", -22, way::planner_only},
         {"empty CPU list: alloc_reserved_block", two_online, "alloc_reserved_block none 0", -22,
          way::planner_only},
         {"empty CPU list: move_block", busy, "move_block 0 32 none", -22, way::planner_only},
         {"no such group: move_block", busy, "move_block 0 33 1", -2, way::planner_only},
         {"no such group: pin", busy, "pin 0 33", -2, way::planner_only},
-        {"remove_reserved_block with none outstanding", two_online, "remove_reserved_block 0",
-         -16, way::planner_only},
-        {"alloc_reserved_block with none outstanding", two_online, "alloc_reserved_block 0 0",
-         -16, way::planner_only},
+        {"remove_reserved_block with none outstanding", two_online, "remove_reserved_block 0", -16,
+         way::planner_only},
+        {"alloc_reserved_block with none outstanding", two_online, "alloc_reserved_block 0 0", -16,
+         way::planner_only},
         {"can_offline of an offline CPU", two_online, "can_offline 2", -16, way::planner_only},
         {"evacuate of an offline CPU", two_online, "evacuate 2", -16, way::planner_only},
         {"no room: reserve_block larger than any free block", full0 + "alloc_block 1 2 0 => 1 32\n",
@@ -295,7 +295,8 @@ void require_q7_move(const M& before, const M& after) {
     REQUIRE(counters(after) == counters(before));
     REQUIRE(test::managed_bits(engine_of(before), 0) == "32");
     REQUIRE(test::managed_bits(engine_of(after), 0) == "34");
-    REQUIRE(test::allocated_bits(engine_of(after), 0) == test::allocated_bits(engine_of(before), 0));
+    REQUIRE(test::allocated_bits(engine_of(after), 0) ==
+            test::allocated_bits(engine_of(before), 0));
     REQUIRE(engine_of(after).cpu_map(1) == engine_of(before).cpu_map(1));
 }
 
@@ -307,9 +308,9 @@ void run_api(const bad_case& c) {
     if (words[0] == "matrix") {
         // create() with the header's geometry, at the capacity a trace picks.
         const auto& n = a->num;
-        const irqmatrix::errc e = n[0] <= 256
-                                      ? M::create(n[0], n[1], n[2], n[3]).error()
-                                      : irqmatrix::basic_matrix<2048>::create(n[0], n[1], n[2], n[3]).error();
+        const irqmatrix::errc e =
+            n[0] <= 256 ? M::create(n[0], n[1], n[2], n[3]).error()
+                        : irqmatrix::basic_matrix<2048>::create(n[0], n[1], n[2], n[3]).error();
         REQUIRE(irqmatrix::to_errno(e) == c.expect);
         return;
     }
@@ -384,7 +385,8 @@ struct c_matrix {
 
 // A CPU list as kernel code holds a cpumask: unsigned long words and a bit count.
 struct c_mask {
-    std::vector<unsigned long> words = std::vector<unsigned long>(IRQM_BITS_TO_LONGS(list_limit), 0);
+    std::vector<unsigned long> words =
+        std::vector<unsigned long>(IRQM_BITS_TO_LONGS(list_limit), 0);
     unsigned nbits = list_limit;
 };
 
@@ -393,7 +395,8 @@ std::optional<c_mask> c_mask_of(std::string_view list) {
     if (!set) return std::nullopt;
     c_mask mask;
     for (unsigned cpu = 0; cpu < list_limit; ++cpu)
-        if (set->test(cpu)) mask.words[cpu / IRQM_BITS_PER_LONG] |= 1ul << (cpu % IRQM_BITS_PER_LONG);
+        if (set->test(cpu))
+            mask.words[cpu / IRQM_BITS_PER_LONG] |= 1ul << (cpu % IRQM_BITS_PER_LONG);
     return mask;
 }
 
@@ -503,7 +506,8 @@ c_state c_state_of(const irqm_matrix* m) {
                   " " + std::to_string(s.systembits_inalloc) + " | reserved " +
                   std::to_string(irqm_reserved(m)) + " | drift " + std::to_string(gd.available) +
                   " " + std::to_string(gd.allocated);
-    st.maps = "system " + c_map(g, [&](unsigned long* w, unsigned nb) { return irqm_system_map(m, w, nb); });
+    st.maps = "system " +
+              c_map(g, [&](unsigned long* w, unsigned nb) { return irqm_system_map(m, w, nb); });
     for (unsigned c = 0; c < g.nr_cpus; ++c) {
         irqm_cpu_stats cs{};
         irqm_drift d{};
@@ -514,13 +518,15 @@ c_state c_state_of(const irqm_matrix* m) {
                        " " + std::to_string(cs.managed) + " " +
                        std::to_string(cs.managed_allocated) + " drift " +
                        std::to_string(d.available) + " " + std::to_string(d.allocated);
-        const std::string managed =
-            c_map(g, [&](unsigned long* w, unsigned nb) { return irqm_cpu_managed_map(m, c, w, nb); });
+        const std::string managed = c_map(
+            g, [&](unsigned long* w, unsigned nb) { return irqm_cpu_managed_map(m, c, w, nb); });
         if (c == 0) st.cpu0_managed = managed;
-        st.maps += " | cpu " + std::to_string(c) + ": allocated " +
-                   c_map(g, [&](unsigned long* w, unsigned nb) { return irqm_cpu_alloc_map(m, c, w, nb); }) +
-                   " managed " + managed + " free " +
-                   c_map(g, [&](unsigned long* w, unsigned nb) { return irqm_cpu_free_map(m, c, w, nb); });
+        st.maps +=
+            " | cpu " + std::to_string(c) + ": allocated " +
+            c_map(g,
+                  [&](unsigned long* w, unsigned nb) { return irqm_cpu_alloc_map(m, c, w, nb); }) +
+            " managed " + managed + " free " +
+            c_map(g, [&](unsigned long* w, unsigned nb) { return irqm_cpu_free_map(m, c, w, nb); });
     }
     return st;
 }
@@ -664,6 +670,8 @@ TEST_CASE("bad input: the placed operations refuse a base past the window, howev
         }
     }
     // A block that starts inside the window and ends past it.
-    test::require_refused(m, [](engine& x) { return x.alloc_at(0, 224, 4, false); }, "-22");
-    test::require_refused(m, [](engine& x) { return x.reserve_managed_at(0, 224, 4); }, "-22");
+    test::require_refused(
+        m, [](engine& x) { return x.alloc_at(0, 224, 4, false); }, "-22");
+    test::require_refused(
+        m, [](engine& x) { return x.reserve_managed_at(0, 224, 4); }, "-22");
 }

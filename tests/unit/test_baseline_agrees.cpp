@@ -42,8 +42,7 @@ std::string describe(const outcome& o) {
 // dense), or every CPU.
 irqmatrix::cpu_set random_mask(rng& r, unsigned n) {
     switch (r.below(5)) {
-    case 0:
-        return irqmatrix::cpu_set::single(n, r.below(n));
+    case 0: return irqmatrix::cpu_set::single(n, r.below(n));
     case 1: {
         const unsigned a = r.below(n), b = r.below(n);
         return irqmatrix::cpu_set::range(n, a < b ? a : b, a < b ? b : a);
@@ -57,8 +56,7 @@ irqmatrix::cpu_set random_mask(rng& r, unsigned n) {
         if (s.empty()) s.set(r.below(n));
         return s;
     }
-    default:
-        return irqmatrix::cpu_set::all(n);
+    default: return irqmatrix::cpu_set::all(n);
     }
 }
 
@@ -81,7 +79,8 @@ public:
     unsigned succeeded[4] = {}, failed[4] = {};
 
     outcome online(unsigned c) {
-        return same("online", from_library_status(lib_.online(c)), from_kernel_status(k_.online(c)));
+        return same("online", from_library_status(lib_.online(c)),
+                    from_kernel_status(k_.online(c)));
     }
     outcome offline(unsigned c) {
         return same("offline", from_library_status(lib_.offline(c)),
@@ -100,9 +99,9 @@ public:
     outcome alloc_block(const irqmatrix::cpu_set& m, unsigned order) {
         unsigned cpu = 0;
         const int r = k_.alloc_block(mask_of(m), order, false, &cpu);
-        return same("alloc_block order " + std::to_string(order) + " " +
-                        irqmatrix::format_cpulist(m),
-                    from_library(lib_.alloc_block(m, order, false)), from_kernel(r, cpu));
+        return same(
+            "alloc_block order " + std::to_string(order) + " " + irqmatrix::format_cpulist(m),
+            from_library(lib_.alloc_block(m, order, false)), from_kernel(r, cpu));
     }
     outcome alloc_managed(const irqmatrix::cpu_set& m) {
         unsigned cpu = 0;
@@ -133,7 +132,8 @@ public:
                     from_kernel_status(k_.remove_managed(mask_of(m))));
     }
     outcome free(const held& h) {
-        return same("free_block", from_library_status(lib_.free_block(h.cpu, h.base, h.order, h.managed)),
+        return same("free_block",
+                    from_library_status(lib_.free_block(h.cpu, h.base, h.order, h.managed)),
                     from_kernel_status(k_.free_block(h.cpu, h.base, h.order, h.managed)));
     }
 
@@ -269,7 +269,8 @@ unsigned run_states(const std::vector<unsigned>& cpu_counts, std::uint64_t first
         }
     }
     for (unsigned k = 0; k < 4; ++k) {
-        INFO("probe kind " << k << ": " << succeeded[k] << " succeeded, " << failed[k] << " failed");
+        INFO("probe kind " << k << ": " << succeeded[k] << " succeeded, " << failed[k]
+                           << " failed");
         CHECK(succeeded[k] >= min_ok);
         CHECK(failed[k] >= min_failed);
     }
@@ -298,7 +299,7 @@ TEST_CASE("baseline: a failing reserve_managed is undone the same way (quirk Q7)
     const auto cpu0 = irqmatrix::cpu_set::single(2, 0);
     const auto cpu1 = irqmatrix::cpu_set::single(2, 1);
     const auto both = irqmatrix::cpu_set::all(2);
-    p.reserve_managed(cpu0);  // vector 32
+    p.reserve_managed(cpu0);                         // vector 32
     for (unsigned i = 0; i < 3; ++i) p.alloc(cpu0);  // 33..35
     p.free({0, 33, 0, false});
     for (unsigned i = 0; i < window; ++i) p.alloc(cpu1);

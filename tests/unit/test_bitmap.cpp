@@ -94,7 +94,7 @@ B random_bitmap(std::mt19937_64& rng, unsigned kind) {
     for (unsigned i = 0; i < B::word_count; ++i) {
         // Some words all-ones or all-zero, so that runs cross word edges.
         const auto pick = rng() % 8;
-        const std::uint64_t w = pick == 0 ? ~std::uint64_t{0}
+        const std::uint64_t w = pick == 0   ? ~std::uint64_t{0}
                                 : pick == 1 ? std::uint64_t{0}
                                             : random_word(rng, kind + i);
         b.set_word(i, w);
@@ -127,7 +127,7 @@ constexpr unsigned constexpr_probe_area() {
 }
 constexpr unsigned constexpr_probe_count() {
     bitmap<256> b;
-    b.set_range(30, 100);  // 30..129
+    b.set_range(30, 100);                               // 30..129
     return b.count() * 1000 + b.count_aligned_runs(5);  // 100 bits; 32..63, 64..95, 96..127
 }
 
@@ -303,11 +303,11 @@ TEST_CASE("bitmap: find_zero_area follows the kernel's next-zero-area contract",
         REQUIRE(b.find_zero_area(32, 236, 1, 1) == 36);
         REQUIRE(b.find_zero_area(32, 236, 2, 1) == 36);
         REQUIRE(b.find_zero_area(32, 236, 4, 3) == 36);
-        REQUIRE(b.find_zero_area(32, 236, 8, 7) == 40);  // 40..47
+        REQUIRE(b.find_zero_area(32, 236, 8, 7) == 40);    // 40..47
         REQUIRE(b.find_zero_area(32, 236, 16, 15) == 64);  // 48 is taken
         REQUIRE(b.find_zero_area(32, 236, 32, 31) == 64);
-        REQUIRE(b.find_zero_area(33, 236, 1, 31) == 64);   // aligned up past the start
-        REQUIRE(b.find_zero_area(37, 236, 2, 1) == 38);    // 37 is odd: aligned up to 38
+        REQUIRE(b.find_zero_area(33, 236, 1, 31) == 64);  // aligned up past the start
+        REQUIRE(b.find_zero_area(37, 236, 2, 1) == 38);   // 37 is odd: aligned up to 38
     }
     SECTION("no fit: the result is >= end") {
         REQUIRE(b.find_zero_area(32, 36, 1, 0) >= 36);
@@ -322,8 +322,8 @@ TEST_CASE("bitmap: find_zero_area follows the kernel's next-zero-area contract",
     }
 }
 
-TEMPLATE_TEST_CASE("bitmap: find_zero_area equals a brute-force first fit", "[bitmap]",
-                   bitmap<64>, bitmap<128>, bitmap<256>, bitmap<2048>) {
+TEMPLATE_TEST_CASE("bitmap: find_zero_area equals a brute-force first fit", "[bitmap]", bitmap<64>,
+                   bitmap<128>, bitmap<256>, bitmap<2048>) {
     constexpr unsigned cap = TestType::capacity;
     std::mt19937_64 rng(0xA7EAu + cap);
     std::string first_bad;
@@ -380,9 +380,10 @@ unsigned brute_lowest(std::uint64_t w, unsigned order) {
     return starts ? static_cast<unsigned>(std::countr_zero(starts)) : 64u;
 }
 
-TEST_CASE("bitmap: lowest_aligned_block (the flat SWAR search) on every 16-bit pattern and "
-          "random words",
-          "[bitmap]") {
+TEST_CASE(
+    "bitmap: lowest_aligned_block (the flat SWAR search) on every 16-bit pattern and "
+    "random words",
+    "[bitmap]") {
     // Its flags may be wrong above the lowest free lane (a borrow out of a
     // free lane), so the lowest one is all it claims; every 16-bit pattern
     // in every lane, with the other lanes empty and full, then random words.
@@ -453,8 +454,8 @@ TEMPLATE_TEST_CASE("bitmap: find_aligned_run and count_aligned_runs equal brute 
             const unsigned want_count = brute_count_runs(b, order);
             if (b.find_aligned_run(order) != want_run ||
                 b.count_aligned_runs(order) != want_count) {
-                first_bad = "order " + std::to_string(order) + " on " + test::ranges(b) +
-                            ": run " + std::to_string(b.find_aligned_run(order)) + " want " +
+                first_bad = "order " + std::to_string(order) + " on " + test::ranges(b) + ": run " +
+                            std::to_string(b.find_aligned_run(order)) + " want " +
                             std::to_string(want_run) + ", count " +
                             std::to_string(b.count_aligned_runs(order)) + " want " +
                             std::to_string(want_count);

@@ -27,12 +27,6 @@ irqmatrix::cpu_set cpus(const std::string& list, unsigned nr_cpus = 3) {
     return test::cpus(list, nr_cpus);
 }
 
-
-
-
-
-
-
 // The expected aligned bases of one order in a window, worked out by hand:
 // first, last and how many.
 struct window_case {
@@ -73,8 +67,8 @@ TEST_CASE("blocks: alloc_block of every order on windows that start and end off 
             for (std::size_t i = 0; i < bases.size(); ++i)
                 REQUIRE(bases[i] == w.first[order] + static_cast<unsigned>(i) * n);
             const unsigned used = w.count[order] * n;
-            REQUIRE(cpu(m, 0) == "1 " + std::to_string(size - used) + " " + std::to_string(used) +
-                                     " 0 0");
+            REQUIRE(cpu(m, 0) ==
+                    "1 " + std::to_string(size - used) + " " + std::to_string(used) + " 0 0");
             REQUIRE(stats(m) == "1 " + std::to_string(size - used) + " 0 " + std::to_string(used));
             require_refused(
                 m, [order](matrix& x) { return x.alloc_block(cpus("0", 1), order, false); }, "-28");
@@ -136,17 +130,21 @@ TEST_CASE("blocks: alloc_block placement", "[blocks]") {
         REQUIRE(text(m.alloc_block(cpus("0-2"), 1, false)) == "0 34");
         REQUIRE(cpu(m, 0) == "1 22 10 0 0");
         // Order 5: nobody.
-        require_refused(m, [](matrix& x) { return x.alloc_block(cpus("0-2"), 5, false); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_block(cpus("0-2"), 5, false); }, "-28");
         test::require_consistent(m);
     }
     SECTION("offline CPUs are skipped") {
         ok(m.offline(1));
         REQUIRE(text(m.alloc_block(cpus("1-2"), 4, false)) == "2 32");
-        require_refused(m, [](matrix& x) { return x.alloc_block(cpus("1"), 0, false); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_block(cpus("1"), 0, false); }, "-28");
     }
     SECTION("argument errors: -22") {
-        require_refused(m, [](matrix& x) { return x.alloc_block(cpus("0"), 6, false); }, "-22");
-        require_refused(m, [](matrix& x) { return x.alloc_block(cpus("none"), 0, false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_block(cpus("0"), 6, false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_block(cpus("none"), 0, false); }, "-22");
         require_refused(
             m, [](matrix& x) { return x.alloc_block(cpus("0,3", 4), 0, false); }, "-22");
     }
@@ -161,7 +159,8 @@ TEST_CASE("blocks: alloc_block accounting and RESERVED consuming 2^K reservation
     REQUIRE(stats(m) == "2 60 0 4");
     REQUIRE(allocated_bits(m, 0) == "32-35");
     for (int i = 0; i < 3; ++i) m.reserve();
-    require_refused(m, [](matrix& x) { return x.alloc_block(cpus("0-1", 2), 2, true); }, "-16");
+    require_refused(
+        m, [](matrix& x) { return x.alloc_block(cpus("0-1", 2), 2, true); }, "-16");
     m.reserve();
     REQUIRE(text(m.alloc_block(cpus("0-1", 2), 2, true)) == "1 32");
     REQUIRE(stats(m) == "2 56 0 8");
@@ -185,22 +184,34 @@ TEST_CASE("blocks: free_block", "[blocks]") {
         test::require_consistent(m);
     }
     SECTION("refusals") {
-        require_refused(m, [](matrix& x) { return x.free_block(0, 32, 3, true); }, "-2");
-        require_refused(m, [](matrix& x) { return x.free_block(1, 32, 3, false); }, "-2");
-        require_refused(m, [](matrix& x) { return x.free_block(0, 32, 4, false); }, "-2");
-        require_refused(m, [](matrix& x) { return x.free_block(0, 40, 3, false); }, "-2");
-        require_refused(m, [](matrix& x) { return x.free_block(0, 36, 3, false); }, "-22");
-        require_refused(m, [](matrix& x) { return x.free_block(0, 33, 1, false); }, "-22");
-        require_refused(m, [](matrix& x) { return x.free_block(0, 32, 6, false); }, "-22");
-        require_refused(m, [](matrix& x) { return x.free_block(2, 32, 3, false); }, "-22");
-        require_refused(m, [](matrix& x) { return x.free_block(0, 0, 5, false); }, "-22");
-        require_refused(m, [](matrix& x) { return x.free_block(0, 64, 0, false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.free_block(0, 32, 3, true); }, "-2");
+        require_refused(
+            m, [](matrix& x) { return x.free_block(1, 32, 3, false); }, "-2");
+        require_refused(
+            m, [](matrix& x) { return x.free_block(0, 32, 4, false); }, "-2");
+        require_refused(
+            m, [](matrix& x) { return x.free_block(0, 40, 3, false); }, "-2");
+        require_refused(
+            m, [](matrix& x) { return x.free_block(0, 36, 3, false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.free_block(0, 33, 1, false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.free_block(0, 32, 6, false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.free_block(2, 32, 3, false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.free_block(0, 0, 5, false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.free_block(0, 64, 0, false); }, "-22");
     }
     SECTION("an unallocated member refuses the whole block; smaller pieces may go") {
         ok(m.free(0, 35, false));
         REQUIRE(cpu(m, 0) == "1 25 7 0 0");
-        require_refused(m, [](matrix& x) { return x.free_block(0, 32, 3, false); }, "-2");
-        require_refused(m, [](matrix& x) { return x.free_block(0, 32, 2, false); }, "-2");
+        require_refused(
+            m, [](matrix& x) { return x.free_block(0, 32, 3, false); }, "-2");
+        require_refused(
+            m, [](matrix& x) { return x.free_block(0, 32, 2, false); }, "-2");
         ok(m.free_block(0, 32, 1, false));
         ok(m.free_block(0, 36, 2, false));
         ok(m.free(0, 34, false));
@@ -215,9 +226,12 @@ TEST_CASE("blocks: free_block", "[blocks]") {
         REQUIRE(text(m.alloc(cpus("0", 2), false)) == "0 42");
         REQUIRE(text(m.alloc(cpus("0", 2), false)) == "0 43");
         REQUIRE(cpu(m, 0) == "1 20 12 2 2");
-        require_refused(m, [](matrix& x) { return x.free_block(0, 40, 2, false); }, "-2");
-        require_refused(m, [](matrix& x) { return x.free_block(0, 40, 2, true); }, "-2");
-        require_refused(m, [](matrix& x) { return x.free_block(0, 40, 1, false); }, "-2");
+        require_refused(
+            m, [](matrix& x) { return x.free_block(0, 40, 2, false); }, "-2");
+        require_refused(
+            m, [](matrix& x) { return x.free_block(0, 40, 2, true); }, "-2");
+        require_refused(
+            m, [](matrix& x) { return x.free_block(0, 40, 1, false); }, "-2");
         ok(m.free_block(0, 40, 1, true));
         REQUIRE(cpu(m, 0) == "1 20 10 2 0");
         REQUIRE(managed_bits(m, 0) == "40-41");
@@ -294,7 +308,8 @@ TEST_CASE("blocks: reserve_managed_block", "[blocks]") {
     SECTION("argument errors: -22") {
         require_refused(
             m, [](matrix& x) { return x.reserve_managed_block(cpus("none"), 0); }, "-22");
-        require_refused(m, [](matrix& x) { return x.reserve_managed_block(cpus("0"), 6); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.reserve_managed_block(cpus("0"), 6); }, "-22");
         require_refused(
             m, [](matrix& x) { return x.reserve_managed_block(cpus("3", 4), 0); }, "-22");
     }
@@ -315,15 +330,18 @@ TEST_CASE("blocks: remove_managed_block", "[blocks]") {
         REQUIRE(stats(m) == "2 61 0 0");
         REQUIRE(text(m.alloc_managed_block(cpus("0"), 1)) == "0 34");
         // 34-35 allocated, 36 alone: no order-1 block is removable.
-        require_refused(m, [](matrix& x) { return x.remove_managed_block(cpus("0"), 1); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.remove_managed_block(cpus("0"), 1); }, "-16");
         ok(m.remove_managed_block(cpus("0"), 0));
         REQUIRE(managed_bits(m, 0) == "34-35");
         REQUIRE(cpu(m, 0) == "1 30 2 2 2");
         test::require_consistent(m);
     }
     SECTION("all or nothing across the list") {
-        require_refused(m, [](matrix& x) { return x.remove_managed_block(cpus("0-1"), 0); }, "-16");
-        require_refused(m, [](matrix& x) { return x.remove_managed_block(cpus("0"), 3); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.remove_managed_block(cpus("0-1"), 0); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.remove_managed_block(cpus("0"), 3); }, "-16");
     }
     SECTION("an offline CPU: managed falls, available stays") {
         ok(m.reserve_managed_block(cpus("2"), 3));
@@ -335,7 +353,8 @@ TEST_CASE("blocks: remove_managed_block", "[blocks]") {
     SECTION("argument errors: -22") {
         require_refused(
             m, [](matrix& x) { return x.remove_managed_block(cpus("none"), 0); }, "-22");
-        require_refused(m, [](matrix& x) { return x.remove_managed_block(cpus("0"), 6); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.remove_managed_block(cpus("0"), 6); }, "-22");
         require_refused(
             m, [](matrix& x) { return x.remove_managed_block(cpus("0,3", 4), 0); }, "-22");
     }
@@ -352,15 +371,18 @@ TEST_CASE("blocks: alloc_managed_block", "[blocks]") {
         REQUIRE(stats(m) == "3 84 0 4");
         REQUIRE(text(m.alloc_managed_block(cpus("0-2"), 2)) == "1 32");
         REQUIRE(text(m.alloc_managed_block(cpus("0-2"), 2)) == "0 32");
-        require_refused(m, [](matrix& x) { return x.alloc_managed_block(cpus("0-2"), 2); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_managed_block(cpus("0-2"), 2); }, "-28");
         test::require_consistent(m);
     }
     SECTION("a CPU without a reserved block is skipped, unlike the single-vector rule") {
         ok(m.reserve_managed_block(cpus("0-1"), 1));
-        require_refused(m, [](matrix& x) { return x.alloc_managed(cpus("0-2")); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_managed(cpus("0-2")); }, "-28");
         REQUIRE(text(m.alloc_managed_block(cpus("0-2"), 1)) == "1 32");
         REQUIRE(text(m.alloc_managed_block(cpus("0-2"), 1)) == "0 32");
-        require_refused(m, [](matrix& x) { return x.alloc_managed_block(cpus("0-2"), 1); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_managed_block(cpus("0-2"), 1); }, "-28");
     }
     SECTION("a lower managed-allocated count beats a higher CPU; lowest base") {
         ok(m.reserve_managed_block(cpus("0-1"), 1));
@@ -371,20 +393,25 @@ TEST_CASE("blocks: alloc_managed_block", "[blocks]") {
     }
     SECTION("the reserved vectors must form an aligned block of the order") {
         for (int i = 0; i < 3; ++i) ok(m.reserve_managed(cpus("0")));  // 32, 33, 34
-        require_refused(m, [](matrix& x) { return x.alloc_managed_block(cpus("0"), 2); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_managed_block(cpus("0"), 2); }, "-28");
         REQUIRE(text(m.alloc_managed_block(cpus("0"), 1)) == "0 32");
-        require_refused(m, [](matrix& x) { return x.alloc_managed_block(cpus("0"), 1); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_managed_block(cpus("0"), 1); }, "-28");
         REQUIRE(text(m.alloc_managed_block(cpus("0"), 0)) == "0 34");
     }
     SECTION("offline CPUs are skipped") {
         ok(m.reserve_managed_block(cpus("0-2"), 0));
         ok(m.offline(2));
         REQUIRE(text(m.alloc_managed_block(cpus("1-2"), 0)) == "1 32");
-        require_refused(m, [](matrix& x) { return x.alloc_managed_block(cpus("2"), 0); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_managed_block(cpus("2"), 0); }, "-28");
     }
     SECTION("argument errors: -22") {
-        require_refused(m, [](matrix& x) { return x.alloc_managed_block(cpus("none"), 0); }, "-22");
-        require_refused(m, [](matrix& x) { return x.alloc_managed_block(cpus("0"), 6); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_managed_block(cpus("none"), 0); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_managed_block(cpus("0"), 6); }, "-22");
         require_refused(
             m, [](matrix& x) { return x.alloc_managed_block(cpus("0,3", 4), 0); }, "-22");
     }
@@ -429,8 +456,10 @@ TEST_CASE("blocks: alloc_block order 0 does not take a CPU whose available is 0 
         REQUIRE(text(m.alloc(cpus("0", 1), false)) == "0 " + std::to_string(32 + i));
     REQUIRE(cpu(m, 0) == "1 0 7 0 0");
     REQUIRE(test::ranges(m.free_map(0), m.bits()) == "39");
-    require_refused(m, [](matrix& x) { return x.alloc(cpus("0", 1), false); }, "-28");
-    require_refused(m, [](matrix& x) { return x.alloc_block(cpus("0", 1), 0, false); }, "-28");
+    require_refused(
+        m, [](matrix& x) { return x.alloc(cpus("0", 1), false); }, "-28");
+    require_refused(
+        m, [](matrix& x) { return x.alloc_block(cpus("0", 1), 0, false); }, "-28");
 }
 
 TEST_CASE("blocks: order-0 block operations agree with the single-vector ones where those succeed",

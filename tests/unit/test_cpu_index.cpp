@@ -110,25 +110,17 @@ void mutate(matrix& m, scan_matrix& twin, std::mt19937_64& rng) {
     const cpu_set mask = random_mask(rng, n);
     const unsigned cpu = static_cast<unsigned>(rng() % n);
     const unsigned order = static_cast<unsigned>(rng() % 6);
-    const auto same = [](const auto& a, const auto& b) {
-        REQUIRE(test::text(a) == test::text(b));
-    };
+    const auto same = [](const auto& a, const auto& b) { REQUIRE(test::text(a) == test::text(b)); };
     switch (rng() % 12) {
     case 0:
-    case 1:
-        same(m.alloc(mask, false), twin.alloc(mask, false));
-        break;
+    case 1: same(m.alloc(mask, false), twin.alloc(mask, false)); break;
     case 2:
-    case 3:
-        same(m.alloc_block(mask, order, false), twin.alloc_block(mask, order, false));
-        break;
+    case 3: same(m.alloc_block(mask, order, false), twin.alloc_block(mask, order, false)); break;
     case 4:
         same(m.reserve_managed_block(cpu_set::single(n, cpu), order % 3),
              twin.reserve_managed_block(cpu_set::single(n, cpu), order % 3));
         break;
-    case 5:
-        same(m.alloc_managed(mask), twin.alloc_managed(mask));
-        break;
+    case 5: same(m.alloc_managed(mask), twin.alloc_managed(mask)); break;
     case 6:
         same(m.alloc_managed_block(mask, order % 3), twin.alloc_managed_block(mask, order % 3));
         break;
@@ -149,10 +141,12 @@ void mutate(matrix& m, scan_matrix& twin, std::mt19937_64& rng) {
             same(m.online(cpu), twin.online(cpu));
         break;
     case 10:
-        same(m.reserve_managed(cpu_set::single(n, cpu)), twin.reserve_managed(cpu_set::single(n, cpu)));
+        same(m.reserve_managed(cpu_set::single(n, cpu)),
+             twin.reserve_managed(cpu_set::single(n, cpu)));
         break;
     default:
-        same(m.remove_managed(cpu_set::single(n, cpu)), twin.remove_managed(cpu_set::single(n, cpu)));
+        same(m.remove_managed(cpu_set::single(n, cpu)),
+             twin.remove_managed(cpu_set::single(n, cpu)));
         break;
     }
 }
@@ -181,8 +175,7 @@ TEST_CASE("cpu index: the indexed choice equals brute force and the kernel's wal
     }
 }
 
-TEST_CASE("cpu index: a counter drifted above the capacity wins (overflow bucket)",
-          "[cpu_index]") {
+TEST_CASE("cpu index: a counter drifted above the capacity wins (overflow bucket)", "[cpu_index]") {
     // Two managed reservations released while CPU 7 is offline leave its
     // available at 0 with two free vectors (Q1); an assign then wraps the
     // counter to 2^32 - 1 (Q8), above every bucket. The kernel's rule now
@@ -227,7 +220,9 @@ TEST_CASE("cpu index: deferred upkeep catches up with many CPUs and words change
             const unsigned order = static_cast<unsigned>(rng() % 6);
             const auto& cm = m.cpu_map(cpu);
             switch (rng() % 5) {
-            case 0: REQUIRE(test::text(m.alloc(one, false)) == test::text(twin.alloc(one, false))); break;
+            case 0:
+                REQUIRE(test::text(m.alloc(one, false)) == test::text(twin.alloc(one, false)));
+                break;
             case 1:
                 REQUIRE(test::text(m.alloc_block(one, order, false)) ==
                         test::text(twin.alloc_block(one, order, false)));
@@ -240,7 +235,8 @@ TEST_CASE("cpu index: deferred upkeep catches up with many CPUs and words change
                 REQUIRE(test::text(m.alloc_managed(one)) == test::text(twin.alloc_managed(one)));
                 break;
             default: {
-                const unsigned bit = cm.alloc_map.find_next_set(32 + static_cast<unsigned>(rng() % 204), 236);
+                const unsigned bit =
+                    cm.alloc_map.find_next_set(32 + static_cast<unsigned>(rng() % 204), 236);
                 if (bit < 236) {
                     const bool managed = cm.managed_map.test(bit);
                     REQUIRE(test::text(m.free(cpu, bit, managed)) ==

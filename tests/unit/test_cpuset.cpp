@@ -116,9 +116,7 @@ TEST_CASE("cpulist: errors", "[cpuset]") {
         REQUIRE(parse_error("NONE", 8) == errc::invalid);
         REQUIRE(parse_error("4294967296", 8) == errc::invalid);
     }
-    SECTION("empty text") {
-        REQUIRE(parse_error("", 8) == errc::invalid);
-    }
+    SECTION("empty text") { REQUIRE(parse_error("", 8) == errc::invalid); }
 }
 
 TEST_CASE("cpulist: random sets round-trip through format and parse", "[cpuset]") {
@@ -169,7 +167,7 @@ TEST_CASE("cpu_span: next, first, count, empty, test and fits", "[cpuset]") {
     REQUIRE(s.next(127) == 127);
     REQUIRE(s.next(128) == 128);
     REQUIRE(s.next(129) == no_cpu);
-    REQUIRE(s.next(192) == no_cpu);      // past the last word
+    REQUIRE(s.next(192) == no_cpu);  // past the last word
     REQUIRE(s.next(100000) == no_cpu);
     REQUIRE(s.count() == 4);
     REQUIRE_FALSE(s.empty());

@@ -620,12 +620,14 @@ private:
         switch (k) {
         case id_of("online"): {
             const auto off = cpus_where(m, false);
-            o.cpu = off.empty() || chance(10) ? cpu_arg() : off[below(static_cast<unsigned>(off.size()))];
+            o.cpu = off.empty() || chance(10) ? cpu_arg()
+                                              : off[below(static_cast<unsigned>(off.size()))];
             break;
         }
         case id_of("offline"): {
             const auto on = cpus_where(m, true);
-            o.cpu = on.empty() || chance(10) ? cpu_arg() : on[below(static_cast<unsigned>(on.size()))];
+            o.cpu =
+                on.empty() || chance(10) ? cpu_arg() : on[below(static_cast<unsigned>(on.size()))];
             break;
         }
         case id_of("assign_system"): {
@@ -643,9 +645,12 @@ private:
             } else {
                 o.flag = chance(5);
                 const unsigned r = below(100);
-                if (r < 45) o.bit = window_bit();
-                else if (r < 90) o.bit = wild_bit();
-                else o.bit = g_.bits;  // the kernel's off-by-one (Q9), refused here
+                if (r < 45)
+                    o.bit = window_bit();
+                else if (r < 90)
+                    o.bit = wild_bit();
+                else
+                    o.bit = g_.bits;  // the kernel's off-by-one (Q9), refused here
             }
             break;
         }
@@ -677,8 +682,10 @@ private:
         case id_of("assign"): {
             o.cpu = chance(70) ? online_cpu(m) : cpu_arg();
             const unsigned r = below(100);
-            if (o.cpu >= g_.nr_cpus || r < 10) o.bit = window_bit();  // may hit system/managed bits (Q8)
-            else if (r < 14) o.bit = wild_bit();
+            if (o.cpu >= g_.nr_cpus || r < 10)
+                o.bit = window_bit();  // may hit system/managed bits (Q8)
+            else if (r < 14)
+                o.bit = wild_bit();
             else if (r < 18) {
                 const auto& cs = m.cpu(o.cpu);
                 const unsigned b = random_set_bit(cs.alloc_map, cs.allocated);
@@ -726,11 +733,16 @@ private:
                 o.order = b.order;
                 o.flag = b.managed;
                 const unsigned r = below(100);
-                if (r < 3 && o.order > 0) o.bit += 1u << (o.order - 1);  // unaligned
-                else if (r < 6) o.flag = !o.flag;
-                else if (r < 8) o.order += 1;
-                else if (r < 9) o.order = 6;
-                else if (r < 10) o.cpu = bad_cpu();
+                if (r < 3 && o.order > 0)
+                    o.bit += 1u << (o.order - 1);  // unaligned
+                else if (r < 6)
+                    o.flag = !o.flag;
+                else if (r < 8)
+                    o.order += 1;
+                else if (r < 9)
+                    o.order = 6;
+                else if (r < 10)
+                    o.cpu = bad_cpu();
             } else {
                 const auto [c, b] = allocated_bit(m);
                 if (c == ~0u || chance(5)) {
@@ -818,7 +830,8 @@ std::string library_trace(const geometry& g, const std::vector<op>& ops) {
     return differential::trace_text(differential::trace_header(g), ops, [&](const op& o) {
         const depth how = i + 1 == ops.size() ? depth::full : depth::sampled;
         const step_report r = step(*lib, model, o, i++, how);
-        return differential::traced_step{trace_line(o) + " => " + result_words(o, r.result), r.mismatch};
+        return differential::traced_step{trace_line(o) + " => " + result_words(o, r.result),
+                                         r.mismatch};
     });
 }
 
@@ -826,7 +839,8 @@ std::string library_trace(const geometry& g, const std::vector<op>& ops) {
 std::string model_trace(const geometry& g, const std::vector<op>& ops) {
     naive_matrix model(g.bits, g.start, g.end, g.nr_cpus);
     return differential::trace_text(differential::trace_header(g), ops, [&](const op& o) {
-        return differential::traced_step{trace_line(o) + " => " + result_words(o, run_model(model, o)), {}};
+        return differential::traced_step{
+            trace_line(o) + " => " + result_words(o, run_model(model, o)), {}};
     });
 }
 
@@ -927,9 +941,10 @@ public:
                      history_.empty() ? "-" : trace_line(history_.back()).c_str());
 #if IRQMATRIX_DIFF_POSIX
         std::fprintf(stderr, "*** shrinking it in child processes...\n");
-        const auto ops = differential::shrink(history_, shrink_bound, [this](const std::vector<op>& t) {
-            return replay_isolated<Cap>(g_, t, {}) == isolated_result::aborted;
-        });
+        const auto ops =
+            differential::shrink(history_, shrink_bound, [this](const std::vector<op>& t) {
+                return replay_isolated<Cap>(g_, t, {}) == isolated_result::aborted;
+            });
         std::fprintf(stderr,
                      "*** shrunk reproduction; results are the model's (the specification's), "
                      "the library aborts at or before the last line:\n%s\n",
@@ -1001,8 +1016,10 @@ coverage run(const geometry& g) {
             if (!r.mismatch.empty()) {
                 INFO("step " << done << " (epoch step " << i << "): " << trace_line(o));
                 INFO("mismatch: " << r.mismatch);
-                const auto ops = shrink_mismatch<Cap>(g, history, differential::signature_of(o.id, r.mismatch));
-                INFO("shrunk reproduction (results are the library's):\n" << library_trace<Cap>(g, ops));
+                const auto ops =
+                    shrink_mismatch<Cap>(g, history, differential::signature_of(o.id, r.mismatch));
+                INFO("shrunk reproduction (results are the library's):\n"
+                     << library_trace<Cap>(g, ops));
                 REQUIRE(r.mismatch.empty());
             }
             const unsigned ki = static_cast<unsigned>(o.id);
@@ -1011,15 +1028,18 @@ coverage run(const geometry& g) {
                 const unsigned base = r.result.b;
                 const unsigned cpu = static_cast<unsigned>(r.result.a);
                 if (o.id == id_of("alloc_block")) gen.allocated_block(cpu, base, o.order, false);
-                if (o.id == id_of("alloc_managed_block")) gen.allocated_block(cpu, base, o.order, true);
+                if (o.id == id_of("alloc_managed_block"))
+                    gen.allocated_block(cpu, base, o.order, true);
                 if (o.id == id_of("alloc")) gen.allocated_block(cpu, base, 0, false);
                 if (o.id == id_of("alloc_managed")) gen.allocated_block(cpu, base, 0, true);
                 if (o.id == alloc_at) gen.allocated_block(cpu, base, o.order, false);
-                if (o.id == id_of("alloc") || o.id == id_of("alloc_block") || o.id == id_of("alloc_managed") ||
-                    o.id == id_of("alloc_managed_block")) {
+                if (o.id == id_of("alloc") || o.id == id_of("alloc_block") ||
+                    o.id == id_of("alloc_managed") || o.id == id_of("alloc_managed_block")) {
                     const unsigned n = distinct_cpus(o.cpus, g.nr_cpus);
-                    if (n == g.nr_cpus && n > irqmatrix::cpu_index_walk_limit) ++cov.indexed_whole;
-                    else if (n > irqmatrix::cpu_index_walk_limit) ++cov.indexed_partial;
+                    if (n == g.nr_cpus && n > irqmatrix::cpu_index_walk_limit)
+                        ++cov.indexed_whole;
+                    else if (n > irqmatrix::cpu_index_walk_limit)
+                        ++cov.indexed_partial;
                 }
             } else {
                 ++cov.refused[ki];
@@ -1037,11 +1057,13 @@ coverage run(const geometry& g) {
         cov.operations = done;
     }
     if (differential::verbose()) {
-        std::printf("%s: %lu operations, %lu fill/drain cycles (peak occupancy %.2f), %lu Q7 moves\n",
-                    g.name, cov.operations, cov.fill_cycles, cov.max_occupancy, cov.q7_moves);
-        std::printf("  peak %u CPUs online; allocations through the CPU index: %lu whole mask, "
-                    "%lu other\n",
-                    cov.peak_online, cov.indexed_whole, cov.indexed_partial);
+        std::printf(
+            "%s: %lu operations, %lu fill/drain cycles (peak occupancy %.2f), %lu Q7 moves\n",
+            g.name, cov.operations, cov.fill_cycles, cov.max_occupancy, cov.q7_moves);
+        std::printf(
+            "  peak %u CPUs online; allocations through the CPU index: %lu whole mask, "
+            "%lu other\n",
+            cov.peak_online, cov.indexed_whole, cov.indexed_partial);
         for (const weighted_op& gk : generated) {
             const unsigned i = static_cast<unsigned>(gk.id);
             std::printf("  %-22s ok %7lu  refused %7lu\n", name_of(gk.id).c_str(), cov.ok[i],
@@ -1178,8 +1200,8 @@ double expected_bytes_per_cpu() {
     constexpr double orders = irqmatrix::max_order + 1.0;
     const double index_bits = 2 * values + 2 * orders;
     const double key = static_cast<double>(sizeof(typename irqmatrix::cpu_index<Cap>::key));
-    const double feed = static_cast<double>(sizeof(summary_like) + sizeof(std::uint16_t) +
-                                            sizeof(std::uint64_t));
+    const double feed =
+        static_cast<double>(sizeof(summary_like) + sizeof(std::uint16_t) + sizeof(std::uint64_t));
     return static_cast<double>(sizeof(irqmatrix::cpumap<Cap>)) + index_bits / 8 + key + feed;
 }
 

@@ -64,9 +64,9 @@ void require_matches_state(const std::vector<matrix_event>& events, const M& m) 
     for (std::size_t i = 0; i < events.size(); ++i) {
         const auto& e = events[i];
         if (e.cpu == irqmatrix::no_cpu) continue;
-        const bool later = std::any_of(events.begin() + static_cast<std::ptrdiff_t>(i) + 1,
-                                       events.end(),
-                                       [&](const matrix_event& f) { return f.cpu == e.cpu; });
+        const bool later =
+            std::any_of(events.begin() + static_cast<std::ptrdiff_t>(i) + 1, events.end(),
+                        [&](const matrix_event& f) { return f.cpu == e.cpu; });
         if (later) continue;
         const auto c = m.cpu(e.cpu);
         REQUIRE(c.has_value());
@@ -143,7 +143,8 @@ TEST_CASE("events: every kind has one kernel-style name and its class", "[events
     }
     std::sort(names.begin(), names.end());
     CHECK(std::adjacent_find(names.begin(), names.end()) == names.end());
-    CHECK(!irqmatrix::event_kind_named("irq_matrix_alloc_reserved"));  // never emitted by the kernel
+    CHECK(
+        !irqmatrix::event_kind_named("irq_matrix_alloc_reserved"));  // never emitted by the kernel
     using irqmatrix::class_of;
     using irqmatrix::event_class;
     // docs/kernel-semantics.md 2.2, "Events per class".
@@ -151,13 +152,13 @@ TEST_CASE("events: every kind has one kernel-style name and its class", "[events
                          event_kind::remove_reserved})
         CHECK(class_of(k) == event_class::global);
     CHECK(class_of(event_kind::assign_system) == event_class::global_update);
-    for (const auto k : {event_kind::reserve_managed, event_kind::remove_managed,
-                         event_kind::alloc_managed, event_kind::assign, event_kind::alloc,
-                         event_kind::free})
+    for (const auto k :
+         {event_kind::reserve_managed, event_kind::remove_managed, event_kind::alloc_managed,
+          event_kind::assign, event_kind::alloc, event_kind::free})
         CHECK(class_of(k) == event_class::cpu);
-    for (const auto k : {event_kind::alloc_block, event_kind::free_block,
-                         event_kind::reserve_managed_block, event_kind::remove_managed_block,
-                         event_kind::alloc_managed_block})
+    for (const auto k :
+         {event_kind::alloc_block, event_kind::free_block, event_kind::reserve_managed_block,
+          event_kind::remove_managed_block, event_kind::alloc_managed_block})
         CHECK(class_of(k) == event_class::block);
 }
 
@@ -172,14 +173,16 @@ TEST_CASE("events: online, offline, assign_system, reserve, remove_reserved", "[
     m.reserve();
     ok(m.remove_reserved());
     ok(m.offline(0));
-    CHECK(take(log) ==
-          lines{"irq_matrix_assign_system: bit=35 online_maps=0 global_avl=0, global_rsvd=0, total_alloc=0",
-                "irq_matrix_assign_system: bit=3 online_maps=0 global_avl=0, global_rsvd=0, total_alloc=0",
-                "irq_matrix_online: online_maps=1 global_avl=7, global_rsvd=0, total_alloc=0",
-                "irq_matrix_online: online_maps=2 global_avl=14, global_rsvd=0, total_alloc=0",
-                "irq_matrix_reserve: online_maps=2 global_avl=14, global_rsvd=1, total_alloc=0",
-                "irq_matrix_remove_reserved: online_maps=2 global_avl=14, global_rsvd=0, total_alloc=0",
-                "irq_matrix_offline: online_maps=1 global_avl=7, global_rsvd=0, total_alloc=0"});
+    CHECK(
+        take(log) ==
+        lines{
+            "irq_matrix_assign_system: bit=35 online_maps=0 global_avl=0, global_rsvd=0, total_alloc=0",
+            "irq_matrix_assign_system: bit=3 online_maps=0 global_avl=0, global_rsvd=0, total_alloc=0",
+            "irq_matrix_online: online_maps=1 global_avl=7, global_rsvd=0, total_alloc=0",
+            "irq_matrix_online: online_maps=2 global_avl=14, global_rsvd=0, total_alloc=0",
+            "irq_matrix_reserve: online_maps=2 global_avl=14, global_rsvd=1, total_alloc=0",
+            "irq_matrix_remove_reserved: online_maps=2 global_avl=14, global_rsvd=0, total_alloc=0",
+            "irq_matrix_offline: online_maps=1 global_avl=7, global_rsvd=0, total_alloc=0"});
 }
 
 TEST_CASE("events: reserve_managed and remove_managed emit one event per CPU, in order",
@@ -194,19 +197,24 @@ TEST_CASE("events: reserve_managed and remove_managed emit one event per CPU, in
     // Each event's global_avl counts the CPUs done so far.
     ok(m.reserve_managed(cpus("0-2", 4)));
     const auto reserved = log.events;
-    CHECK(take(log) ==
-          lines{"irq_matrix_reserve_managed: bit=32 cpu=0 online=1 avl=7 alloc=0 managed=1 online_maps=2 global_avl=15, global_rsvd=0, total_alloc=0",
-                "irq_matrix_reserve_managed: bit=32 cpu=1 online=0 avl=0 alloc=0 managed=1 online_maps=2 global_avl=15, global_rsvd=0, total_alloc=0",
-                "irq_matrix_reserve_managed: bit=32 cpu=2 online=1 avl=7 alloc=0 managed=1 online_maps=2 global_avl=14, global_rsvd=0, total_alloc=0"});
+    CHECK(
+        take(log) ==
+        lines{
+            "irq_matrix_reserve_managed: bit=32 cpu=0 online=1 avl=7 alloc=0 managed=1 online_maps=2 global_avl=15, global_rsvd=0, total_alloc=0",
+            "irq_matrix_reserve_managed: bit=32 cpu=1 online=0 avl=0 alloc=0 managed=1 online_maps=2 global_avl=15, global_rsvd=0, total_alloc=0",
+            "irq_matrix_reserve_managed: bit=32 cpu=2 online=1 avl=7 alloc=0 managed=1 online_maps=2 global_avl=14, global_rsvd=0, total_alloc=0"});
     require_matches_state(reserved, m);
 
     ok(m.remove_managed(cpus("0,2", 4)));
-    CHECK(take(log) ==
-          lines{"irq_matrix_remove_managed: bit=32 cpu=0 online=1 avl=8 alloc=0 managed=0 online_maps=2 global_avl=15, global_rsvd=0, total_alloc=0",
-                "irq_matrix_remove_managed: bit=32 cpu=2 online=1 avl=8 alloc=0 managed=0 online_maps=2 global_avl=16, global_rsvd=0, total_alloc=0"});
+    CHECK(
+        take(log) ==
+        lines{
+            "irq_matrix_remove_managed: bit=32 cpu=0 online=1 avl=8 alloc=0 managed=0 online_maps=2 global_avl=15, global_rsvd=0, total_alloc=0",
+            "irq_matrix_remove_managed: bit=32 cpu=2 online=1 avl=8 alloc=0 managed=0 online_maps=2 global_avl=16, global_rsvd=0, total_alloc=0"});
 
     // Refused whole (the kernel would emit for CPU 1 and warn for CPU 2).
-    test::require_refused(m, [&](matrix& x) { return x.remove_managed(cpus("1-2", 4)); }, "-16");
+    test::require_refused(
+        m, [&](matrix& x) { return x.remove_managed(cpus("1-2", 4)); }, "-16");
     // An empty mask succeeds and does nothing, silently.
     ok(m.reserve_managed(cpus("none", 4)));
     ok(m.remove_managed(cpus("none", 4)));
@@ -229,17 +237,21 @@ TEST_CASE("events: a failed reserve_managed emits the kernel's reservations and 
     // with irq_matrix_remove_managed, which releases the lowest unallocated
     // managed vector: 32, not 34. Counters come back, the reservation moved.
     REQUIRE(text(m.reserve_managed(cpus("0-1"))) == "-28");
-    CHECK(take(log) ==
-          lines{"irq_matrix_reserve_managed: bit=34 cpu=0 online=1 avl=5 alloc=1 managed=2 online_maps=2 global_avl=5, global_rsvd=0, total_alloc=9",
-                "irq_matrix_remove_managed: bit=32 cpu=0 online=1 avl=6 alloc=1 managed=1 online_maps=2 global_avl=6, global_rsvd=0, total_alloc=9"});
+    CHECK(
+        take(log) ==
+        lines{
+            "irq_matrix_reserve_managed: bit=34 cpu=0 online=1 avl=5 alloc=1 managed=2 online_maps=2 global_avl=5, global_rsvd=0, total_alloc=9",
+            "irq_matrix_remove_managed: bit=32 cpu=0 online=1 avl=6 alloc=1 managed=1 online_maps=2 global_avl=6, global_rsvd=0, total_alloc=9"});
     CHECK(test::managed_bits(m, 0) == "34");
 
     // Now the lowest free vector (32) is below the reservation (34): the
     // rollback releases the vector it just reserved.
     REQUIRE(text(m.reserve_managed(cpus("0-1"))) == "-28");
-    CHECK(take(log) ==
-          lines{"irq_matrix_reserve_managed: bit=32 cpu=0 online=1 avl=5 alloc=1 managed=2 online_maps=2 global_avl=5, global_rsvd=0, total_alloc=9",
-                "irq_matrix_remove_managed: bit=32 cpu=0 online=1 avl=6 alloc=1 managed=1 online_maps=2 global_avl=6, global_rsvd=0, total_alloc=9"});
+    CHECK(
+        take(log) ==
+        lines{
+            "irq_matrix_reserve_managed: bit=32 cpu=0 online=1 avl=5 alloc=1 managed=2 online_maps=2 global_avl=5, global_rsvd=0, total_alloc=9",
+            "irq_matrix_remove_managed: bit=32 cpu=0 online=1 avl=6 alloc=1 managed=1 online_maps=2 global_avl=6, global_rsvd=0, total_alloc=9"});
     CHECK(test::managed_bits(m, 0) == "34");
 
     // Failing on the first CPU of the mask: nothing was done, nothing emitted.
@@ -262,17 +274,19 @@ TEST_CASE("events: alloc, alloc_managed, assign and free, online and offline", "
     ok(m.offline(0));
     ok(m.free(0, 32, false));  // offline: total_alloc and global_avl unchanged (Q2)
     ok(m.assign(0, 34));       // offline: charged all the same, to the CPU given
-    CHECK(take(log) ==
-          lines{"irq_matrix_reserve: online_maps=2 global_avl=16, global_rsvd=1, total_alloc=0",
-                "irq_matrix_alloc: bit=32 cpu=0 online=1 avl=7 alloc=1 managed=0 online_maps=2 global_avl=15, global_rsvd=0, total_alloc=1",
-                "irq_matrix_reserve_managed: bit=33 cpu=0 online=1 avl=6 alloc=1 managed=1 online_maps=2 global_avl=14, global_rsvd=0, total_alloc=1",
-                "irq_matrix_reserve_managed: bit=32 cpu=1 online=1 avl=7 alloc=0 managed=1 online_maps=2 global_avl=13, global_rsvd=0, total_alloc=1",
-                "irq_matrix_alloc_managed: bit=32 cpu=1 online=1 avl=7 alloc=1 managed=1 online_maps=2 global_avl=13, global_rsvd=0, total_alloc=2",
-                "irq_matrix_assign: bit=36 cpu=1 online=1 avl=6 alloc=2 managed=1 online_maps=2 global_avl=12, global_rsvd=0, total_alloc=3",
-                "irq_matrix_free: bit=32 cpu=1 online=1 avl=6 alloc=1 managed=1 online_maps=2 global_avl=12, global_rsvd=0, total_alloc=2",
-                "irq_matrix_offline: online_maps=1 global_avl=6, global_rsvd=0, total_alloc=2",
-                "irq_matrix_free: bit=32 cpu=0 online=0 avl=7 alloc=0 managed=1 online_maps=1 global_avl=6, global_rsvd=0, total_alloc=2",
-                "irq_matrix_assign: bit=34 cpu=0 online=0 avl=6 alloc=1 managed=1 online_maps=1 global_avl=5, global_rsvd=0, total_alloc=3"});
+    CHECK(
+        take(log) ==
+        lines{
+            "irq_matrix_reserve: online_maps=2 global_avl=16, global_rsvd=1, total_alloc=0",
+            "irq_matrix_alloc: bit=32 cpu=0 online=1 avl=7 alloc=1 managed=0 online_maps=2 global_avl=15, global_rsvd=0, total_alloc=1",
+            "irq_matrix_reserve_managed: bit=33 cpu=0 online=1 avl=6 alloc=1 managed=1 online_maps=2 global_avl=14, global_rsvd=0, total_alloc=1",
+            "irq_matrix_reserve_managed: bit=32 cpu=1 online=1 avl=7 alloc=0 managed=1 online_maps=2 global_avl=13, global_rsvd=0, total_alloc=1",
+            "irq_matrix_alloc_managed: bit=32 cpu=1 online=1 avl=7 alloc=1 managed=1 online_maps=2 global_avl=13, global_rsvd=0, total_alloc=2",
+            "irq_matrix_assign: bit=36 cpu=1 online=1 avl=6 alloc=2 managed=1 online_maps=2 global_avl=12, global_rsvd=0, total_alloc=3",
+            "irq_matrix_free: bit=32 cpu=1 online=1 avl=6 alloc=1 managed=1 online_maps=2 global_avl=12, global_rsvd=0, total_alloc=2",
+            "irq_matrix_offline: online_maps=1 global_avl=6, global_rsvd=0, total_alloc=2",
+            "irq_matrix_free: bit=32 cpu=0 online=0 avl=7 alloc=0 managed=1 online_maps=1 global_avl=6, global_rsvd=0, total_alloc=2",
+            "irq_matrix_assign: bit=34 cpu=0 online=0 avl=6 alloc=1 managed=1 online_maps=1 global_avl=5, global_rsvd=0, total_alloc=3"});
 }
 
 TEST_CASE("events: a refused operation emits nothing", "[events]") {
@@ -284,30 +298,54 @@ TEST_CASE("events: a refused operation emits nothing", "[events]") {
     m.set_observer(log.observer());
     using test::require_refused;
     using M = matrix;
-    require_refused(m, [](M& x) { return x.online(0); }, "-16");
-    require_refused(m, [](M& x) { return x.online(2); }, "-22");
-    require_refused(m, [](M& x) { return x.offline(1); }, "-16");
-    require_refused(m, [](M& x) { return x.assign_system(0, 36, false); }, "-16");
-    require_refused(m, [](M& x) { return x.assign_system(0, 36, true); }, "-16");
-    require_refused(m, [](M& x) { return x.assign(0, 33); }, "-16");
-    require_refused(m, [](M& x) { return x.assign(0, 40); }, "-22");
-    require_refused(m, [](M& x) { return x.remove_reserved(); }, "-16");
-    require_refused(m, [](M& x) { return x.alloc(cpus("none"), false); }, "-22");
-    require_refused(m, [](M& x) { return x.alloc(cpus("0"), true); }, "-16");
-    require_refused(m, [](M& x) { return x.alloc(cpus("1"), false); }, "-28");  // offline
-    require_refused(m, [](M& x) { return x.alloc_managed(cpus("1")); }, "-28");
-    require_refused(m, [](M& x) { return x.free(0, 34, false); }, "-2");
-    require_refused(m, [](M& x) { return x.free(0, 33, true); }, "-2");  // not managed
-    require_refused(m, [](M& x) { return x.remove_managed(cpus("1")); }, "-16");
-    require_refused(m, [](M& x) { return x.alloc_block(cpus("0"), 6, false); }, "-22");
-    require_refused(m, [](M& x) { return x.alloc_block(cpus("0"), 3, false); }, "-28");
-    require_refused(m, [](M& x) { return x.free_block(0, 33, 1, false); }, "-22");
-    require_refused(m, [](M& x) { return x.free_block(0, 32, 1, false); }, "-2");
-    require_refused(m, [](M& x) { return x.reserve_managed_block(cpus("0-1"), 3); }, "-28");
-    require_refused(m, [](M& x) { return x.remove_managed_block(cpus("0"), 1); }, "-16");
-    require_refused(m, [](M& x) { return x.alloc_managed_block(cpus("0"), 1); }, "-28");
-    require_refused(m, [](M& x) { return x.alloc_at(0, 32, 0, false); }, "-16");
-    require_refused(m, [](M& x) { return x.reserve_managed_at(0, 33, 0); }, "-16");
+    require_refused(
+        m, [](M& x) { return x.online(0); }, "-16");
+    require_refused(
+        m, [](M& x) { return x.online(2); }, "-22");
+    require_refused(
+        m, [](M& x) { return x.offline(1); }, "-16");
+    require_refused(
+        m, [](M& x) { return x.assign_system(0, 36, false); }, "-16");
+    require_refused(
+        m, [](M& x) { return x.assign_system(0, 36, true); }, "-16");
+    require_refused(
+        m, [](M& x) { return x.assign(0, 33); }, "-16");
+    require_refused(
+        m, [](M& x) { return x.assign(0, 40); }, "-22");
+    require_refused(
+        m, [](M& x) { return x.remove_reserved(); }, "-16");
+    require_refused(
+        m, [](M& x) { return x.alloc(cpus("none"), false); }, "-22");
+    require_refused(
+        m, [](M& x) { return x.alloc(cpus("0"), true); }, "-16");
+    require_refused(
+        m, [](M& x) { return x.alloc(cpus("1"), false); }, "-28");  // offline
+    require_refused(
+        m, [](M& x) { return x.alloc_managed(cpus("1")); }, "-28");
+    require_refused(
+        m, [](M& x) { return x.free(0, 34, false); }, "-2");
+    require_refused(
+        m, [](M& x) { return x.free(0, 33, true); }, "-2");  // not managed
+    require_refused(
+        m, [](M& x) { return x.remove_managed(cpus("1")); }, "-16");
+    require_refused(
+        m, [](M& x) { return x.alloc_block(cpus("0"), 6, false); }, "-22");
+    require_refused(
+        m, [](M& x) { return x.alloc_block(cpus("0"), 3, false); }, "-28");
+    require_refused(
+        m, [](M& x) { return x.free_block(0, 33, 1, false); }, "-22");
+    require_refused(
+        m, [](M& x) { return x.free_block(0, 32, 1, false); }, "-2");
+    require_refused(
+        m, [](M& x) { return x.reserve_managed_block(cpus("0-1"), 3); }, "-28");
+    require_refused(
+        m, [](M& x) { return x.remove_managed_block(cpus("0"), 1); }, "-16");
+    require_refused(
+        m, [](M& x) { return x.alloc_managed_block(cpus("0"), 1); }, "-28");
+    require_refused(
+        m, [](M& x) { return x.alloc_at(0, 32, 0, false); }, "-16");
+    require_refused(
+        m, [](M& x) { return x.reserve_managed_at(0, 33, 0); }, "-16");
     CHECK(log.events.empty());
 }
 
@@ -323,15 +361,17 @@ TEST_CASE("events: the block operations emit their own events, with the order", 
     ok(m.free_block(1, 32, 1, true));
     ok(m.remove_managed_block(cpus("0-1"), 1));
     ok(m.free_block(0, 32, 2, false));
-    CHECK(take(log) ==
-          lines{"irq_matrix_alloc_block: bit=32 cpu=0 online=1 avl=4 alloc=4 managed=0 online_maps=2 global_avl=12, global_rsvd=0, total_alloc=4 order=2",
-                "irq_matrix_reserve_managed_block: bit=36 cpu=0 online=1 avl=2 alloc=4 managed=2 online_maps=2 global_avl=10, global_rsvd=0, total_alloc=4 order=1",
-                "irq_matrix_reserve_managed_block: bit=32 cpu=1 online=1 avl=6 alloc=0 managed=2 online_maps=2 global_avl=8, global_rsvd=0, total_alloc=4 order=1",
-                "irq_matrix_alloc_managed_block: bit=32 cpu=1 online=1 avl=6 alloc=2 managed=2 online_maps=2 global_avl=8, global_rsvd=0, total_alloc=6 order=1",
-                "irq_matrix_free_block: bit=32 cpu=1 online=1 avl=6 alloc=0 managed=2 online_maps=2 global_avl=8, global_rsvd=0, total_alloc=4 order=1",
-                "irq_matrix_remove_managed_block: bit=36 cpu=0 online=1 avl=4 alloc=4 managed=0 online_maps=2 global_avl=10, global_rsvd=0, total_alloc=4 order=1",
-                "irq_matrix_remove_managed_block: bit=32 cpu=1 online=1 avl=8 alloc=0 managed=0 online_maps=2 global_avl=12, global_rsvd=0, total_alloc=4 order=1",
-                "irq_matrix_free_block: bit=32 cpu=0 online=1 avl=8 alloc=0 managed=0 online_maps=2 global_avl=16, global_rsvd=0, total_alloc=0 order=2"});
+    CHECK(
+        take(log) ==
+        lines{
+            "irq_matrix_alloc_block: bit=32 cpu=0 online=1 avl=4 alloc=4 managed=0 online_maps=2 global_avl=12, global_rsvd=0, total_alloc=4 order=2",
+            "irq_matrix_reserve_managed_block: bit=36 cpu=0 online=1 avl=2 alloc=4 managed=2 online_maps=2 global_avl=10, global_rsvd=0, total_alloc=4 order=1",
+            "irq_matrix_reserve_managed_block: bit=32 cpu=1 online=1 avl=6 alloc=0 managed=2 online_maps=2 global_avl=8, global_rsvd=0, total_alloc=4 order=1",
+            "irq_matrix_alloc_managed_block: bit=32 cpu=1 online=1 avl=6 alloc=2 managed=2 online_maps=2 global_avl=8, global_rsvd=0, total_alloc=6 order=1",
+            "irq_matrix_free_block: bit=32 cpu=1 online=1 avl=6 alloc=0 managed=2 online_maps=2 global_avl=8, global_rsvd=0, total_alloc=4 order=1",
+            "irq_matrix_remove_managed_block: bit=36 cpu=0 online=1 avl=4 alloc=4 managed=0 online_maps=2 global_avl=10, global_rsvd=0, total_alloc=4 order=1",
+            "irq_matrix_remove_managed_block: bit=32 cpu=1 online=1 avl=8 alloc=0 managed=0 online_maps=2 global_avl=12, global_rsvd=0, total_alloc=4 order=1",
+            "irq_matrix_free_block: bit=32 cpu=0 online=1 avl=8 alloc=0 managed=0 online_maps=2 global_avl=16, global_rsvd=0, total_alloc=0 order=2"});
 
     // At order 0 the block operations still emit block events...
     REQUIRE(text(m.alloc_block(cpus("0"), 0, false)) == "0 32");
@@ -428,9 +468,10 @@ TEST_CASE("events: through the planner, only committed mutations report", "[even
         // freed at the old, as the kernel's vector moves are.
         REQUIRE(text(p.move_block(0, 32, cpus("1"))) == "1 32");
         REQUIRE(log.events.size() == 4);
-        const std::vector<std::tuple<event_kind, unsigned, int>> want = {
-            {event_kind::alloc, 1, 32}, {event_kind::alloc, 1, 33},
-            {event_kind::free, 0, 32},  {event_kind::free, 0, 33}};
+        const std::vector<std::tuple<event_kind, unsigned, int>> want = {{event_kind::alloc, 1, 32},
+                                                                         {event_kind::alloc, 1, 33},
+                                                                         {event_kind::free, 0, 32},
+                                                                         {event_kind::free, 0, 33}};
         for (std::size_t i = 0; i < want.size(); ++i) {
             CHECK(log.events[i].kind == std::get<0>(want[i]));
             CHECK(log.events[i].cpu == std::get<1>(want[i]));
@@ -519,13 +560,14 @@ TEST_CASE("events: replay --events prints the events instead of the results", "[
     std::ostringstream out;
     const auto sum = irqmatrix::trace::replay(in, out, opt, &s);
     CHECK(sum.operations == 10);
-    CHECK(out.str() ==
-          "irq_matrix_online: online_maps=1 global_avl=204, global_rsvd=0, total_alloc=0\n"
-          "irq_matrix_online: online_maps=2 global_avl=408, global_rsvd=0, total_alloc=0\n"
-          "irq_matrix_alloc: bit=32 cpu=0 online=1 avl=203 alloc=1 managed=0 online_maps=2 global_avl=407, global_rsvd=0, total_alloc=1\n"
-          "irq_matrix_alloc_block: bit=32 cpu=1 online=1 avl=196 alloc=8 managed=0 online_maps=2 global_avl=399, global_rsvd=0, total_alloc=9 order=3\n"
-          "irq_matrix_free: bit=32 cpu=0 online=1 avl=204 alloc=0 managed=0 online_maps=2 global_avl=400, global_rsvd=0, total_alloc=8\n"
-          "irq_matrix_free_block: bit=32 cpu=1 online=1 avl=204 alloc=0 managed=0 online_maps=2 global_avl=408, global_rsvd=0, total_alloc=0 order=3\n");
+    CHECK(
+        out.str() ==
+        "irq_matrix_online: online_maps=1 global_avl=204, global_rsvd=0, total_alloc=0\n"
+        "irq_matrix_online: online_maps=2 global_avl=408, global_rsvd=0, total_alloc=0\n"
+        "irq_matrix_alloc: bit=32 cpu=0 online=1 avl=203 alloc=1 managed=0 online_maps=2 global_avl=407, global_rsvd=0, total_alloc=1\n"
+        "irq_matrix_alloc_block: bit=32 cpu=1 online=1 avl=196 alloc=8 managed=0 online_maps=2 global_avl=399, global_rsvd=0, total_alloc=9 order=3\n"
+        "irq_matrix_free: bit=32 cpu=0 online=1 avl=204 alloc=0 managed=0 online_maps=2 global_avl=400, global_rsvd=0, total_alloc=8\n"
+        "irq_matrix_free_block: bit=32 cpu=1 online=1 avl=204 alloc=0 managed=0 online_maps=2 global_avl=408, global_rsvd=0, total_alloc=0 order=3\n");
     // The printer was attached for the replay only: the session's own
     // observer is back, and heard nothing of the replay.
     CHECK(s.observer() == mine.observer());

@@ -14,7 +14,6 @@
 #include "support/catch.hpp"
 #include "support/helpers.hpp"
 
-
 TEST_CASE("every golden kernel trace replays with identical results", "[golden]") {
     unsigned checked = 0;
     for (const auto& path : test::golden_traces()) {
@@ -40,8 +39,8 @@ TEST_CASE("a golden trace's final state satisfies every invariant", "[golden]") 
         std::ostringstream sink;
         irqmatrix::trace::session session;
         irqmatrix::trace::replay(in, sink, {}, &session);
-        const std::string violation = session.visit(
-            [](const auto& m) { return m.verify(); }, std::string("no matrix"));
+        const std::string violation =
+            session.visit([](const auto& m) { return m.verify(); }, std::string("no matrix"));
         INFO(path.filename().string() << ": " << violation);
         CHECK(violation.empty());
     }

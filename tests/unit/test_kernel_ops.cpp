@@ -28,12 +28,6 @@ irqmatrix::cpu_set cpus(const std::string& list, unsigned nr_cpus = 4) {
     return test::cpus(list, nr_cpus);
 }
 
-
-
-
-
-
-
 // Allocates `count` vectors on CPU c alone; they must come lowest first from `first`.
 void fill(matrix& m, unsigned c, unsigned count, unsigned first) {
     const auto mask = irqmatrix::cpu_set::single(m.nr_cpus(), c);
@@ -117,8 +111,10 @@ TEST_CASE("kernel: online", "[kernel]") {
     }
     SECTION("errors") {
         ok(m.online(0));
-        require_refused(m, [](matrix& x) { return x.online(0); }, "-16");
-        require_refused(m, [](matrix& x) { return x.online(4); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.online(0); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.online(4); }, "-22");
     }
 }
 
@@ -137,9 +133,12 @@ TEST_CASE("kernel: offline", "[kernel]") {
     REQUIRE(allocated_bits(m, 0) == "32");
     REQUIRE(managed_bits(m, 0) == "33");
     test::require_consistent(m);
-    require_refused(m, [](matrix& x) { return x.offline(0); }, "-16");
-    require_refused(m, [](matrix& x) { return x.offline(2); }, "-16");  // never online
-    require_refused(m, [](matrix& x) { return x.offline(9); }, "-22");
+    require_refused(
+        m, [](matrix& x) { return x.offline(0); }, "-16");
+    require_refused(
+        m, [](matrix& x) { return x.offline(2); }, "-16");  // never online
+    require_refused(
+        m, [](matrix& x) { return x.offline(9); }, "-22");
 }
 
 TEST_CASE("kernel: assign_system", "[kernel]") {
@@ -155,12 +154,15 @@ TEST_CASE("kernel: assign_system", "[kernel]") {
     }
     SECTION("one CPU online: only replace, of a bit allocated on that CPU") {
         ok(m.online(0));
-        require_refused(m, [](matrix& x) { return x.assign_system(0, 36, false); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.assign_system(0, 36, false); }, "-16");
         ok(m.assign(0, 33));
         REQUIRE(cpu(m, 0) == "1 7 1 0 0");
         REQUIRE(stats(m) == "1 7 0 1");
-        require_refused(m, [](matrix& x) { return x.assign_system(0, 34, true); }, "-16");
-        require_refused(m, [](matrix& x) { return x.assign_system(1, 33, true); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.assign_system(0, 34, true); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.assign_system(1, 33, true); }, "-16");
         ok(m.assign_system(0, 33, true));
         // allocated and total_allocated fall; available is not given back.
         REQUIRE(cpu(m, 0) == "1 7 0 0 0");
@@ -198,13 +200,18 @@ TEST_CASE("kernel: assign_system", "[kernel]") {
         ok(m.online(0));
         ok(m.online(1));
         ok(m.assign(0, 33));
-        require_refused(m, [](matrix& x) { return x.assign_system(0, 33, true); }, "-16");
-        require_refused(m, [](matrix& x) { return x.assign_system(0, 36, false); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.assign_system(0, 33, true); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.assign_system(0, 36, false); }, "-16");
     }
     SECTION("range: bit == bits (Q9, the kernel's `>` lets it through) and CPU") {
-        require_refused(m, [](matrix& x) { return x.assign_system(0, 64, false); }, "-22");
-        require_refused(m, [](matrix& x) { return x.assign_system(0, 65, false); }, "-22");
-        require_refused(m, [](matrix& x) { return x.assign_system(4, 35, false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.assign_system(0, 64, false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.assign_system(0, 65, false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.assign_system(4, 35, false); }, "-22");
     }
 }
 
@@ -235,12 +242,14 @@ TEST_CASE("kernel: reserve_managed", "[kernel]") {
         REQUIRE(m == before);
     }
     SECTION("a CPU out of range: -22") {
-        require_refused(m, [](matrix& x) { return x.reserve_managed(cpus("1,4", 5)); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.reserve_managed(cpus("1,4", 5)); }, "-22");
     }
     SECTION("no room on the first CPU of the mask: -28, nothing changed") {
         ok(m.online(0));
         fill(m, 0, 8, 32);
-        require_refused(m, [](matrix& x) { return x.reserve_managed(cpus("0-1")); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.reserve_managed(cpus("0-1")); }, "-28");
     }
     SECTION("Q7: the rollback releases the lowest removable vector, so the reservation moves") {
         auto m2 = small(2);
@@ -288,7 +297,8 @@ TEST_CASE("kernel: reserve_managed", "[kernel]") {
         ok(m2.online(0));
         ok(m2.online(1));
         fill(m2, 1, 8, 32);
-        require_refused(m2, [](matrix& x) { return x.reserve_managed(cpus("0-1", 2)); }, "-28");
+        require_refused(
+            m2, [](matrix& x) { return x.reserve_managed(cpus("0-1", 2)); }, "-28");
     }
     SECTION("Q1: reserved while offline, available is one too high after the next online") {
         ok(m.online(0));
@@ -304,7 +314,8 @@ TEST_CASE("kernel: reserve_managed", "[kernel]") {
         // Seven vectors can be had; the counter still says one more.
         fill(m, 0, 7, 33);
         REQUIRE(cpu(m, 0) == "1 1 7 1 0");
-        require_refused(m, [](matrix& x) { return x.alloc(cpus("0"), false); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.alloc(cpus("0"), false); }, "-28");
         REQUIRE(m.drift(0).available == 1);
     }
     SECTION("Q1 mirrored: removed while offline, available is one too low") {
@@ -347,7 +358,8 @@ TEST_CASE("kernel: remove_managed", "[kernel]") {
         REQUIRE(managed_bits(m, 0) == "32");
         REQUIRE(cpu(m, 0) == "1 7 1 1 1");
         // Only an allocated managed vector is left: nothing removable.
-        require_refused(m, [](matrix& x) { return x.remove_managed(cpus("0")); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.remove_managed(cpus("0")); }, "-16");
         ok(m.free(0, 32, true));
         REQUIRE(cpu(m, 0) == "1 7 0 1 0");
         ok(m.remove_managed(cpus("0")));
@@ -355,14 +367,16 @@ TEST_CASE("kernel: remove_managed", "[kernel]") {
         REQUIRE(managed_bits(m, 0).empty());
         REQUIRE(stats(m) == "1 8 0 0");
         // managed == 0.
-        require_refused(m, [](matrix& x) { return x.remove_managed(cpus("0")); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.remove_managed(cpus("0")); }, "-16");
         test::require_consistent(m);
     }
     SECTION("refused whole when one CPU of the mask has nothing removable") {
         ok(m.online(0));
         ok(m.online(1));
         ok(m.reserve_managed(cpus("0")));
-        require_refused(m, [](matrix& x) { return x.remove_managed(cpus("0-1")); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.remove_managed(cpus("0-1")); }, "-16");
     }
     SECTION("a never-online CPU: managed falls, available untouched") {
         ok(m.reserve_managed(cpus("2")));
@@ -377,7 +391,8 @@ TEST_CASE("kernel: remove_managed", "[kernel]") {
         const matrix before = m;
         ok(m.remove_managed(cpus("none")));
         REQUIRE(m == before);
-        require_refused(m, [](matrix& x) { return x.remove_managed(cpus("0,4", 5)); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.remove_managed(cpus("0,4", 5)); }, "-22");
     }
 }
 
@@ -395,7 +410,8 @@ TEST_CASE("kernel: alloc_managed", "[kernel]") {
         REQUIRE(stats(m) == "3 21 0 3");
         REQUIRE(text(m.allocated(0)) == "0");  // managed vectors are not counted
         // All tie at 1: CPU 2 is chosen and has nothing left.
-        require_refused(m, [](matrix& x) { return x.alloc_managed(cpus("0-2")); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_managed(cpus("0-2")); }, "-28");
         test::require_consistent(m);
     }
     SECTION("a lower managed-allocated count beats a higher CPU") {
@@ -413,7 +429,8 @@ TEST_CASE("kernel: alloc_managed", "[kernel]") {
         ok(m.online(1));
         ok(m.reserve_managed(cpus("0")));
         // CPU 1 ties at 0 and is higher: chosen, and has no reservation.
-        require_refused(m, [](matrix& x) { return x.alloc_managed(cpus("0-1")); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_managed(cpus("0-1")); }, "-28");
         REQUIRE(text(m.alloc_managed(cpus("0"))) == "0 32");
     }
     SECTION("Q5 has no managed twin: a CPU with available 0 is still chosen") {
@@ -422,11 +439,13 @@ TEST_CASE("kernel: alloc_managed", "[kernel]") {
         REQUIRE(cpu(m, 0) == "1 0 0 8 0");
         REQUIRE(text(m.alloc_managed(cpus("0"))) == "0 32");
         REQUIRE(cpu(m, 0) == "1 0 1 8 1");
-        require_refused(m, [](matrix& x) { return x.alloc(cpus("0"), false); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.alloc(cpus("0"), false); }, "-28");
     }
     SECTION("offline CPUs are skipped; none online is -28") {
         ok(m.reserve_managed(cpus("0-1")));
-        require_refused(m, [](matrix& x) { return x.alloc_managed(cpus("0-1")); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_managed(cpus("0-1")); }, "-28");
         ok(m.online(0));
         REQUIRE(text(m.alloc_managed(cpus("0-1"))) == "0 32");
         REQUIRE(cpu(m, 0) == "1 7 1 1 1");
@@ -434,8 +453,10 @@ TEST_CASE("kernel: alloc_managed", "[kernel]") {
     SECTION("empty mask and CPU out of range: -22") {
         ok(m.online(0));
         ok(m.reserve_managed(cpus("0")));
-        require_refused(m, [](matrix& x) { return x.alloc_managed(cpus("none")); }, "-22");
-        require_refused(m, [](matrix& x) { return x.alloc_managed(cpus("0,4", 5)); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_managed(cpus("none")); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_managed(cpus("0,4", 5)); }, "-22");
     }
 }
 
@@ -453,10 +474,14 @@ TEST_CASE("kernel: assign", "[kernel]") {
     SECTION("range and conflicts") {
         ok(m.online(0));
         ok(m.assign(0, 37));
-        require_refused(m, [](matrix& x) { return x.assign(0, 31); }, "-22");
-        require_refused(m, [](matrix& x) { return x.assign(0, 40); }, "-22");
-        require_refused(m, [](matrix& x) { return x.assign(4, 33); }, "-22");
-        require_refused(m, [](matrix& x) { return x.assign(0, 37); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.assign(0, 31); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.assign(0, 40); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.assign(4, 33); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.assign(0, 37); }, "-16");
     }
     SECTION("Q8: a system bit is not checked") {
         ok(m.assign_system(0, 35, false));
@@ -475,7 +500,8 @@ TEST_CASE("kernel: assign", "[kernel]") {
         REQUIRE(cpu(m, 0) == "1 6 1 1 0");
         REQUIRE(text(m.allocated(0)) == "1");
         REQUIRE(m.drift(0) == drift_report{-1, -1});
-        require_refused(m, [](matrix& x) { return x.alloc_managed(cpus("0")); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_managed(cpus("0")); }, "-28");
         test::require_consistent(m);
     }
     SECTION("on an offline CPU it still charges available and global_available") {
@@ -515,7 +541,8 @@ TEST_CASE("kernel: reserve and remove_reserved are global bookkeeping", "[kernel
     REQUIRE(m.reserved() == 8);
     for (int i = 0; i < 8; ++i) ok(m.remove_reserved());
     REQUIRE(stats(m) == "1 8 0 0");
-    require_refused(m, [](matrix& x) { return x.remove_reserved(); }, "-16");
+    require_refused(
+        m, [](matrix& x) { return x.remove_reserved(); }, "-16");
 }
 
 TEST_CASE("kernel: alloc", "[kernel]") {
@@ -540,7 +567,8 @@ TEST_CASE("kernel: alloc", "[kernel]") {
         REQUIRE(text(m.alloc(cpus("0-1"), false)) == "0 34");
     }
     SECTION("offline CPUs are skipped; none online is -28") {
-        require_refused(m, [](matrix& x) { return x.alloc(cpus("0-3"), false); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.alloc(cpus("0-3"), false); }, "-28");
         ok(m.online(2));
         REQUIRE(text(m.alloc(cpus("0-3"), false)) == "2 32");
     }
@@ -549,7 +577,8 @@ TEST_CASE("kernel: alloc", "[kernel]") {
         m.reserve();
         REQUIRE(text(m.alloc(cpus("0"), true)) == "0 32");
         REQUIRE(stats(m) == "1 7 0 1");
-        require_refused(m, [](matrix& x) { return x.alloc(cpus("0"), true); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.alloc(cpus("0"), true); }, "-16");
     }
     SECTION("Q5: a CPU whose available is 0 is invisible, even with a free vector") {
         ok(m.online(0));
@@ -561,7 +590,8 @@ TEST_CASE("kernel: alloc", "[kernel]") {
         fill(m, 0, 7, 32);
         REQUIRE(cpu(m, 0) == "1 0 7 0 0");
         REQUIRE(m.free_map(0).count() == 1);  // 39
-        require_refused(m, [](matrix& x) { return x.alloc(cpus("0"), false); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.alloc(cpus("0"), false); }, "-28");
         ok(m.online(1));
         REQUIRE(text(m.alloc(cpus("0-1"), false)) == "1 32");
     }
@@ -576,13 +606,16 @@ TEST_CASE("kernel: alloc", "[kernel]") {
         REQUIRE(cpu(m2, 1) == "1 8 0 8 0");
         REQUIRE(m2.drift(1).available == 8);
         REQUIRE(text(m2.alloc(cpus("0", 2), false)) == "0 32");
-        require_refused(m2, [](matrix& x) { return x.alloc(cpus("0-1", 2), false); }, "-28");
+        require_refused(
+            m2, [](matrix& x) { return x.alloc(cpus("0-1", 2), false); }, "-28");
         REQUIRE(text(m2.alloc(cpus("0", 2), false)) == "0 33");
     }
     SECTION("empty mask and CPU out of range: -22") {
         ok(m.online(0));
-        require_refused(m, [](matrix& x) { return x.alloc(cpus("none"), false); }, "-22");
-        require_refused(m, [](matrix& x) { return x.alloc(cpus("0,4", 5), false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.alloc(cpus("none"), false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.alloc(cpus("0,4", 5), false); }, "-22");
     }
     SECTION("allocated() counts non-managed vectors only") {
         ok(m.online(0));
@@ -619,7 +652,8 @@ TEST_CASE("kernel: free", "[kernel]") {
         ok(m.free(0, 32, false));
         REQUIRE(cpu(m, 0) == "0 8 0 0 0");
         REQUIRE(stats(m) == "1 8 0 1");
-        REQUIRE(m.global_drift() == irqmatrix::global_drift_report{0, 1});  // {global_available, total_allocated}
+        REQUIRE(m.global_drift() ==
+                irqmatrix::global_drift_report{0, 1});  // {global_available, total_allocated}
         ok(m.online(0));
         REQUIRE(stats(m) == "2 16 0 1");  // nothing is allocated anywhere
         test::require_consistent(m);
@@ -655,14 +689,22 @@ TEST_CASE("kernel: free", "[kernel]") {
         ok(m.reserve_managed(cpus("0")));
         ok(m.reserve_managed(cpus("0")));
         REQUIRE(text(m.alloc_managed(cpus("0"))) == "0 33");
-        require_refused(m, [](matrix& x) { return x.free(0, 31, false); }, "-22");
-        require_refused(m, [](matrix& x) { return x.free(0, 40, false); }, "-22");
-        require_refused(m, [](matrix& x) { return x.free(4, 32, false); }, "-22");
-        require_refused(m, [](matrix& x) { return x.free(0, 35, false); }, "-2");  // not allocated
-        require_refused(m, [](matrix& x) { return x.free(1, 32, false); }, "-2");  // wrong CPU
-        require_refused(m, [](matrix& x) { return x.free(0, 32, true); }, "-2");   // not managed
-        require_refused(m, [](matrix& x) { return x.free(0, 33, false); }, "-2");  // managed
-        require_refused(m, [](matrix& x) { return x.free(0, 34, true); }, "-2");   // reserved only
+        require_refused(
+            m, [](matrix& x) { return x.free(0, 31, false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.free(0, 40, false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.free(4, 32, false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.free(0, 35, false); }, "-2");  // not allocated
+        require_refused(
+            m, [](matrix& x) { return x.free(1, 32, false); }, "-2");  // wrong CPU
+        require_refused(
+            m, [](matrix& x) { return x.free(0, 32, true); }, "-2");  // not managed
+        require_refused(
+            m, [](matrix& x) { return x.free(0, 33, false); }, "-2");  // managed
+        require_refused(
+            m, [](matrix& x) { return x.free(0, 34, true); }, "-2");  // reserved only
     }
 }
 
@@ -698,55 +740,89 @@ TEST_CASE("kernel: every error row of the trace spec leaves the matrix unchanged
     REQUIRE(stats(m) == "2 11 0 2");
 
     SECTION("-22: CPU out of range") {
-        require_refused(m, [](matrix& x) { return x.online(4); }, "-22");
-        require_refused(m, [](matrix& x) { return x.offline(4); }, "-22");
-        require_refused(m, [](matrix& x) { return x.assign(4, 34); }, "-22");
-        require_refused(m, [](matrix& x) { return x.free(4, 32, false); }, "-22");
-        require_refused(m, [](matrix& x) { return x.reserve_managed(cpus("1,4", 5)); }, "-22");
-        require_refused(m, [](matrix& x) { return x.remove_managed(cpus("4", 5)); }, "-22");
-        require_refused(m, [](matrix& x) { return x.alloc_managed(cpus("0,4", 5)); }, "-22");
-        require_refused(m, [](matrix& x) { return x.alloc(cpus("4", 5), false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.online(4); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.offline(4); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.assign(4, 34); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.free(4, 32, false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.reserve_managed(cpus("1,4", 5)); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.remove_managed(cpus("4", 5)); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_managed(cpus("0,4", 5)); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.alloc(cpus("4", 5), false); }, "-22");
         REQUIRE(text(m.available(4, true)) == "-22");
         REQUIRE(text(m.allocated(4)) == "-22");
         REQUIRE_FALSE(m.cpu(4).has_value());
     }
     SECTION("-22: bit out of range") {
-        require_refused(m, [](matrix& x) { return x.assign(0, 31); }, "-22");
-        require_refused(m, [](matrix& x) { return x.assign(0, 40); }, "-22");
-        require_refused(m, [](matrix& x) { return x.free(0, 31, false); }, "-22");
-        require_refused(m, [](matrix& x) { return x.free(0, 40, false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.assign(0, 31); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.assign(0, 40); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.free(0, 31, false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.free(0, 40, false); }, "-22");
     }
     SECTION("-22: empty CPU list where one is needed; none is fine for reserve/remove_managed") {
-        require_refused(m, [](matrix& x) { return x.alloc(cpus("none"), false); }, "-22");
-        require_refused(m, [](matrix& x) { return x.alloc_managed(cpus("none")); }, "-22");
-        require_refused(m, [](matrix& x) { return x.reserve_managed(cpus("none")); }, "0");
-        require_refused(m, [](matrix& x) { return x.remove_managed(cpus("none")); }, "0");
+        require_refused(
+            m, [](matrix& x) { return x.alloc(cpus("none"), false); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_managed(cpus("none")); }, "-22");
+        require_refused(
+            m, [](matrix& x) { return x.reserve_managed(cpus("none")); }, "0");
+        require_refused(
+            m, [](matrix& x) { return x.remove_managed(cpus("none")); }, "0");
     }
     SECTION("-2: freeing what is not allocated as stated") {
-        require_refused(m, [](matrix& x) { return x.free(2, 32, false); }, "-2");  // wrong CPU
-        require_refused(m, [](matrix& x) { return x.free(0, 34, false); }, "-2");  // wrong bit
-        require_refused(m, [](matrix& x) { return x.free(0, 32, true); }, "-2");   // wrong flag
-        require_refused(m, [](matrix& x) { return x.free(1, 32, false); }, "-2");  // wrong flag
+        require_refused(
+            m, [](matrix& x) { return x.free(2, 32, false); }, "-2");  // wrong CPU
+        require_refused(
+            m, [](matrix& x) { return x.free(0, 34, false); }, "-2");  // wrong bit
+        require_refused(
+            m, [](matrix& x) { return x.free(0, 32, true); }, "-2");  // wrong flag
+        require_refused(
+            m, [](matrix& x) { return x.free(1, 32, false); }, "-2");  // wrong flag
     }
     SECTION("-16: state conflicts") {
-        require_refused(m, [](matrix& x) { return x.online(0); }, "-16");
-        require_refused(m, [](matrix& x) { return x.offline(2); }, "-16");
-        require_refused(m, [](matrix& x) { return x.assign(0, 32); }, "-16");
-        require_refused(m, [](matrix& x) { return x.assign_system(0, 35, false); }, "-16");
-        require_refused(m, [](matrix& x) { return x.assign_system(0, 32, true); }, "-16");
-        require_refused(m, [](matrix& x) { return x.alloc(cpus("0"), true); }, "-16");
-        require_refused(m, [](matrix& x) { return x.remove_reserved(); }, "-16");
-        require_refused(m, [](matrix& x) { return x.remove_managed(cpus("1")); }, "-16");
-        require_refused(m, [](matrix& x) { return x.remove_managed(cpus("0,2")); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.online(0); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.offline(2); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.assign(0, 32); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.assign_system(0, 35, false); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.assign_system(0, 32, true); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.alloc(cpus("0"), true); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.remove_reserved(); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.remove_managed(cpus("1")); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.remove_managed(cpus("0,2")); }, "-16");
     }
     SECTION("-16: assign_system with one CPU online, without replace or of a bit not allocated") {
         ok(m.offline(1));
-        require_refused(m, [](matrix& x) { return x.assign_system(0, 35, false); }, "-16");
-        require_refused(m, [](matrix& x) { return x.assign_system(0, 35, true); }, "-16");
-        require_refused(m, [](matrix& x) { return x.assign_system(1, 32, false); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.assign_system(0, 35, false); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.assign_system(0, 35, true); }, "-16");
+        require_refused(
+            m, [](matrix& x) { return x.assign_system(1, 32, false); }, "-16");
     }
     SECTION("-28: no room") {
-        require_refused(m, [](matrix& x) { return x.alloc_managed(cpus("1")); }, "-28");
-        require_refused(m, [](matrix& x) { return x.alloc(cpus("2-3"), false); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.alloc_managed(cpus("1")); }, "-28");
+        require_refused(
+            m, [](matrix& x) { return x.alloc(cpus("2-3"), false); }, "-28");
     }
 }

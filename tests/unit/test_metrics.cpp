@@ -63,7 +63,8 @@ matrix_fragmentation brute_matrix(const M& m, const std::vector<cpu_fragmentatio
             t.free_blocks[k] += f.free_blocks[k];
             if (f.largest_free_order >= static_cast<int>(k)) ++t.cpus_with_order[k];
         }
-        if (f.largest_free_order > t.largest_free_order) t.largest_free_order = f.largest_free_order;
+        if (f.largest_free_order > t.largest_free_order)
+            t.largest_free_order = f.largest_free_order;
     }
     return t;
 }
@@ -163,8 +164,8 @@ std::vector<unsigned> random_op(M& m, std::mt19937_64& rng, std::vector<held>& a
     }
     case 12: {  // free one allocated vector, as the kernel frees one
         const auto& cm = m.cpu_map(cpu);
-        const unsigned bit = cm.alloc_map.find_next_set(
-            static_cast<unsigned>(rng() % M::capacity), M::capacity);
+        const unsigned bit =
+            cm.alloc_map.find_next_set(static_cast<unsigned>(rng() % M::capacity), M::capacity);
         if (bit < M::capacity) (void)m.free(cpu, bit, cm.managed_map.test(bit));
         return {cpu};
     }
@@ -202,8 +203,8 @@ void run_random(const geometry& g) {
         REQUIRE(tracker.totals() == matrix_fragmentation{});
         // System vectors, one in the window and one below it, before any CPU
         // is online (the only time the kernel allows them): every CPU changes.
-        test::ok(m.assign_system(0, g.start + static_cast<unsigned>(rng() % (g.end - g.start)),
-                                 false));
+        test::ok(
+            m.assign_system(0, g.start + static_cast<unsigned>(rng() % (g.end - g.start)), false));
         if (g.start > 0) test::ok(m.assign_system(0, g.start - 1, false));
         for (unsigned c = 0; c < m.nr_cpus(); ++c) tracker.update(m, c);
         for (unsigned c = 0; c < m.nr_cpus(); ++c)
@@ -294,10 +295,10 @@ TEST_CASE("metrics: known free runs, and the sums over online CPUs", "[metrics]"
     REQUIRE(std::vector<unsigned>(f.free_blocks, f.free_blocks + orders) ==
             std::vector<unsigned>{42, 20, 9, 4, 1, 0});
     REQUIRE(f.largest_free_order == 4);
-    REQUIRE(near(f.fragmentation_index(1), 2.0 / 42));    // 1 and 33 lack a free buddy
-    REQUIRE(near(f.fragmentation_index(3), 10.0 / 42));   // 32 of 42 in eights
-    REQUIRE(near(f.fragmentation_index(4), 26.0 / 42));   // only 48-63
-    REQUIRE(f.fragmentation_index(5) == 1.0);              // no 32 anywhere
+    REQUIRE(near(f.fragmentation_index(1), 2.0 / 42));   // 1 and 33 lack a free buddy
+    REQUIRE(near(f.fragmentation_index(3), 10.0 / 42));  // 32 of 42 in eights
+    REQUIRE(near(f.fragmentation_index(4), 26.0 / 42));  // only 48-63
+    REQUIRE(f.fragmentation_index(5) == 1.0);            // no 32 anywhere
 
     // CPU 1 all free (64: two 32s), CPU 2 the same but offline: not counted.
     test::ok(m.offline(2));

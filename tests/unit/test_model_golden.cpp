@@ -92,16 +92,26 @@ public:
         const std::string& op = w[0];
         // Arguments: 'n' number, 'f' flag, 'l' CPU list.
         std::string kinds;
-        if (op == "matrix") kinds = "nnnn";
-        else if (op == "online" || op == "offline" || op == "allocated" || op == "cpu") kinds = "n";
-        else if (op == "assign_system" || op == "free") kinds = "nnf";
-        else if (op == "reserve_managed" || op == "remove_managed" || op == "alloc_managed") kinds = "l";
-        else if (op == "assign") kinds = "nn";
-        else if (op == "reserve" || op == "remove_reserved" || op == "reserved" || op == "stats") kinds = "";
-        else if (op == "alloc") kinds = "lf";
-        else if (op == "available") kinds = "nf";
-        else if (op == "alloc_block") kinds = "lnf";
-        else if (op == "free_block") kinds = "nnnf";
+        if (op == "matrix")
+            kinds = "nnnn";
+        else if (op == "online" || op == "offline" || op == "allocated" || op == "cpu")
+            kinds = "n";
+        else if (op == "assign_system" || op == "free")
+            kinds = "nnf";
+        else if (op == "reserve_managed" || op == "remove_managed" || op == "alloc_managed")
+            kinds = "l";
+        else if (op == "assign")
+            kinds = "nn";
+        else if (op == "reserve" || op == "remove_reserved" || op == "reserved" || op == "stats")
+            kinds = "";
+        else if (op == "alloc")
+            kinds = "lf";
+        else if (op == "available")
+            kinds = "nf";
+        else if (op == "alloc_block")
+            kinds = "lnf";
+        else if (op == "free_block")
+            kinds = "nnnf";
         else if (op == "reserve_managed_block" || op == "remove_managed_block" ||
                  op == "alloc_managed_block")
             kinds = "ln";
@@ -158,7 +168,8 @@ public:
         }
         if (op == "alloc_block") return text(m.alloc_block(cpus, n[0], n[1] != 0));
         if (op == "free_block") return std::to_string(m.free_block(n[0], n[1], n[2], n[3] != 0));
-        if (op == "reserve_managed_block") return std::to_string(m.reserve_managed_block(cpus, n[0]));
+        if (op == "reserve_managed_block")
+            return std::to_string(m.reserve_managed_block(cpus, n[0]));
         if (op == "remove_managed_block") return std::to_string(m.remove_managed_block(cpus, n[0]));
         return text(m.alloc_managed_block(cpus, n[0]));
     }
@@ -182,7 +193,6 @@ bool same_result(const std::vector<std::string>& expected, const std::string& go
         if (canonical(expected[i]) != canonical(g[i])) return false;
     return true;
 }
-
 
 }  // namespace
 

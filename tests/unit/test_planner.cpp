@@ -28,7 +28,9 @@ using small = irqmatrix::basic_planner<64>;
 
 small make_small(unsigned nr_cpus) { return test::make<small>(64, 8, 64, nr_cpus); }
 
-irqmatrix::cpu_set cpus(const std::string& list, unsigned nr_cpus = 2) { return test::cpus(list, nr_cpus); }
+irqmatrix::cpu_set cpus(const std::string& list, unsigned nr_cpus = 2) {
+    return test::cpus(list, nr_cpus);
+}
 
 // A CPU's groups as "BASE/ORDER=MEMBERS", by base then order; a pinned
 // group is marked '*', a managed one 'm'.
@@ -40,8 +42,8 @@ std::string groups(const P& p, unsigned cpu) {
     });
     std::string out;
     for (const auto& g : gs) {
-        out += (out.empty() ? "" : " ") + std::to_string(g.base) + "/" + std::to_string(g.order) + "=" +
-               test::ranges(p.members(g), p.bits());
+        out += (out.empty() ? "" : " ") + std::to_string(g.base) + "/" + std::to_string(g.order) +
+               "=" + test::ranges(p.members(g), p.bits());
         if (p.is_pinned(g)) out += "*";
         if (p.is_managed(g)) out += "m";
     }
@@ -110,7 +112,8 @@ TEST_CASE("planner: groups are named by CPU and base, the lowest order first", "
     // pin and move_block act on the group the name picks: the vector.
     ok(p.pin(0, 8));
     REQUIRE(groups(p, 0) == "8/0=8* 8/2=9-11");
-    require_refused(p, [](small& q) { return q.move_block(0, 8, cpus("0", 1)); }, "-16");
+    require_refused(
+        p, [](small& q) { return q.move_block(0, 8, cpus("0", 1)); }, "-16");
     ok(p.unpin(0, 8));
     REQUIRE(text(p.move_block(0, 8, cpus("0", 1))) == "0 12");
     REQUIRE(groups(p, 0) == "8/2=9-11 12/0=12");
@@ -133,7 +136,8 @@ TEST_CASE("planner: a group keeps its order after members are freed", "[planner]
     for (unsigned base = 12; base < 64; base += 4)
         REQUIRE(text(p.alloc_block(cpus("0", 1), 2, false)) == "0 " + std::to_string(base));
     REQUIRE(text(p.alloc_block(cpus("0", 1), 2, false)) == "-28");
-    require_refused(p, [](small& q) { return q.move_block(0, 8, cpus("0", 1)); }, "-28");
+    require_refused(
+        p, [](small& q) { return q.move_block(0, 8, cpus("0", 1)); }, "-28");
     ok(p.free_block(0, 60, 2, false));
     // The members land at the same offsets in the new block.
     REQUIRE(text(p.move_block(0, 8, cpus("0", 1))) == "0 60");
@@ -163,14 +167,21 @@ TEST_CASE("planner: a pin lives as long as its group", "[planner]") {
 TEST_CASE("planner: pin and unpin errors", "[planner]") {
     auto p = make_small(2);
     ok(p.online(0));
-    require_refused(p, [](small& q) { return q.pin(2, 8); }, "-22");
-    require_refused(p, [](small& q) { return q.pin(0, 64); }, "-22");
-    require_refused(p, [](small& q) { return q.unpin(0, 64); }, "-22");
-    require_refused(p, [](small& q) { return q.pin(0, 8); }, "-2");
-    require_refused(p, [](small& q) { return q.unpin(0, 8); }, "-2");
+    require_refused(
+        p, [](small& q) { return q.pin(2, 8); }, "-22");
+    require_refused(
+        p, [](small& q) { return q.pin(0, 64); }, "-22");
+    require_refused(
+        p, [](small& q) { return q.unpin(0, 64); }, "-22");
+    require_refused(
+        p, [](small& q) { return q.pin(0, 8); }, "-2");
+    require_refused(
+        p, [](small& q) { return q.unpin(0, 8); }, "-2");
     REQUIRE(text(p.alloc_block(cpus("0"), 2, false)) == "0 8");
-    require_refused(p, [](small& q) { return q.pin(0, 9); }, "-2");  // a member, not a name
-    require_refused(p, [](small& q) { return q.pin(1, 8); }, "-2");  // another CPU
+    require_refused(
+        p, [](small& q) { return q.pin(0, 9); }, "-2");  // a member, not a name
+    require_refused(
+        p, [](small& q) { return q.pin(1, 8); }, "-2");  // another CPU
     ok(p.pin(0, 8));
     ok(p.unpin(0, 8));
 }
@@ -180,8 +191,10 @@ TEST_CASE("planner: largest_order", "[planner]") {
     ok(p.online(0));
     REQUIRE(text(p.largest_order(cpus("0"))) == "5");
     REQUIRE(text(p.largest_order(cpus("1"))) == "-28");  // offline
-    require_refused(p, [](small& q) { return q.largest_order(cpus("none")); }, "-22");
-    require_refused(p, [](small& q) { return q.largest_order(cpus("2", 3)); }, "-22");
+    require_refused(
+        p, [](small& q) { return q.largest_order(cpus("none")); }, "-22");
+    require_refused(
+        p, [](small& q) { return q.largest_order(cpus("2", 3)); }, "-22");
     ok(p.assign(0, 40));  // no free aligned block of 32 is left
     REQUIRE(text(p.largest_order(cpus("0-1"))) == "4");
     // It answers for alloc_block with the reservations in force: with one
@@ -200,9 +213,11 @@ TEST_CASE("planner: reserve_block admits exactly what can be placed at once", "[
     // 56 free vectors: blocks of 32, 16 and 8 fill them exactly.
     ok(p.reserve_block(5));
     ok(p.reserve_block(4));
-    require_refused(p, [](small& q) { return q.reserve_block(4); }, "-28");
+    require_refused(
+        p, [](small& q) { return q.reserve_block(4); }, "-28");
     ok(p.reserve_block(3));
-    require_refused(p, [](small& q) { return q.reserve_block(0); }, "-28");
+    require_refused(
+        p, [](small& q) { return q.reserve_block(0); }, "-28");
     REQUIRE(reservations(p) == "0 0 0 1 1 1");
     // Bookkeeping in the planner only: the kernel's matrix, global_reserved
     // included, is untouched.
@@ -210,12 +225,16 @@ TEST_CASE("planner: reserve_block admits exactly what can be placed at once", "[
     REQUIRE(p.reserved() == 0);
 
     ok(p.remove_reserved_block(3));
-    require_refused(p, [](small& q) { return q.remove_reserved_block(3); }, "-16");
+    require_refused(
+        p, [](small& q) { return q.remove_reserved_block(3); }, "-16");
     ok(p.reserve_block(2));  // 8-15 takes two blocks of 4 ...
     ok(p.reserve_block(2));
-    require_refused(p, [](small& q) { return q.reserve_block(2); }, "-28");  // ... not three
-    require_refused(p, [](small& q) { return q.reserve_block(6); }, "-22");
-    require_refused(p, [](small& q) { return q.remove_reserved_block(6); }, "-22");
+    require_refused(
+        p, [](small& q) { return q.reserve_block(2); }, "-28");  // ... not three
+    require_refused(
+        p, [](small& q) { return q.reserve_block(6); }, "-22");
+    require_refused(
+        p, [](small& q) { return q.remove_reserved_block(6); }, "-22");
     test::require_consistent(p);
 }
 
@@ -224,10 +243,12 @@ TEST_CASE("planner: reserve_block counts aligned room, not free vectors", "[plan
     ok(p.online(0));
     ok(p.assign(0, 40));
     // 55 vectors are free, but no aligned block of 32.
-    require_refused(p, [](small& q) { return q.reserve_block(5); }, "-28");
+    require_refused(
+        p, [](small& q) { return q.reserve_block(5); }, "-28");
     ok(p.reserve_block(4));
     ok(p.reserve_block(4));  // 16-31 and 48-63
-    require_refused(p, [](small& q) { return q.reserve_block(4); }, "-28");
+    require_refused(
+        p, [](small& q) { return q.reserve_block(4); }, "-28");
 }
 
 TEST_CASE("planner: operations that take free vectors keep the reservations placeable",
@@ -248,7 +269,8 @@ TEST_CASE("planner: operations that take free vectors keep the reservations plac
     REQUIRE(text(p.alloc(cpus("0", 1), false)) == "0 32");
     REQUIRE(text(unreserved.alloc_block(cpus("0", 1), 2, false)) == "0 20");
     REQUIRE(text(p.alloc_block(cpus("0", 1), 2, false)) == "0 36");
-    require_refused(p, [](small& q) { return q.assign(0, 20); }, "-28");
+    require_refused(
+        p, [](small& q) { return q.assign(0, 20); }, "-28");
     ok(p.assign(0, 33));
     REQUIRE(allocated(p, 0) == "8-15,32-33,36-63");
     // Free now: 16-31 and 34-35.
@@ -257,18 +279,29 @@ TEST_CASE("planner: operations that take free vectors keep the reservations plac
     REQUIRE(managed(p, 0) == "34-35");
     // Only the reserved block is left: everything else that takes a vector
     // is refused, whole and without the kernel's rollback.
-    require_refused(p, [](small& q) { return q.reserve_managed(cpus("0", 1)); }, "-28");
-    require_refused(p, [](small& q) { return q.reserve_managed_block(cpus("0", 1), 0); }, "-28");
-    require_refused(p, [](small& q) { return q.alloc(cpus("0", 1), false); }, "-28");
-    require_refused(p, [](small& q) { return q.alloc_block(cpus("0", 1), 3, false); }, "-28");
-    require_refused(p, [](small& q) { return q.largest_order(cpus("0", 1)); }, "-28");
-    require_refused(p, [](small& q) { return q.offline(0); }, "-28");
+    require_refused(
+        p, [](small& q) { return q.reserve_managed(cpus("0", 1)); }, "-28");
+    require_refused(
+        p, [](small& q) { return q.reserve_managed_block(cpus("0", 1), 0); }, "-28");
+    require_refused(
+        p, [](small& q) { return q.alloc(cpus("0", 1), false); }, "-28");
+    require_refused(
+        p, [](small& q) { return q.alloc_block(cpus("0", 1), 3, false); }, "-28");
+    require_refused(
+        p, [](small& q) { return q.largest_order(cpus("0", 1)); }, "-28");
+    require_refused(
+        p, [](small& q) { return q.offline(0); }, "-28");
     // The argument checks and state conflicts still come first.
-    require_refused(p, [](small& q) { return q.alloc(cpus("0", 1), true); }, "-16");
-    require_refused(p, [](small& q) { return q.assign(0, 33); }, "-16");
-    require_refused(p, [](small& q) { return q.assign(0, 7); }, "-22");
-    require_refused(p, [](small& q) { return q.offline(1); }, "-22");
-    require_refused(p, [](small& q) { return q.reserve_managed_block(cpus("none", 1), 0); }, "-22");
+    require_refused(
+        p, [](small& q) { return q.alloc(cpus("0", 1), true); }, "-16");
+    require_refused(
+        p, [](small& q) { return q.assign(0, 33); }, "-16");
+    require_refused(
+        p, [](small& q) { return q.assign(0, 7); }, "-22");
+    require_refused(
+        p, [](small& q) { return q.offline(1); }, "-22");
+    require_refused(
+        p, [](small& q) { return q.reserve_managed_block(cpus("none", 1), 0); }, "-22");
     ok(p.reserve_managed(cpus("none", 1)));  // as the kernel's: nothing to do
     // The reservation itself is honoured, and then the CPU may go.
     REQUIRE(text(p.alloc_reserved_block(cpus("0", 1), 4)) == "0 16");
@@ -289,8 +322,11 @@ TEST_CASE("planner: assign_system may not take a vector the reservations need", 
     ok(p.reserve_block(3));
     // Replacing vector 8 of CPU 1 makes 8 a system vector on every CPU,
     // CPU 0 included.
-    require_refused(p, [](small& q) { return q.assign_system(1, 8, true); }, "-28");
-    require_refused(p, [](small& q) { return q.assign_system(1, 9, false); }, "-16");  // the kernel's rule first
+    require_refused(
+        p, [](small& q) { return q.assign_system(1, 8, true); }, "-28");
+    require_refused(
+        p, [](small& q) { return q.assign_system(1, 9, false); },
+        "-16");  // the kernel's rule first
     ok(p.remove_reserved_block(3));
     ok(p.assign_system(1, 8, true));
     REQUIRE(groups(p, 1) == "8/3=9-15");
@@ -301,12 +337,17 @@ TEST_CASE("planner: alloc_reserved_block", "[planner]") {
     auto p = make_small(2);
     ok(p.online(0));
     ok(p.reserve_block(5));
-    require_refused(p, [](small& q) { return q.alloc_reserved_block(cpus("none"), 5); }, "-22");
-    require_refused(p, [](small& q) { return q.alloc_reserved_block(cpus("2", 3), 5); }, "-22");
-    require_refused(p, [](small& q) { return q.alloc_reserved_block(cpus("0"), 6); }, "-22");
-    require_refused(p, [](small& q) { return q.alloc_reserved_block(cpus("0"), 4); }, "-16");
+    require_refused(
+        p, [](small& q) { return q.alloc_reserved_block(cpus("none"), 5); }, "-22");
+    require_refused(
+        p, [](small& q) { return q.alloc_reserved_block(cpus("2", 3), 5); }, "-22");
+    require_refused(
+        p, [](small& q) { return q.alloc_reserved_block(cpus("0"), 6); }, "-22");
+    require_refused(
+        p, [](small& q) { return q.alloc_reserved_block(cpus("0"), 4); }, "-16");
     // CPU 1 is offline: no room there, and the reservation stays.
-    require_refused(p, [](small& q) { return q.alloc_reserved_block(cpus("1"), 5); }, "-28");
+    require_refused(
+        p, [](small& q) { return q.alloc_reserved_block(cpus("1"), 5); }, "-28");
     REQUIRE(reservations(p) == "0 0 0 0 0 1");
     REQUIRE(text(p.alloc_reserved_block(cpus("0-1"), 5)) == "0 32");
     REQUIRE(reservations(p) == "0 0 0 0 0 0");
@@ -357,18 +398,27 @@ TEST_CASE("planner: move_block", "[planner]") {
     ok(p.free(0, 9, false));
 
     SECTION("errors") {
-        require_refused(p, [](small& q) { return q.move_block(2, 8, cpus("1")); }, "-22");
-        require_refused(p, [](small& q) { return q.move_block(0, 64, cpus("1")); }, "-22");
-        require_refused(p, [](small& q) { return q.move_block(0, 8, cpus("none")); }, "-22");
-        require_refused(p, [](small& q) { return q.move_block(0, 8, cpus("1-2", 3)); }, "-22");
-        require_refused(p, [](small& q) { return q.move_block(0, 12, cpus("1")); }, "-2");  // a member
-        require_refused(p, [](small& q) { return q.move_block(0, 16, cpus("1")); }, "-2");  // free
-        require_refused(p, [](small& q) { return q.move_block(1, 8, cpus("1")); }, "-2");   // other CPU
+        require_refused(
+            p, [](small& q) { return q.move_block(2, 8, cpus("1")); }, "-22");
+        require_refused(
+            p, [](small& q) { return q.move_block(0, 64, cpus("1")); }, "-22");
+        require_refused(
+            p, [](small& q) { return q.move_block(0, 8, cpus("none")); }, "-22");
+        require_refused(
+            p, [](small& q) { return q.move_block(0, 8, cpus("1-2", 3)); }, "-22");
+        require_refused(
+            p, [](small& q) { return q.move_block(0, 12, cpus("1")); }, "-2");  // a member
+        require_refused(
+            p, [](small& q) { return q.move_block(0, 16, cpus("1")); }, "-2");  // free
+        require_refused(
+            p, [](small& q) { return q.move_block(1, 8, cpus("1")); }, "-2");  // other CPU
         ok(p.pin(0, 8));
-        require_refused(p, [](small& q) { return q.move_block(0, 8, cpus("1")); }, "-16");
+        require_refused(
+            p, [](small& q) { return q.move_block(0, 8, cpus("1")); }, "-16");
         ok(p.unpin(0, 8));
         ok(p.offline(1));
-        require_refused(p, [](small& q) { return q.move_block(0, 8, cpus("1")); }, "-28");
+        require_refused(
+            p, [](small& q) { return q.move_block(0, 8, cpus("1")); }, "-28");
     }
     SECTION("members keep their offsets; make before break") {
         REQUIRE(text(p.move_block(0, 8, cpus("1"))) == "1 8");
@@ -388,7 +438,8 @@ TEST_CASE("planner: move_block", "[planner]") {
         ok(p.reserve_managed_block(cpus("1"), 2));
         REQUIRE(text(p.alloc_managed_block(cpus("1"), 2)) == "1 8");
         REQUIRE(groups(p, 1) == "8/2=8-11m");
-        require_refused(p, [](small& q) { return q.move_block(1, 8, cpus("0")); }, "-16");
+        require_refused(
+            p, [](small& q) { return q.move_block(1, 8, cpus("0")); }, "-16");
     }
 }
 
@@ -402,7 +453,8 @@ TEST_CASE("planner: a move holds the old and the new block at once", "[planner]"
     // move.
     ok(p.reserve_block(3));
     ok(p.reserve_block(3));
-    require_refused(p, [](small& q) { return q.move_block(0, 8, cpus("0", 1)); }, "-28");
+    require_refused(
+        p, [](small& q) { return q.move_block(0, 8, cpus("0", 1)); }, "-28");
     ok(p.remove_reserved_block(3));
     REQUIRE(text(p.move_block(0, 8, cpus("0", 1))) == "0 16");
     test::require_consistent(p);
@@ -421,24 +473,34 @@ TEST_CASE("planner: can_offline and evacuate", "[planner]") {
     REQUIRE(groups(p, 0) == "8/3=8,10-15 9/0=9m 16/3=16-23 24/0=24");
 
     SECTION("errors") {
-        require_refused(p, [](small& q) { return q.can_offline(2); }, "-22");
-        require_refused(p, [](small& q) { return q.evacuate(2); }, "-22");
+        require_refused(
+            p, [](small& q) { return q.can_offline(2); }, "-22");
+        require_refused(
+            p, [](small& q) { return q.evacuate(2); }, "-22");
         ok(p.pin(0, 16));
-        require_refused(p, [](small& q) { return q.can_offline(0); }, "-16");
-        require_refused(p, [](small& q) { return q.evacuate(0); }, "-16");
+        require_refused(
+            p, [](small& q) { return q.can_offline(0); }, "-16");
+        require_refused(
+            p, [](small& q) { return q.evacuate(0); }, "-16");
         ok(p.unpin(0, 16));
         // A pinned managed group counts too: the CPU "holds a pinned group".
         ok(p.pin(0, 9));
-        require_refused(p, [](small& q) { return q.can_offline(0); }, "-16");
-        require_refused(p, [](small& q) { return q.evacuate(0); }, "-16");
+        require_refused(
+            p, [](small& q) { return q.can_offline(0); }, "-16");
+        require_refused(
+            p, [](small& q) { return q.evacuate(0); }, "-16");
         ok(p.unpin(0, 9));
         ok(p.offline(1));
         // Nowhere to go.
-        require_refused(p, [](small& q) { return q.can_offline(0); }, "-28");
-        require_refused(p, [](small& q) { return q.evacuate(0); }, "-28");
+        require_refused(
+            p, [](small& q) { return q.can_offline(0); }, "-28");
+        require_refused(
+            p, [](small& q) { return q.evacuate(0); }, "-28");
         // An offline CPU.
-        require_refused(p, [](small& q) { return q.can_offline(1); }, "-16");
-        require_refused(p, [](small& q) { return q.evacuate(1); }, "-16");
+        require_refused(
+            p, [](small& q) { return q.can_offline(1); }, "-16");
+        require_refused(
+            p, [](small& q) { return q.evacuate(1); }, "-16");
     }
     SECTION("largest group first, lower base first, by the alloc_block rule") {
         // 7 + 8 + 1 vectors move; the managed vector 9 stays.
@@ -460,8 +522,10 @@ TEST_CASE("planner: can_offline and evacuate", "[planner]") {
         REQUIRE(text(p.alloc_block(cpus("1"), 3, false)) == "1 8");
         REQUIRE(text(p.alloc_block(cpus("1"), 2, false)) == "1 16");
         REQUIRE(text(p.alloc_block(cpus("1"), 1, false)) == "1 20");
-        require_refused(p, [](small& q) { return q.can_offline(0); }, "-28");
-        require_refused(p, [](small& q) { return q.evacuate(0); }, "-28");
+        require_refused(
+            p, [](small& q) { return q.can_offline(0); }, "-28");
+        require_refused(
+            p, [](small& q) { return q.evacuate(0); }, "-28");
     }
 }
 
@@ -472,9 +536,12 @@ TEST_CASE("planner: can_offline keeps the outstanding reservations placeable", "
     REQUIRE(text(p.can_offline(0)) == "0");
     ok(p.reserve_block(5));
     ok(p.reserve_block(5));  // both CPUs' only block of 32
-    require_refused(p, [](small& q) { return q.can_offline(0); }, "-28");
-    require_refused(p, [](small& q) { return q.evacuate(0); }, "-28");
-    require_refused(p, [](small& q) { return q.offline(0); }, "-28");
+    require_refused(
+        p, [](small& q) { return q.can_offline(0); }, "-28");
+    require_refused(
+        p, [](small& q) { return q.evacuate(0); }, "-28");
+    require_refused(
+        p, [](small& q) { return q.offline(0); }, "-28");
     ok(p.remove_reserved_block(5));
     REQUIRE(text(p.can_offline(0)) == "0");
     REQUIRE(text(p.alloc_block(cpus("0"), 3, false)) == "0 8");
@@ -505,8 +572,10 @@ TEST_CASE("planner: can_offline says no where the kernel's count-based check say
     REQUIRE(to_move <= available_elsewhere);  // the kernel would let CPU 0 go
 
     // But the block needs 32 aligned contiguous vectors on one CPU.
-    require_refused(p, [](irqmatrix::planner& q) { return q.can_offline(0); }, "-28");
-    require_refused(p, [](irqmatrix::planner& q) { return q.evacuate(0); }, "-28");
+    require_refused(
+        p, [](irqmatrix::planner& q) { return q.can_offline(0); }, "-28");
+    require_refused(
+        p, [](irqmatrix::planner& q) { return q.evacuate(0); }, "-28");
 
     // Free one aligned block on CPU 1 and the answer changes.
     ok(p.free(1, 192, false));

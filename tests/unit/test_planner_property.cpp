@@ -138,8 +138,10 @@ std::vector<group_key> library_groups(const lib_planner<Cap>& p, unsigned cpu) {
     for (const auto& g : p.groups_on(cpu)) {
         // A block never straddles a word.
         const std::uint64_t word = p.members(g).word(g.base / 64) >> (g.base % 64);
-        const std::uint64_t block = g.order == 5 ? 0xffffffffu : (std::uint64_t{1} << (1u << g.order)) - 1;
-        out.push_back({g.base, g.order, static_cast<std::uint32_t>(word & block), p.is_pinned(g), p.is_managed(g)});
+        const std::uint64_t block =
+            g.order == 5 ? 0xffffffffu : (std::uint64_t{1} << (1u << g.order)) - 1;
+        out.push_back({g.base, g.order, static_cast<std::uint32_t>(word & block), p.is_pinned(g),
+                       p.is_managed(g)});
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -163,7 +165,8 @@ std::string state_diff(const lib_planner<Cap>& lib, const naive_planner& model) 
     // The matrix underneath, but not its verify(): the planner's, below, runs it.
     differential::check_scope matrix_scope;
     matrix_scope.verify = false;
-    if (std::string d = differential::matrix_diff(lib.matrix(), model.matrix(), matrix_scope); !d.empty())
+    if (std::string d = differential::matrix_diff(lib.matrix(), model.matrix(), matrix_scope);
+        !d.empty())
         return d;
     for (unsigned c = 0; c < lib.nr_cpus(); ++c) {
         const auto lg = library_groups(lib, c);
@@ -177,7 +180,8 @@ std::string state_diff(const lib_planner<Cap>& lib, const naive_planner& model) 
                    std::to_string(lib.reserved_blocks()[k]) + ", model " + std::to_string(want[k]);
     const std::string violation = lib.verify();
     if (!violation.empty()) return "verify(): " + violation;
-    if (!model.reservations_placeable()) return "model: the outstanding reservations are not placeable";
+    if (!model.reservations_placeable())
+        return "model: the outstanding reservations are not placeable";
     return {};
 }
 
@@ -223,8 +227,8 @@ std::string check_reservations_allocatable(const lib_planner<Cap>& p, property_c
             ++n.b_blocks;
             const auto r = copy.alloc_reserved_block(all, k);
             if (!r)
-                return "property (b): alloc_reserved_block(" + irqmatrix::format_cpulist(all) + ", " +
-                       std::to_string(k) + ") of an admitted reservation gave " +
+                return "property (b): alloc_reserved_block(" + irqmatrix::format_cpulist(all) +
+                       ", " + std::to_string(k) + ") of an admitted reservation gave " +
                        std::to_string(irqmatrix::to_errno(r.error()));
         }
     }
@@ -246,8 +250,8 @@ std::string check_evacuate_agrees(const lib_planner<Cap>& p, unsigned cpu, const
     lib_planner<Cap> copy = p;
     const outcome ev = of_value(copy.evacuate(cpu));
     if (!(ev == can))
-        return "property (c): can_offline " + result_text(id_of("can_offline"), can) + " but evacuate " +
-               result_text(id_of("evacuate"), ev);
+        return "property (c): can_offline " + result_text(id_of("can_offline"), can) +
+               " but evacuate " + result_text(id_of("evacuate"), ev);
     if (can.err != 0) {
         ++n.c_no;
         if (!(copy == p)) return "property (c): a refused evacuate changed the planner";
@@ -282,7 +286,8 @@ step_report step(lib_planner<Cap>& lib, naive_planner* model, const op& o, prope
     if (model) {
         const outcome want = run_model(*model, o);
         if (!(got == want)) {
-            rep.mismatch = "result: library " + result_text(o, got) + ", model " + result_text(o, want);
+            rep.mismatch =
+                "result: library " + result_text(o, got) + ", model " + result_text(o, want);
             return rep;
         }
     }
@@ -313,8 +318,9 @@ step_report step(lib_planner<Cap>& lib, naive_planner* model, const op& o, prope
         if (!counters_cover_free(before)) {
             ++n.c_skipped;
         } else if (!(can == got)) {
-            rep.mismatch = "property (c): can_offline said " + result_text(id_of("can_offline"), can) +
-                           ", evacuate gave " + result_text(id_of("evacuate"), got);
+            rep.mismatch = "property (c): can_offline said " +
+                           result_text(id_of("can_offline"), can) + ", evacuate gave " +
+                           result_text(id_of("evacuate"), got);
         } else {
             ++(got.err == 0 ? n.c_yes : n.c_no);
         }
@@ -349,9 +355,12 @@ public:
         const double occ = occupancy(p);
         if (mode_left_ == 0 || (mode_ == fill && occ >= 0.92) || (mode_ == drain && occ <= 0.15)) {
             const unsigned r = below(10);
-            if (mode_ == fill) mode_ = r < 7 ? drain : balanced;
-            else if (mode_ == drain) mode_ = r < 7 ? fill : balanced;
-            else mode_ = r < 5 ? fill : drain;
+            if (mode_ == fill)
+                mode_ = r < 7 ? drain : balanced;
+            else if (mode_ == drain)
+                mode_ = r < 7 ? fill : balanced;
+            else
+                mode_ = r < 5 ? fill : drain;
             mode_left_ = 50 + below(250);
         }
         --mode_left_;
@@ -383,7 +392,9 @@ private:
     unsigned below(unsigned n) { return n == 0 ? 0 : static_cast<unsigned>(rng_() % n); }
     bool chance(unsigned percent) { return below(100) < percent; }
 
-    bool is_online(const lib_planner<Cap>& p, unsigned c) const { return p.matrix().cpu_map(c).online; }
+    bool is_online(const lib_planner<Cap>& p, unsigned c) const {
+        return p.matrix().cpu_map(c).online;
+    }
     std::vector<unsigned> cpus_where(const lib_planner<Cap>& p, bool online) const {
         std::vector<unsigned> out;
         for (unsigned c = 0; c < g_.nr_cpus; ++c)
@@ -393,7 +404,9 @@ private:
     unsigned any_cpu() { return below(g_.nr_cpus); }
     unsigned bad_cpu() { return g_.nr_cpus + below(3); }
     unsigned cpu_arg() { return chance(3) ? bad_cpu() : any_cpu(); }
-    unsigned pick_from(const std::vector<unsigned>& v) { return v[below(static_cast<unsigned>(v.size()))]; }
+    unsigned pick_from(const std::vector<unsigned>& v) {
+        return v[below(static_cast<unsigned>(v.size()))];
+    }
     unsigned online_cpu(const lib_planner<Cap>& p) {
         const auto on = cpus_where(p, true);
         return on.empty() ? any_cpu() : pick_from(on);
@@ -492,8 +505,9 @@ private:
         op o;
         o.id = k;
         // Only the operations that name a group look at them (it costs).
-        const bool on_groups = k == id_of("assign_system") || k == id_of("free") || k == id_of("free_block") ||
-                               k == id_of("move_block") || k == id_of("pin") || k == id_of("unpin");
+        const bool on_groups = k == id_of("assign_system") || k == id_of("free") ||
+                               k == id_of("free_block") || k == id_of("move_block") ||
+                               k == id_of("pin") || k == id_of("unpin");
         const auto gs = on_groups ? groups(p) : std::vector<group_info>{};
         const bool have_groups = !gs.empty();
         const group_info* gi = have_groups ? &gs[below(static_cast<unsigned>(gs.size()))] : nullptr;
@@ -531,14 +545,18 @@ private:
         case id_of("alloc_managed"):
         case id_of("largest_order"):
             o.cpus = list_arg(p);
-            if (k == id_of("reserve_managed") && chance(10)) o.cpus.push_back(any_cpu());  // offline CPUs too
+            if (k == id_of("reserve_managed") && chance(10))
+                o.cpus.push_back(any_cpu());  // offline CPUs too
             break;
         case id_of("assign"): {
             o.cpu = chance(75) ? online_cpu(p) : cpu_arg();
             const unsigned r = below(100);
-            if (o.cpu >= g_.nr_cpus || r < 10) o.bit = window_bit();  // may hit system or managed bits (Q8)
-            else if (r < 14) o.bit = wild_bit();
-            else o.bit = free_bit(p, o.cpu);
+            if (o.cpu >= g_.nr_cpus || r < 10)
+                o.bit = window_bit();  // may hit system or managed bits (Q8)
+            else if (r < 14)
+                o.bit = wild_bit();
+            else
+                o.bit = free_bit(p, o.cpu);
             break;
         }
         case id_of("reserve"):
@@ -651,7 +669,8 @@ lib_planner<Cap> fresh_library(const geometry& g) {
 using signature = differential::failure_signature;
 
 template <unsigned Cap>
-std::optional<signature> first_failure(const geometry& g, const std::vector<op>& ops, bool with_model) {
+std::optional<signature> first_failure(const geometry& g, const std::vector<op>& ops,
+                                       bool with_model) {
     auto lib = fresh_library<Cap>(g);
     naive_planner model(g.bits, g.start, g.end, g.nr_cpus);
     property_counts n;
@@ -663,7 +682,8 @@ std::optional<signature> first_failure(const geometry& g, const std::vector<op>&
 // bounded by a replay budget and 20 seconds (each replay runs the model's
 // brute-force placement search: fewer replays than the matrix test's).
 template <unsigned Cap>
-std::vector<op> shrink(const geometry& g, std::vector<op> ops, const signature& sig, bool with_model) {
+std::vector<op> shrink(const geometry& g, std::vector<op> ops, const signature& sig,
+                       bool with_model) {
     return differential::shrink(std::move(ops), {5000, std::chrono::seconds(20)},
                                 [&](const std::vector<op>& trial) {
                                     const auto f = first_failure<Cap>(g, trial, with_model);
@@ -682,8 +702,8 @@ std::string trace_of(const geometry& g, const std::vector<op>& ops, bool with_mo
         naive_planner shadow = model;  // the model's result, without disturbing the step
         const outcome want = run_model(shadow, o);
         const step_report r = step(lib, with_model ? &model : nullptr, o, n);
-        return differential::traced_step{describe(o) + " => " + result_text(o, with_model ? want : r.result),
-                                         r.mismatch};
+        return differential::traced_step{
+            describe(o) + " => " + result_text(o, with_model ? want : r.result), r.mismatch};
     });
 }
 
@@ -697,10 +717,12 @@ running_epoch current_epoch;
 
 extern "C" void planner_on_abort(int sig) {
     if (current_epoch.g && current_epoch.history) {
-        std::fprintf(stderr, "\n*** the library aborted (walk %s, seed %llu); this epoch's operations:\n%s",
+        std::fprintf(stderr,
+                     "\n*** the library aborted (walk %s, seed %llu); this epoch's operations:\n%s",
                      current_epoch.g->name, static_cast<unsigned long long>(current_epoch.seed),
                      differential::trace_header(*current_epoch.g).c_str());
-        for (const op& o : *current_epoch.history) std::fprintf(stderr, "%s\n", describe(o).c_str());
+        for (const op& o : *current_epoch.history)
+            std::fprintf(stderr, "%s\n", describe(o).c_str());
         std::fflush(stderr);
     }
     std::signal(sig, SIG_DFL);
@@ -721,8 +743,9 @@ template <unsigned Cap>
 coverage walk(const geometry& g, bool with_model) {
     const std::uint64_t seed = differential::seed_of(g);
     const unsigned total = differential::operations_of(g);
-    INFO("walk " << g.name << ": " << g.bits << " bits, window [" << g.start << "," << g.end << "), "
-                 << g.nr_cpus << " CPUs, " << (with_model ? "with" : "without") << " the model");
+    INFO("walk " << g.name << ": " << g.bits << " bits, window [" << g.start << "," << g.end
+                 << "), " << g.nr_cpus << " CPUs, " << (with_model ? "with" : "without")
+                 << " the model");
     CAPTURE(seed);
     generator<Cap> gen(g, seed);
     coverage cov;
@@ -742,7 +765,8 @@ coverage walk(const geometry& g, bool with_model) {
                 current_epoch = {};
                 INFO("step " << done << " (epoch step " << i << "): " << describe(o));
                 INFO("mismatch: " << r.mismatch);
-                const auto ops = shrink<Cap>(g, history, differential::signature_of(o.id, r.mismatch), with_model);
+                const auto ops = shrink<Cap>(
+                    g, history, differential::signature_of(o.id, r.mismatch), with_model);
                 INFO("shrunk reproduction (results are the "
                      << (with_model ? "model's" : "library's") << "):\n"
                      << trace_of<Cap>(g, ops, with_model));
@@ -757,10 +781,11 @@ coverage walk(const geometry& g, bool with_model) {
     current_epoch = {};
     std::signal(SIGABRT, previous);
     if (differential::verbose()) {
-        std::printf("%s: %lu operations, %lu with reservations outstanding; (b) %lu checks of %lu "
-                    "blocks, %lu skipped; (c) %lu yes, %lu no, %lu skipped\n",
-                    g.name, cov.operations, cov.with_outstanding, cov.props.b_checked, cov.props.b_blocks,
-                    cov.props.b_skipped, cov.props.c_yes, cov.props.c_no, cov.props.c_skipped);
+        std::printf(
+            "%s: %lu operations, %lu with reservations outstanding; (b) %lu checks of %lu "
+            "blocks, %lu skipped; (c) %lu yes, %lu no, %lu skipped\n",
+            g.name, cov.operations, cov.with_outstanding, cov.props.b_checked, cov.props.b_blocks,
+            cov.props.b_skipped, cov.props.c_yes, cov.props.c_no, cov.props.c_skipped);
         for (const weighted_op& gk : generated) {
             const unsigned i = static_cast<unsigned>(gk.id);
             const std::string name(irqmatrix::trace::signature(gk.id).name);
@@ -789,7 +814,8 @@ void require_coverage(const coverage& cov) {
 
 }  // namespace
 
-TEST_CASE("planner differential: 64-bit windows [8,64) on 1 to 4 CPUs", "[differential][planner-model]") {
+TEST_CASE("planner differential: 64-bit windows [8,64) on 1 to 4 CPUs",
+          "[differential][planner-model]") {
     SECTION("1 CPU") {
         const geometry g{"p64-1", 64, 8, 64, 1, 12000, 400, 0x91a0001};
         const auto cov = walk<64>(g, true);
@@ -809,14 +835,16 @@ TEST_CASE("planner differential: 64-bit windows [8,64) on 1 to 4 CPUs", "[differ
     }
 }
 
-TEST_CASE("planner differential: 128 bits, window [16,120), 3 CPUs", "[differential][planner-model]") {
+TEST_CASE("planner differential: 128 bits, window [16,120), 3 CPUs",
+          "[differential][planner-model]") {
     const geometry g{"p128-3", 128, 16, 120, 3, 20000, 800, 0x91a0005};
     require_coverage(walk<128>(g, true));
 }
 
-TEST_CASE("planner properties: admitted reservations stay allocatable, evacuate agrees with "
-          "can_offline (x86 layout, library alone)",
-          "[differential][planner-model]") {
+TEST_CASE(
+    "planner properties: admitted reservations stay allocatable, evacuate agrees with "
+    "can_offline (x86 layout, library alone)",
+    "[differential][planner-model]") {
     const geometry g{"x86-4", 256, 32, 236, 4, 15000, 1500, 0x91a0006};
     require_coverage(walk<256>(g, false));
 }

@@ -94,8 +94,7 @@ bool eligible(const M& m, unsigned c, unsigned order) {
 template <class M>
 bool feasible(const M& m, const cpu_set& mask, unsigned order) {
     for (unsigned c = 0; c < m.nr_cpus(); ++c)
-        if (mask.test(c) && eligible(m, c, order) && lowest_block(m, c, order) != none)
-            return true;
+        if (mask.test(c) && eligible(m, c, order) && lowest_block(m, c, order) != none) return true;
     return false;
 }
 
@@ -257,8 +256,8 @@ void random_op(M& m, std::mt19937_64& rng) {
         break;
     case 10:
     case 11: {  // free the block of a random order around a random allocated vector
-        const unsigned bit = cm.alloc_map.find_next_set(
-            static_cast<unsigned>(rng() % M::capacity), M::capacity);
+        const unsigned bit =
+            cm.alloc_map.find_next_set(static_cast<unsigned>(rng() % M::capacity), M::capacity);
         if (bit >= M::capacity) break;
         const unsigned k = static_cast<unsigned>(rng() % 3);
         const bool managed = cm.managed_map.test(bit);
@@ -297,8 +296,8 @@ void for_random_states(const geometry& g, unsigned steps, unsigned every, Check 
         CAPTURE(g.bits, g.start, g.end, g.nr_cpus, seed);
         std::mt19937_64 rng(seed * 7727 + g.end * 31 + g.nr_cpus);
         M m = test::make<M>(g.bits, g.start, g.end, g.nr_cpus);
-        test::ok(m.assign_system(0, g.start + static_cast<unsigned>(rng() % (g.end - g.start)),
-                                 false));
+        test::ok(
+            m.assign_system(0, g.start + static_cast<unsigned>(rng() % (g.end - g.start)), false));
         for (unsigned c = 0; c < g.nr_cpus; ++c) test::ok(m.online(c));
         for (unsigned step = 0; step < steps; ++step) {
             random_op(m, rng);
@@ -319,8 +318,7 @@ void for_each_geometry(Each each) {
     each.template operator()<irqmatrix::basic_matrix<64>>(geometry{64, 5, 59, 4}, 400u, 3u);
     each.template operator()<irqmatrix::matrix>(geometry{256, 32, 236, 7}, 1200u, 6u);
     each.template operator()<irqmatrix::matrix>(geometry{256, 33, 235, 5}, 900u, 6u);
-    each.template operator()<irqmatrix::basic_matrix<2048>>(geometry{2048, 32, 2000, 3}, 600u,
-                                                            25u);
+    each.template operator()<irqmatrix::basic_matrix<2048>>(geometry{2048, 32, 2000, 3}, 600u, 25u);
 }
 
 // ---- the protocol, for every policy --------------------------------------------
@@ -390,8 +388,8 @@ void check_policy(const M& m, const cpu_set& mask, std::mt19937_64& rng) {
         for (const bool single : {false, true}) {
             if (single && order != 0) continue;
             P mp{};
-            const placement q = single ? mp.pick_managed_single(m, mask)
-                                       : mp.pick_managed_block(m, mask, order);
+            const placement q =
+                single ? mp.pick_managed_single(m, mask) : mp.pick_managed_block(m, mask, order);
             if (q) require_keeps_protocol(m, mask, order, q, true);
             if constexpr (std::is_same_v<P, pack_placement>)
                 REQUIRE(q == ref_pack_managed(m, mask, order));
@@ -417,8 +415,7 @@ irqmatrix::result<placement> alloc_halving(M& m, cpu_span mask, unsigned order,
 
 }  // namespace
 
-TEST_CASE("policies: every policy keeps the protocol on random states, every order",
-          "[policies]") {
+TEST_CASE("policies: every policy keeps the protocol on random states, every order", "[policies]") {
     for_each_geometry([]<class M>(const geometry& g, unsigned steps, unsigned every) {
         for_random_states<M>(g, steps, every, [](const M& m, std::mt19937_64& rng) {
             const cpu_set mask = random_mask(rng, m.nr_cpus());
@@ -470,9 +467,9 @@ TEST_CASE("policies: best fit by hand: smallest enclosing free block, then tight
     const auto pick = [&](unsigned order) {
         return pick_text(best_fit_placement::pick_block(m, all, order));
     };
-    REQUIRE(pick(0) == "0 5");   // fit 0: the lone vector
-    REQUIRE(pick(1) == "1 2");   // fit 1: the pair
-    REQUIRE(pick(2) == "2 8");   // fit 3 on CPUs 0 and 2; CPU 2 has 40 free, CPU 0 41
+    REQUIRE(pick(0) == "0 5");  // fit 0: the lone vector
+    REQUIRE(pick(1) == "1 2");  // fit 1: the pair
+    REQUIRE(pick(2) == "2 8");  // fit 3 on CPUs 0 and 2; CPU 2 has 40 free, CPU 0 41
     REQUIRE(pick(3) == "2 8");
     REQUIRE(pick(4) == "1 16");  // fit 4: CPU 1's 16 before anyone's 32
     REQUIRE(pick(5) == "2 32");  // fit 5 on CPUs 0, 2, 4: CPU 2 is the tightest (40)
@@ -545,29 +542,30 @@ TEST_CASE("policies: basic_matrix<256, P> allocates where P's rules say", "[poli
                 const unsigned order = static_cast<unsigned>(rng() % (max_order + 1));
                 const pm before = m;
                 unsigned cursor = 0;
-                if constexpr (std::is_same_v<P, freebsd_placement>)
-                    cursor = m.policy().cursor;
+                if constexpr (std::is_same_v<P, freebsd_placement>) cursor = m.policy().cursor;
                 const auto want = [&](unsigned k) {
-                    if constexpr (std::is_same_v<P, pack_placement>) return ref_pack(before, mask, k);
+                    if constexpr (std::is_same_v<P, pack_placement>)
+                        return ref_pack(before, mask, k);
                     else if constexpr (std::is_same_v<P, best_fit_placement>)
                         return ref_best_fit(before, mask, k);
-                    else return ref_freebsd(before, mask, k, cursor);
+                    else
+                        return ref_freebsd(before, mask, k, cursor);
                 };
                 switch (rng() % 4) {
                 case 0: REQUIRE(test::text(m.alloc(mask, false)) == pick_text(want(0))); break;
                 case 1:
-                    REQUIRE(test::text(m.alloc_block(mask, order, false)) == pick_text(want(order)));
+                    REQUIRE(test::text(m.alloc_block(mask, order, false)) ==
+                            pick_text(want(order)));
                     break;
                 case 2:
                     REQUIRE(test::text(m.alloc_managed_block(mask, order % 2)) ==
                             pick_text(std::is_same_v<P, pack_placement>
-                                        ? ref_pack_managed(before, mask, order % 2)
-                                        : ref_kernel_managed(before, mask, order % 2, false)));
+                                          ? ref_pack_managed(before, mask, order % 2)
+                                          : ref_kernel_managed(before, mask, order % 2, false)));
                     break;
                 default:  // frees, reservations, hotplug, ...: no rule to check
                     random_op(m, rng);
-                    if constexpr (std::is_same_v<P, freebsd_placement>)
-                        cursor = m.policy().cursor;
+                    if constexpr (std::is_same_v<P, freebsd_placement>) cursor = m.policy().cursor;
                     break;
                 }
                 if constexpr (std::is_same_v<P, freebsd_placement>)
@@ -621,9 +619,10 @@ TEST_CASE("policies: a counter below 2^order keeps a CPU out even with room in i
     REQUIRE(pick_text(freebsd_placement{}.pick_block(m, one, 1)) == "1 54");
 }
 
-TEST_CASE("policies: a small mask's block goes to the best CPU holding one, not the best "
-          "by counters alone",
-          "[policies]") {
+TEST_CASE(
+    "policies: a small mask's block goes to the best CPU holding one, not the best "
+    "by counters alone",
+    "[policies]") {
     // kernel_placement searches only the CPU the counters prefer and walks
     // the rest when that one has no block; both paths must give the walk's
     // answer. CPU 1 has the most available vectors but every aligned 4-block
@@ -690,13 +689,21 @@ struct broken_placement {
         return {};
     }
     template <class M>
-    static placement pick_single(const M&, cpu_span) noexcept { return where(); }
+    static placement pick_single(const M&, cpu_span) noexcept {
+        return where();
+    }
     template <class M>
-    static placement pick_block(const M&, cpu_span, unsigned) noexcept { return where(); }
+    static placement pick_block(const M&, cpu_span, unsigned) noexcept {
+        return where();
+    }
     template <class M>
-    static placement pick_managed_single(const M&, cpu_span) noexcept { return where(); }
+    static placement pick_managed_single(const M&, cpu_span) noexcept {
+        return where();
+    }
     template <class M>
-    static placement pick_managed_block(const M&, cpu_span, unsigned) noexcept { return where(); }
+    static placement pick_managed_block(const M&, cpu_span, unsigned) noexcept {
+        return where();
+    }
 };
 
 // pack's rules, but not declared verified: the matrix checks and accepts.

@@ -161,25 +161,25 @@ TEST_CASE("trace: malformed lines are -22 and change nothing", "[trace]") {
     REQUIRE(run(s, "alloc 0 0") == "0 2");
     const std::string before = snapshot(s);
     for (const char* bad : {
-             "frobnicate 1 2",    // unknown operation
-             "Online 0",          // names are case-sensitive
-             "online",            // too few arguments
-             "online 0 1",        // too many
+             "frobnicate 1 2",  // unknown operation
+             "Online 0",        // names are case-sensitive
+             "online",          // too few arguments
+             "online 0 1",      // too many
              "stats 0",
              "alloc 0",
              "alloc 0 0 0",
-             "alloc 0 2",         // a flag is 0 or 1
+             "alloc 0 2",  // a flag is 0 or 1
              "free 0 2 2",
              "assign_system 0 11 2",
              "available 0 7",
              "alloc_block 0 1 2",
              "free_block 0 2 0 2",
-             "online x",          // not a number
+             "online x",  // not a number
              "online -1",
              "online 0x",
-             "alloc 0-a 0",       // not a CPU list
+             "alloc 0-a 0",  // not a CPU list
              "alloc 1-0 0",
-             "alloc 2 0",         // CPU >= NR_CPUS
+             "alloc 2 0",  // CPU >= NR_CPUS
              "online 2",
              "reserve_managed 5",
          }) {

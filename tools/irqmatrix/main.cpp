@@ -182,8 +182,9 @@ std::string version_text() {
 void add_state_options(CLI::App& cmd, irqmatrix::lab::import_options& o) {
     cmd.add_option("--alloc-start", o.alloc_start,
                    "first vector of the allocation window (default: inferred; x86: 32)");
-    cmd.add_option("--alloc-end", o.alloc_end,
-                   "end of the allocation window (default: inferred; x86: 235 from Linux 6.10, 236 before)");
+    cmd.add_option(
+        "--alloc-end", o.alloc_end,
+        "end of the allocation window (default: inferred; x86: 235 from Linux 6.10, 236 before)");
     cmd.add_option("--cpus", o.nr_cpus, "possible CPUs (default: the highest CPU in the dump + 1)");
     cmd.add_option("--table", o.table, "which VECTOR table of the file, from 0 (default 0)");
 }
@@ -191,28 +192,32 @@ void add_state_options(CLI::App& cmd, irqmatrix::lab::import_options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Model the Linux kernel's per-CPU interrupt vector matrix, with aligned blocks\n"
-                 "for multi-MSI devices, and measure how placement policies fragment it.",
-                 "irqmatrix"};
+    CLI::App app{
+        "Model the Linux kernel's per-CPU interrupt vector matrix, with aligned blocks\n"
+        "for multi-MSI devices, and measure how placement policies fragment it.",
+        "irqmatrix"};
     app.require_subcommand(1);
     app.set_version_flag("-V,--version", [] { return version_text(); });
-    app.footer("Exit status: 0 success, 1 a replay --check mismatch, 2 a usage or input error.\n"
-               "Usage: irqmatrix COMMAND [OPTION]... [FILE]...   (irqmatrix COMMAND --help for more)");
+    app.footer(
+        "Exit status: 0 success, 1 a replay --check mismatch, 2 a usage or input error.\n"
+        "Usage: irqmatrix COMMAND [OPTION]... [FILE]...   (irqmatrix COMMAND --help for more)");
 
     // replay
     std::vector<std::string> replay_files;
     bool check = false, show_after = false, print_events = false;
-    auto* replay = app.add_subcommand("replay", "run operation traces (the trace format), printing "
-                                                "each operation followed by ' => RESULT'");
+    auto* replay = app.add_subcommand("replay",
+                                      "run operation traces (the trace format), printing "
+                                      "each operation followed by ' => RESULT'");
     replay->add_option("FILE", replay_files, "trace files; '-' reads standard input")->required();
     replay->add_flag("--check", check,
                      "compare each result with the one after '=>' instead; print one line per "
                      "mismatch, exit 1 if there was any");
     replay->add_flag("--show", show_after, "after each trace, print the kernel's debugfs table");
-    replay->add_flag("--events", print_events,
-                     "print the irq_matrix trace events the operations emit, one per line as the "
-                     "kernel prints them ('irq_matrix_alloc: bit=33 cpu=1 ...'), instead of the "
-                     "' => RESULT' lines")
+    replay
+        ->add_flag("--events", print_events,
+                   "print the irq_matrix trace events the operations emit, one per line as the "
+                   "kernel prints them ('irq_matrix_alloc: bit=33 cpu=1 ...'), instead of the "
+                   "' => RESULT' lines")
         ->excludes("--check");
 
     // sim and demo have the same output options but each its own settings:
@@ -220,27 +225,31 @@ int main(int argc, char** argv) {
     // both with whichever default directory was registered last.
     sim_settings sim_set, demo_set;
     std::string workload_file;
-    auto add_sim_options = [](CLI::App* cmd, sim_settings& settings, const std::string& default_dir) {
+    auto add_sim_options = [](CLI::App* cmd, sim_settings& settings,
+                              const std::string& default_dir) {
         settings.out_dir = default_dir;
         cmd->add_option("-o,--out", settings.out_dir, "directory for the CSV, JSON and SVG files")
             ->capture_default_str();
         cmd->add_option("--policies", settings.policies,
-                        "policies to run (" + irqmatrix::lab::known_policy_list() + "); default: the workload's")
+                        "policies to run (" + irqmatrix::lab::known_policy_list() +
+                            "); default: the workload's")
             ->delimiter(',');
         cmd->add_option("--seed", settings.seed, "override the workload's seed");
         cmd->add_option("--duration", settings.duration, "override the workload's duration");
         cmd->add_flag("-q,--quiet", settings.quiet, "no progress bar");
         cmd->add_flag("--no-files", settings.no_files, "print the table only");
     };
-    auto* sim = app.add_subcommand("sim", "simulate a workload (TOML) under each placement policy: "
-                                          "a table on stdout, CSV, JSON and SVG plots in --out");
+    auto* sim = app.add_subcommand("sim",
+                                   "simulate a workload (TOML) under each placement policy: "
+                                   "a table on stdout, CSV, JSON and SVG plots in --out");
     sim->add_option("WORKLOAD", workload_file, "the workload file (see docs/lab.md)")->required();
     add_sim_options(sim, sim_set, "irqmatrix-sim");
 
     bool print_workload = false, print_trace = false;
     auto* demo = app.add_subcommand(
-        "demo", "simulate the built-in x86 scenario (64 CPUs, Linux 6.10 geometry, MSI-X, managed "
-                "NVMe queues, multi-MSI devices, churn, CPU hotplug) under every policy");
+        "demo",
+        "simulate the built-in x86 scenario (64 CPUs, Linux 6.10 geometry, MSI-X, managed "
+        "NVMe queues, multi-MSI devices, churn, CPU hotplug) under every policy");
     demo->add_flag("--workload", print_workload, "print the built-in workload (TOML) and exit");
     demo->add_flag("--trace", print_trace,
                    "print a small trace of a 4-CPU machine of the same kind (for replay) and exit");
@@ -250,8 +259,9 @@ int main(int argc, char** argv) {
     irqmatrix::lab::import_options state_opt;
     std::string state_file;
     auto* import = app.add_subcommand(
-        "import", "read a debugfs VECTOR dump (/sys/kernel/debug/irq/domains/VECTOR) and print a "
-                  "trace that rebuilds its state; report counters that had drifted");
+        "import",
+        "read a debugfs VECTOR dump (/sys/kernel/debug/irq/domains/VECTOR) and print a "
+        "trace that rebuilds its state; report counters that had drifted");
     import->add_option("FILE", state_file, "the dump ('-': standard input)")->required();
     add_state_options(*import, state_opt);
     auto* show = app.add_subcommand(
@@ -259,8 +269,9 @@ int main(int argc, char** argv) {
     show->add_option("FILE", state_file, "a dump or a trace ('-': standard input)")->required();
     add_state_options(*show, state_opt);
     auto* fit = app.add_subcommand(
-        "fit", "for a dump or trace: would a 2/4/8/16/32-vector multi-MSI device fit now, where, "
-               "and on how many CPUs");
+        "fit",
+        "for a dump or trace: would a 2/4/8/16/32-vector multi-MSI device fit now, where, "
+        "and on how many CPUs");
     fit->add_option("FILE", state_file, "a dump or a trace ('-': standard input)")->required();
     add_state_options(*fit, state_opt);
 
@@ -268,18 +279,23 @@ int main(int argc, char** argv) {
     irqmatrix::lab::event_import_options events_opt;
     std::vector<std::string> event_files;
     auto* import_events = app.add_subcommand(
-        "import-events", "read the kernel's irq_matrix (and x86 irq_vectors) trace events (the "
-                         "trace buffer, tp_printk's kernel log, or an ftrace_dump_on_oops dump) and "
-                         "print a trace that rebuilds the kernel's matrix event by event, every "
-                         "reported counter an expected result (docs/real-kernels.md)");
-    import_events->add_option("FILE", event_files, "captures, read as one stream in this order ('-': standard input)")
+        "import-events",
+        "read the kernel's irq_matrix (and x86 irq_vectors) trace events (the "
+        "trace buffer, tp_printk's kernel log, or an ftrace_dump_on_oops dump) and "
+        "print a trace that rebuilds the kernel's matrix event by event, every "
+        "reported counter an expected result (docs/real-kernels.md)");
+    import_events
+        ->add_option("FILE", event_files,
+                     "captures, read as one stream in this order ('-': standard input)")
         ->required();
     import_events->add_option("--bits", events_opt.bits, "vectors per CPU (default 256, x86)");
     import_events->add_option("--alloc-start", events_opt.alloc_start,
                               "first vector of the allocation window (default 32, x86)");
-    import_events->add_option("--alloc-end", events_opt.alloc_end,
-                              "end of the allocation window (default: inferred from the first CPU online)");
-    import_events->add_option("--cpus", events_opt.nr_cpus, "possible CPUs (default: the highest CPU seen + 1)");
+    import_events->add_option(
+        "--alloc-end", events_opt.alloc_end,
+        "end of the allocation window (default: inferred from the first CPU online)");
+    import_events->add_option("--cpus", events_opt.nr_cpus,
+                              "possible CPUs (default: the highest CPU seen + 1)");
     import_events->add_option("--until", events_opt.until,
                               "read each file only up to the first line containing this text");
 
@@ -292,7 +308,8 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::cerr << "irqmatrix: " << e.what() << "\nTry 'irqmatrix --help' for more information.\n";
+        std::cerr << "irqmatrix: " << e.what()
+                  << "\nTry 'irqmatrix --help' for more information.\n";
         return exit_usage;
     }
 

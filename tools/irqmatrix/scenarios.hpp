@@ -110,7 +110,8 @@ namespace irqmatrix_tool {
 // plugged now and then, and half of them go offline for a maintenance
 // window; the NIC driver is reloaded twice. Most of the vector space (about
 // 85%) is in use, so where each vector went decides what still fits.
-inline constexpr std::string_view x86_demo_workload = R"(# irqmatrix demo workload (TOML): `irqmatrix demo --workload > my.toml`,
+inline constexpr std::string_view x86_demo_workload =
+    R"(# irqmatrix demo workload (TOML): `irqmatrix demo --workload > my.toml`,
 # edit, then `irqmatrix sim my.toml`. The format is described in docs/lab.md.
 [machine]
 name = "x86-64 server, 64 CPUs, Linux 6.10"

@@ -82,13 +82,15 @@ bool is_word_char(char c) { return (c >= 'a' && c <= 'z') || c == '_' || (c >= '
 // The event name at the start of a `NAME: fields` part of a line: where it
 // starts and ends, or npos.
 std::pair<std::size_t, std::size_t> find_event_name(std::string_view line) {
-    for (const std::string_view prefix : {std::string_view("irq_matrix_"), std::string_view("vector_")}) {
+    for (const std::string_view prefix :
+         {std::string_view("irq_matrix_"), std::string_view("vector_")}) {
         std::size_t from = 0;
         while (true) {
             const std::size_t at = line.find(prefix, from);
             if (at == std::string_view::npos) break;
             from = at + 1;
-            if (at > 0 && line[at - 1] != ' ' && line[at - 1] != '\t' && line[at - 1] != ']') continue;
+            if (at > 0 && line[at - 1] != ' ' && line[at - 1] != '\t' && line[at - 1] != ']')
+                continue;
             std::size_t end = at;
             while (end < line.size() && is_word_char(line[end])) ++end;
             if (end < line.size() && line[end] == ':') return {at, end};
@@ -123,7 +125,8 @@ bool is_flag_field(std::string_view key) {
 // Small recognisers for the parts of a line around an event (no <regex>:
 // these run on every line of a capture, and a fuzzer feeds them millions).
 bool all_digits(std::string_view w) {
-    return !w.empty() && std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !w.empty() &&
+           std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 std::optional<unsigned> small_number(std::string_view w) {
     if (!all_digits(w) || w.size() > 5) return std::nullopt;
@@ -134,7 +137,8 @@ std::optional<unsigned> small_number(std::string_view w) {
 // "12.345678" (a trace or log time stamp)
 bool is_seconds(std::string_view w) {
     const auto dot = w.find('.');
-    return dot != std::string_view::npos && all_digits(w.substr(0, dot)) && all_digits(w.substr(dot + 1));
+    return dot != std::string_view::npos && all_digits(w.substr(0, dot)) &&
+           all_digits(w.substr(dot + 1));
 }
 // "[001]": the trace buffer's CPU column
 std::optional<unsigned> bracketed_cpu(std::string_view w) {
@@ -155,7 +159,8 @@ std::pair<std::optional<unsigned>, event_form> parse_prefix(std::string_view pre
     const auto w = irqmatrix::detail::split_words(prefix);
     const std::size_t n = w.size();
     // ... [cpu] flags seconds:
-    if (n >= 3 && w[n - 1].size() > 1 && w[n - 1].back() == ':' && is_seconds(w[n - 1].substr(0, w[n - 1].size() - 1)))
+    if (n >= 3 && w[n - 1].size() > 1 && w[n - 1].back() == ':' &&
+        is_seconds(w[n - 1].substr(0, w[n - 1].size() - 1)))
         if (auto cpu = bracketed_cpu(w[n - 3])) return {cpu, event_form::trace_buffer};
     // ... cpu+flags 123us : (or "123us:")
     std::size_t t = n;  // the index of the "123us" word
@@ -166,16 +171,19 @@ std::pair<std::optional<unsigned>, event_form> parse_prefix(std::string_view pre
     if (t < n && t >= 1) {
         std::string_view time = w[t];
         if (time.back() == ':') time.remove_suffix(1);
-        if (time.size() > 2 && time.substr(time.size() - 2) == "us" && all_digits(time.substr(0, time.size() - 2))) {
+        if (time.size() > 2 && time.substr(time.size() - 2) == "us" &&
+            all_digits(time.substr(0, time.size() - 2))) {
             const std::string_view cf = w[t - 1];
             std::size_t d = 0;
             while (d < cf.size() && cf[d] >= '0' && cf[d] <= '9') ++d;
             const std::string_view flags = cf.substr(d);
             const bool flags_ok = flags.size() >= 4 && flags.size() <= 6 && flags[0] != '-' &&
-                                  std::all_of(flags.begin(), flags.end(), [](char c) {
-                                      return c == '.' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                                             (c >= '0' && c <= '9');
-                                  }) &&
+                                  std::all_of(flags.begin(), flags.end(),
+                                              [](char c) {
+                                                  return c == '.' || (c >= 'a' && c <= 'z') ||
+                                                         (c >= 'A' && c <= 'Z') ||
+                                                         (c >= '0' && c <= '9');
+                                              }) &&
                                   !(flags[0] >= '0' && flags[0] <= '9');
             if (d > 0 && flags_ok)
                 if (auto cpu = small_number(cf.substr(0, d))) return {cpu, event_form::oops_dump};
@@ -232,8 +240,8 @@ bool is_other_trace_event(std::string_view line) {
         if (!bracketed_cpu(w[i]) || !is_task(w[i - 1])) continue;
         const std::string_view time = w[i + 2];
         const std::string_view name = w[i + 3];
-        return time.size() > 1 && time.back() == ':' && is_seconds(time.substr(0, time.size() - 1)) &&
-               name.size() > 1 && name.back() == ':';
+        return time.size() > 1 && time.back() == ':' &&
+               is_seconds(time.substr(0, time.size() - 1)) && name.size() > 1 && name.back() == ':';
     }
     return false;
 }
@@ -333,7 +341,8 @@ std::optional<events_error> parse_kernel_events(std::string_view text, std::stri
             // The kernel prints these from a bool: anything but 0 or 1 is a
             // damaged line, and would become an impossible expected result.
             if (is_flag_field(k) && v != 0 && v != 1)
-                return fail(name + ": field '" + k + "' is a flag (0 or 1), not " + std::to_string(v));
+                return fail(name + ": field '" + k + "' is a flag (0 or 1), not " +
+                            std::to_string(v));
         }
         into.events.push_back(std::move(ev));
     }
@@ -353,7 +362,8 @@ struct counters {
 
 counters event_globals(const kernel_event& e) {
     return {static_cast<unsigned>(e.get("online_maps")), static_cast<unsigned>(e.get("global_avl")),
-            static_cast<unsigned>(e.get("global_rsvd")), static_cast<unsigned>(e.get("total_alloc"))};
+            static_cast<unsigned>(e.get("global_rsvd")),
+            static_cast<unsigned>(e.get("total_alloc"))};
 }
 
 bool per_cpu_event(const kernel_event& e) {
@@ -363,7 +373,7 @@ bool per_cpu_event(const kernel_event& e) {
 
 // What the irq_vectors events say about one IRQ.
 struct irq_info {
-    unsigned cpu = none, vector = 0;          // the vector it uses now
+    unsigned cpu = none, vector = 0;            // the vector it uses now
     unsigned prev_cpu = none, prev_vector = 0;  // a vector it moved away from, not yet freed
     bool managed = false;
     std::vector<unsigned> managed_mask;  // where its managed reservations are
@@ -482,7 +492,8 @@ std::string operation_for(const state<Matrix>& s, const kernel_event& e, unsigne
         // total_allocated; otherwise nothing is allocated.
         const bool replace = g.total_alloc + 1 == s.m.stats().total_allocated;
         const auto online = s.online_cpus();
-        const unsigned on = replace && online.size() == 1 ? online[0] : (e.exec_cpu ? *e.exec_cpu : 0);
+        const unsigned on =
+            replace && online.size() == 1 ? online[0] : (e.exec_cpu ? *e.exec_cpu : 0);
         return "assign_system " + std::to_string(on) + " " + b + (replace ? " 1" : " 0");
     }
     if (e.name == "irq_matrix_reserve_managed") return "reserve_managed " + c;
@@ -494,7 +505,8 @@ std::string operation_for(const state<Matrix>& s, const kernel_event& e, unsigne
         return "alloc " + c + (reserved ? " 1" : " 0");
     }
     // irq_matrix_free: managed if the bit is a managed reservation there.
-    const bool managed = ecpu < s.m.nr_cpus() && bit >= 0 && static_cast<unsigned>(bit) < s.m.bits() &&
+    const bool managed = ecpu < s.m.nr_cpus() && bit >= 0 &&
+                         static_cast<unsigned>(bit) < s.m.bits() &&
                          s.m.cpu_map(ecpu).managed_map.test(static_cast<unsigned>(bit));
     return "free " + c + " " + b + (managed ? " 1" : " 0");
 }
@@ -513,16 +525,19 @@ std::string disagreement(const state<Matrix>& s, const kernel_event& e, const tr
     const auto want = event_globals(e);
     if (!(have == want))
         return "the rebuilt matrix has online_maps=" + std::to_string(have.online_maps) +
-               " global_avl=" + std::to_string(have.global_avl) + " global_rsvd=" +
-               std::to_string(have.global_rsvd) + " total_alloc=" + std::to_string(have.total_alloc);
+               " global_avl=" + std::to_string(have.global_avl) +
+               " global_rsvd=" + std::to_string(have.global_rsvd) +
+               " total_alloc=" + std::to_string(have.total_alloc);
     if (per_cpu_event(e)) {
         const auto c = s.m.cpu(ecpu);
         if (!c) return "CPU " + std::to_string(ecpu) + " is out of range";
         if (c->online != (e.get("online") != 0) || c->available != e.get("avl") ||
             c->allocated != e.get("alloc") || c->managed != e.get("managed"))
-            return "the rebuilt CPU " + std::to_string(ecpu) + " has online=" +
-                   std::to_string(c->online ? 1 : 0) + " avl=" + std::to_string(c->available) +
-                   " alloc=" + std::to_string(c->allocated) + " managed=" + std::to_string(c->managed);
+            return "the rebuilt CPU " + std::to_string(ecpu) +
+                   " has online=" + std::to_string(c->online ? 1 : 0) +
+                   " avl=" + std::to_string(c->available) +
+                   " alloc=" + std::to_string(c->allocated) +
+                   " managed=" + std::to_string(c->managed);
     }
     return "";
 }
@@ -535,19 +550,21 @@ std::string apply_event(state<Matrix>& s, const kernel_event& e, unsigned cpu) {
     const trace::outcome r = s.run(op);
     const std::string why = disagreement(s, e, r);
     if (!why.empty()) return why;
-    if (e.name == "irq_matrix_reserve_managed") s.pending_reservations.push_back(static_cast<unsigned>(e.get("cpu")));
+    if (e.name == "irq_matrix_reserve_managed")
+        s.pending_reservations.push_back(static_cast<unsigned>(e.get("cpu")));
     if (e.name == "irq_matrix_free")
         forget_vector(s, static_cast<unsigned>(e.get("cpu")), static_cast<unsigned>(e.get("bit")));
     // The counters the event reported, as expectations.
     if (per_cpu_event(e)) {
         const auto c = s.m.cpu(static_cast<unsigned>(e.get("cpu")));
-        s.text += "cpu " + std::to_string(e.get("cpu")) + " => " + std::to_string(e.get("online")) + " " +
-                  std::to_string(e.get("avl")) + " " + std::to_string(e.get("alloc")) + " " +
-                  std::to_string(e.get("managed")) + " " + std::to_string(c->managed_allocated) + "\n";
+        s.text += "cpu " + std::to_string(e.get("cpu")) + " => " + std::to_string(e.get("online")) +
+                  " " + std::to_string(e.get("avl")) + " " + std::to_string(e.get("alloc")) + " " +
+                  std::to_string(e.get("managed")) + " " + std::to_string(c->managed_allocated) +
+                  "\n";
     }
     const auto g = event_globals(e);
-    s.text += "stats => " + std::to_string(g.online_maps) + " " + std::to_string(g.global_avl) + " " +
-              std::to_string(g.global_rsvd) + " " + std::to_string(g.total_alloc) + "\n";
+    s.text += "stats => " + std::to_string(g.online_maps) + " " + std::to_string(g.global_avl) +
+              " " + std::to_string(g.global_rsvd) + " " + std::to_string(g.total_alloc) + "\n";
     return "";
 }
 
@@ -563,7 +580,8 @@ bool offline_untraced(state<Matrix>& s, unsigned dying) {
         // irq N move in progress, old vector V").
         if (info.prev_cpu != none && (info.prev_cpu == dying || info.cpu == dying)) {
             const bool managed = s.m.cpu_map(info.prev_cpu).managed_map.test(info.prev_vector);
-            s.text += "# irq " + std::to_string(irq) + ": the move in progress completes, its old vector is freed\n";
+            s.text += "# irq " + std::to_string(irq) +
+                      ": the move in progress completes, its old vector is freed\n";
             s.run("free " + std::to_string(info.prev_cpu) + " " + std::to_string(info.prev_vector) +
                   (managed ? " 1" : " 0"));
             info.prev_cpu = none;
@@ -575,7 +593,8 @@ bool offline_untraced(state<Matrix>& s, unsigned dying) {
             for (unsigned c : info.managed_mask)
                 if (c != dying && c < s.m.nr_cpus() && s.m.cpu_map(c).online) mask.push_back(c);
             if (mask.empty()) {
-                s.text += "# irq " + std::to_string(irq) + ": managed, no online CPU left: shut down\n";
+                s.text +=
+                    "# irq " + std::to_string(irq) + ": managed, no online CPU left: shut down\n";
                 s.run("free " + d + " " + old + " 1");
                 info.cpu = none;
                 continue;
@@ -584,8 +603,8 @@ bool offline_untraced(state<Matrix>& s, unsigned dying) {
             mask = s.online_cpus(dying);
         }
         s.text += "# irq " + std::to_string(irq) + ": moves off CPU " + d + "\n";
-        const trace::outcome r =
-            s.run(std::string(info.managed ? "alloc_managed " : "alloc ") + cpulist(mask) + (info.managed ? "" : " 0"));
+        const trace::outcome r = s.run(std::string(info.managed ? "alloc_managed " : "alloc ") +
+                                       cpulist(mask) + (info.managed ? "" : " 0"));
         if (r.error) return false;
         s.run("free " + d + " " + old + (info.managed ? " 1" : " 0"));
         info.cpu = r.values[0];
@@ -595,7 +614,8 @@ bool offline_untraced(state<Matrix>& s, unsigned dying) {
 }
 
 // Every way to choose k of the CPUs, in lexicographic order, at most `limit`.
-std::vector<std::vector<unsigned>> choose(const std::vector<unsigned>& cpus, unsigned k, std::size_t limit) {
+std::vector<std::vector<unsigned>> choose(const std::vector<unsigned>& cpus, unsigned k,
+                                          std::size_t limit) {
     std::vector<std::vector<unsigned>> out;
     if (k == 0 || k > cpus.size()) return out;
     std::vector<std::size_t> idx(k);
@@ -605,7 +625,9 @@ std::vector<std::vector<unsigned>> choose(const std::vector<unsigned>& cpus, uns
         for (auto i : idx) pick.push_back(cpus[i]);
         out.push_back(std::move(pick));
         int i = static_cast<int>(k) - 1;
-        while (i >= 0 && idx[static_cast<std::size_t>(i)] == cpus.size() - k + static_cast<std::size_t>(i)) --i;
+        while (i >= 0 &&
+               idx[static_cast<std::size_t>(i)] == cpus.size() - k + static_cast<std::size_t>(i))
+            --i;
         if (i < 0) break;
         ++idx[static_cast<std::size_t>(i)];
         for (auto j = static_cast<std::size_t>(i) + 1; j < k; ++j) idx[j] = idx[j - 1] + 1;
@@ -623,7 +645,8 @@ public:
         for (std::size_t i = 0; i < ev.size(); ++i) {
             const kernel_event& e = ev[i];
             if (e.is_hint()) {
-                s_.text += "# " + where(e) + " " + e.name + " cpu=" + std::to_string(e.get("cpu")) + "\n";
+                s_.text +=
+                    "# " + where(e) + " " + e.name + " cpu=" + std::to_string(e.get("cpu")) + "\n";
                 if (e.name == "hint_cpu_offline")
                     offline_hints_.push_back(static_cast<unsigned>(e.get("cpu")));
                 else
@@ -656,7 +679,9 @@ public:
     }
 
 private:
-    std::string where(const kernel_event& e) const { return p_.files[e.file] + ":" + std::to_string(e.line) + ":"; }
+    std::string where(const kernel_event& e) const {
+        return p_.files[e.file] + ":" + std::to_string(e.line) + ":";
+    }
 
     events_error error_at(const kernel_event& e, std::string message) const {
         return {p_.files[e.file], e.line, std::move(message)};
@@ -696,7 +721,8 @@ private:
             // went (it decides where each one's interrupts could move).
             std::vector<unsigned> said = offline_hints_;
             std::sort(said.begin(), said.end());
-            if (said.size() == lost && std::includes(online.begin(), online.end(), said.begin(), said.end()))
+            if (said.size() == lost &&
+                std::includes(online.begin(), online.end(), said.begin(), said.end()))
                 deaths.insert(deaths.begin(), offline_hints_);
         }
 
@@ -714,18 +740,22 @@ private:
                 }
             }
             if (e.name == "irq_matrix_offline")
-                std::erase_if(these, [&](unsigned c) { return std::find(d.begin(), d.end(), c) != d.end(); });
+                std::erase_if(
+                    these, [&](unsigned c) { return std::find(d.begin(), d.end(), c) != d.end(); });
             for (unsigned c : these) {
                 candidate k{d, c, "", false};
-                const bool said_died = !d.empty() && d.size() == offline_hints_.size() &&
-                                       std::is_permutation(d.begin(), d.end(), offline_hints_.begin());
+                const bool said_died =
+                    !d.empty() && d.size() == offline_hints_.size() &&
+                    std::is_permutation(d.begin(), d.end(), offline_hints_.begin());
                 const bool said_online = online_hint_ && c == *online_hint_;
                 k.hinted = (d.empty() || said_died) && (c == none || e.exec_cpu || said_online) &&
                            (said_died || said_online);
                 if (!d.empty()) k.label = "CPU " + cpulist(d) + " went offline untraced";
                 if (c != none && !e.exec_cpu) {
                     if (!k.label.empty()) k.label += "; ";
-                    k.label += "the CPU " + std::string(e.name == "irq_matrix_online" ? "coming online" : "going offline") +
+                    k.label += "the CPU " +
+                               std::string(e.name == "irq_matrix_online" ? "coming online"
+                                                                         : "going offline") +
                                " is " + std::to_string(c);
                 }
                 out.push_back(std::move(k));
@@ -737,8 +767,10 @@ private:
     // Runs a candidate on a copy: "" and the copy when event i agrees.
     std::string try_candidate(state<Matrix>& copy, const candidate& k, const kernel_event& e) {
         for (unsigned d : k.died) {
-            copy.text += "# inferred: CPU " + std::to_string(d) + " went offline (its events are not traced)\n";
-            if (!offline_untraced(copy, d)) return "CPU " + std::to_string(d) + "'s interrupts have nowhere to go";
+            copy.text += "# inferred: CPU " + std::to_string(d) +
+                         " went offline (its events are not traced)\n";
+            if (!offline_untraced(copy, d))
+                return "CPU " + std::to_string(d) + "'s interrupts have nowhere to go";
         }
         return apply_event(copy, e, k.cpu);
     }
@@ -768,7 +800,8 @@ private:
     }
 
     static bool needs_inference(const state<Matrix>& s, const kernel_event& e) {
-        if ((e.name == "irq_matrix_online" || e.name == "irq_matrix_offline") && !e.exec_cpu) return true;
+        if ((e.name == "irq_matrix_online" || e.name == "irq_matrix_offline") && !e.exec_cpu)
+            return true;
         return static_cast<unsigned>(e.get("online_maps")) != expected_online_maps(s, e);
     }
 
@@ -776,14 +809,17 @@ private:
         const kernel_event& e = p_.events[i];
         if (!needs_inference(s_, e)) {
             const std::string why = apply_event(s_, e, e.exec_cpu.value_or(none));
-            if (!why.empty()) return error_at(e, "cannot reconcile " + e.name + " with the rebuilt matrix: " + why);
+            if (!why.empty())
+                return error_at(e,
+                                "cannot reconcile " + e.name + " with the rebuilt matrix: " + why);
             return std::nullopt;
         }
         const unsigned want = static_cast<unsigned>(e.get("online_maps"));
         const unsigned expect = expected_online_maps(s_, e);
         if (want > expect)
-            return error_at(e, "online_maps is " + std::to_string(want) + " where " + std::to_string(expect) +
-                                   " was expected: a CPU came online untraced (events are missing)");
+            return error_at(
+                e, "online_maps is " + std::to_string(want) + " where " + std::to_string(expect) +
+                       " was expected: a CPU came online untraced (events are missing)");
         const unsigned lost = expect - want;
         std::vector<std::pair<candidate, state<Matrix>>> agreeing;
         std::string first_why;
@@ -798,8 +834,10 @@ private:
                 first_why = (k.label.empty() ? "" : k.label + ": ") + why;
         }
         if (agreeing.empty())
-            return error_at(e, "cannot reconcile " + e.name + (lost ? " after " + std::to_string(lost) + " untraced CPU offline(s)" : "") +
-                                   ": " + (first_why.empty() ? "no candidate" : first_why));
+            return error_at(
+                e, "cannot reconcile " + e.name +
+                       (lost ? " after " + std::to_string(lost) + " untraced CPU offline(s)" : "") +
+                       ": " + (first_why.empty() ? "no candidate" : first_why));
         std::size_t best = 0;
         unsigned best_score = 0;
         const bool hinted = agreeing[0].first.hinted;
@@ -817,7 +855,8 @@ private:
         if (hinted)
             what += " (as the kernel's hotplug log lines say)";
         else if (agreeing.size() > 1)
-            what += " (" + std::to_string(agreeing.size()) + " candidates agreed with this event; chosen by the " +
+            what += " (" + std::to_string(agreeing.size()) +
+                    " candidates agreed with this event; chosen by the " +
                     std::to_string(best_score) + " events after it, lowest CPU first)";
         out.inferred.push_back({p_.files[e.file], e.line, what});
         // Operations other than the event's own are inferred.
@@ -838,15 +877,18 @@ private:
 
 // The window's end: the first irq_matrix_online's global_avl is the window
 // size less the in-window assign_system calls before it (docs/kernel-semantics.md 1.4).
-std::optional<unsigned> infer_alloc_end(const parsed_events& p, unsigned bits, unsigned start, std::string& how) {
+std::optional<unsigned> infer_alloc_end(const parsed_events& p, unsigned bits, unsigned start,
+                                        std::string& how) {
     std::vector<unsigned> system_bits;
     for (const auto& e : p.events) {
-        if (e.name == "irq_matrix_assign_system") system_bits.push_back(static_cast<unsigned>(e.get("bit")));
+        if (e.name == "irq_matrix_assign_system")
+            system_bits.push_back(static_cast<unsigned>(e.get("bit")));
         if (e.name != "irq_matrix_online") continue;
         const auto avl = static_cast<unsigned>(e.get("global_avl"));
         for (unsigned end = start; end <= bits; ++end) {
-            const auto in_window = static_cast<unsigned>(std::count_if(
-                system_bits.begin(), system_bits.end(), [&](unsigned b) { return b >= start && b < end; }));
+            const auto in_window = static_cast<unsigned>(
+                std::count_if(system_bits.begin(), system_bits.end(),
+                              [&](unsigned b) { return b >= start && b < end; }));
             if (end - start >= in_window && end - start - in_window == avl) {
                 how = "inferred from the first irq_matrix_online (" + p.files[e.file] + ":" +
                       std::to_string(e.line) + ", global_avl=" + std::to_string(avl) + ")";
@@ -861,7 +903,8 @@ std::optional<unsigned> infer_alloc_end(const parsed_events& p, unsigned bits, u
 template <class Matrix>
 events_import_result rebuild(const parsed_events& p, events_import imp) {
     auto m = Matrix::create(imp.bits, imp.alloc_start, imp.alloc_end, imp.nr_cpus);
-    if (!m) return {std::nullopt, {p.files.empty() ? "-" : p.files[0], 0, "the geometry is not valid"}};
+    if (!m)
+        return {std::nullopt, {p.files.empty() ? "-" : p.files[0], 0, "the geometry is not valid"}};
     rebuilder<Matrix> r(p, std::move(*m));
     if (auto err = r.run(imp)) return {std::nullopt, *err};
     return {std::move(imp), {}};
@@ -878,24 +921,30 @@ events_import_result import_events(const parsed_events& p, const event_import_op
         if (!first) first = &e;
         if (per_cpu_event(e)) max_cpu = std::max(max_cpu, static_cast<unsigned>(e.get("cpu")));
         if (e.exec_cpu) max_cpu = std::max(max_cpu, *e.exec_cpu);
-        if (e.get("online_maps") > 0) max_cpu = std::max(max_cpu, static_cast<unsigned>(e.get("online_maps")) - 1);
+        if (e.get("online_maps") > 0)
+            max_cpu = std::max(max_cpu, static_cast<unsigned>(e.get("online_maps")) - 1);
         if (e.get("bit") > 0) max_bit = std::max(max_bit, static_cast<unsigned>(e.get("bit")));
     }
-    if (!first) return {std::nullopt, {first_file, 0, "no irq_matrix events (boot with trace_event=irq_matrix:*)"}};
+    if (!first)
+        return {std::nullopt,
+                {first_file, 0, "no irq_matrix events (boot with trace_event=irq_matrix:*)"}};
     const auto g = event_globals(*first);
     if (g.online_maps != 0 || g.total_alloc != 0 || g.global_avl != 0) {
-        return {std::nullopt,
-                {p.files[first->file], first->line,
-                 "the capture starts after boot (the first irq_matrix event already has online_maps=" +
-                     std::to_string(g.online_maps) + ", total_alloc=" + std::to_string(g.total_alloc) +
-                     "): the matrix's state before it is unknown. Capture from boot: add "
-                     "trace_event=irq_matrix:* to the kernel command line"}};
+        return {
+            std::nullopt,
+            {p.files[first->file], first->line,
+             "the capture starts after boot (the first irq_matrix event already has online_maps=" +
+                 std::to_string(g.online_maps) + ", total_alloc=" + std::to_string(g.total_alloc) +
+                 "): the matrix's state before it is unknown. Capture from boot: add "
+                 "trace_event=irq_matrix:* to the kernel command line"}};
     }
     events_import imp;
     imp.bits = opt.bits.value_or(256);
     if (max_bit >= imp.bits)
-        return {std::nullopt, {first_file, 0, "bit " + std::to_string(max_bit) + " does not fit " +
-                                                  std::to_string(imp.bits) + " vectors per CPU: give --bits"}};
+        return {std::nullopt,
+                {first_file, 0,
+                 "bit " + std::to_string(max_bit) + " does not fit " + std::to_string(imp.bits) +
+                     " vectors per CPU: give --bits"}};
     imp.alloc_start = opt.alloc_start.value_or(32);
     if (opt.alloc_end) {
         imp.alloc_end = *opt.alloc_end;
@@ -903,22 +952,27 @@ events_import_result import_events(const parsed_events& p, const event_import_op
     } else {
         const auto end = infer_alloc_end(p, imp.bits, imp.alloc_start, imp.geometry_how);
         if (!end)
-            return {std::nullopt, {first_file, 0, "cannot infer the allocation window's end (no irq_matrix_online, "
-                                                  "or none fits): give --alloc-end"}};
+            return {std::nullopt,
+                    {first_file, 0,
+                     "cannot infer the allocation window's end (no irq_matrix_online, "
+                     "or none fits): give --alloc-end"}};
         imp.alloc_end = *end;
     }
     imp.nr_cpus = opt.nr_cpus.value_or(max_cpu + 1);
     if (max_cpu >= imp.nr_cpus)
-        return {std::nullopt, {first_file, 0, "CPU " + std::to_string(max_cpu) + " is beyond --cpus " +
-                                                  std::to_string(imp.nr_cpus)}};
+        return {std::nullopt,
+                {first_file, 0,
+                 "CPU " + std::to_string(max_cpu) + " is beyond --cpus " +
+                     std::to_string(imp.nr_cpus)}};
     imp.trace = "# Rebuilt by irqmatrix import-events from the kernel's irq_matrix events:";
     for (const auto& f : p.files) imp.trace += " " + f;
     imp.trace += "\n# Each event is a comment, then its operation and the counters it reported.\n";
-    imp.trace += "# Geometry: " + std::to_string(imp.bits) + " vectors, window [" + std::to_string(imp.alloc_start) +
-                 "," + std::to_string(imp.alloc_end) + ") " + imp.geometry_how + ", " + std::to_string(imp.nr_cpus) +
-                 " CPUs\n";
-    imp.trace += "matrix " + std::to_string(imp.bits) + " " + std::to_string(imp.alloc_start) + " " +
-                 std::to_string(imp.alloc_end) + " " + std::to_string(imp.nr_cpus) + " => 0\n";
+    imp.trace += "# Geometry: " + std::to_string(imp.bits) + " vectors, window [" +
+                 std::to_string(imp.alloc_start) + "," + std::to_string(imp.alloc_end) + ") " +
+                 imp.geometry_how + ", " + std::to_string(imp.nr_cpus) + " CPUs\n";
+    imp.trace += "matrix " + std::to_string(imp.bits) + " " + std::to_string(imp.alloc_start) +
+                 " " + std::to_string(imp.alloc_end) + " " + std::to_string(imp.nr_cpus) +
+                 " => 0\n";
     if (imp.bits <= 256) return rebuild<basic_matrix<256>>(p, std::move(imp));
     return rebuild<basic_matrix<2048>>(p, std::move(imp));
 }
@@ -956,7 +1010,9 @@ int import_events_command(const std::vector<std::string>& files, const event_imp
         }
         if (opt.until) {
             const auto at = text.find(*opt.until);
-            if (at != std::string::npos) text.erase(text.rfind('\n', at) == std::string::npos ? 0 : text.rfind('\n', at) + 1);
+            if (at != std::string::npos)
+                text.erase(text.rfind('\n', at) == std::string::npos ? 0
+                                                                     : text.rfind('\n', at) + 1);
         }
         if (auto e = parse_kernel_events(text, f, parsed)) {
             err << "irqmatrix: " << e->what() << '\n';
@@ -972,18 +1028,22 @@ int import_events_command(const std::vector<std::string>& files, const event_imp
     out << imp.trace;
     out << "# Final owners (irq: cpu vector):\n";
     for (const auto& o : imp.owners)
-        out << "#   irq " << o.irq << ": " << o.cpu << " " << o.vector << (o.managed ? " managed" : "") << '\n';
-    for (const unsigned irq : imp.shut_down) out << "#   irq " << irq << ": shut down (managed, no vector)\n";
+        out << "#   irq " << o.irq << ": " << o.cpu << " " << o.vector
+            << (o.managed ? " managed" : "") << '\n';
+    for (const unsigned irq : imp.shut_down)
+        out << "#   irq " << irq << ": shut down (managed, no vector)\n";
     err << "irqmatrix import-events: " << parsed.lines << " lines read";
     for (std::size_t f = 0; f < parsed.files.size(); ++f)
         err << (f ? ", " : " (") << parsed.files[f] << ": " << form_name(parsed.forms[f]);
     err << ")\n  " << imp.matrix_events << " irq_matrix events mapped, " << imp.vector_events
-        << " irq_vectors events kept as comments, " << imp.hints << " hotplug log lines used as clues\n  " << imp.inferred.size() << " inferences, "
+        << " irq_vectors events kept as comments, " << imp.hints
+        << " hotplug log lines used as clues\n  " << imp.inferred.size() << " inferences, "
         << imp.inferred_operations << " operations inferred\n  skipped: " << parsed.other_events
-        << " lines of other events, " << parsed.other_lines << " other lines\n  geometry: "
-        << imp.bits << " vectors, window [" << imp.alloc_start << "," << imp.alloc_end << ") "
-        << imp.geometry_how << ", " << imp.nr_cpus << " CPUs\n";
-    for (const auto& inf : imp.inferred) err << "  inferred at " << inf.file << ":" << inf.line << ": " << inf.what << '\n';
+        << " lines of other events, " << parsed.other_lines
+        << " other lines\n  geometry: " << imp.bits << " vectors, window [" << imp.alloc_start
+        << "," << imp.alloc_end << ") " << imp.geometry_how << ", " << imp.nr_cpus << " CPUs\n";
+    for (const auto& inf : imp.inferred)
+        err << "  inferred at " << inf.file << ":" << inf.line << ": " << inf.what << '\n';
     return 0;
 }
 

@@ -44,9 +44,9 @@ namespace irqmatrix::lab {
 
 /// One irq_matrix_* or irq_vectors vector_* event as it was printed.
 struct kernel_event {
-    std::size_t file = 0;  ///< index into parsed_events::files
-    unsigned line = 0;     ///< 1-based line in that file
-    std::string name;      ///< e.g. "irq_matrix_alloc", "vector_config"
+    std::size_t file = 0;              ///< index into parsed_events::files
+    unsigned line = 0;                 ///< 1-based line in that file
+    std::string name;                  ///< e.g. "irq_matrix_alloc", "vector_config"
     std::optional<unsigned> exec_cpu;  ///< the CPU column, where the form has one
     std::vector<std::pair<std::string, std::int64_t>> fields;
 
@@ -64,9 +64,9 @@ const char* form_name(event_form f);
 struct parsed_events {
     std::vector<std::string> files;
     std::vector<kernel_event> events;
-    unsigned lines = 0;           ///< lines read
-    unsigned other_events = 0;    ///< trace lines of other events, skipped
-    unsigned other_lines = 0;     ///< every other line, skipped
+    unsigned lines = 0;             ///< lines read
+    unsigned other_events = 0;      ///< trace lines of other events, skipped
+    unsigned other_lines = 0;       ///< every other line, skipped
     std::vector<event_form> forms;  ///< per file: the form its first event had
 };
 

@@ -352,7 +352,7 @@ geometry_result infer_geometry(const dump_table& t, const import_options& opt) {
 struct rebuild_plan {
     std::vector<char> is_system;  ///< by vector
     unsigned system_in_window = 0;
-    std::vector<cpu_plan> cpus;   ///< one per CPU row, in row order
+    std::vector<cpu_plan> cpus;  ///< one per CPU row, in row order
     std::vector<drift_item> drift;
 };
 
@@ -635,54 +635,55 @@ std::string build_session(std::string_view trace_text, trace::session& s) {
     bool header = false;
     std::string problem;
     std::istringstream in{std::string(trace_text)};
-    const unsigned lines = trace::for_each_line(in, [&](unsigned number, const trace::line_parts& parts) {
-        const std::string where = "line " + std::to_string(number) + ": ";
-        if (parts.words.empty()) {
-            problem = where + "a result after '=>' with no operation before it";
-            return false;
-        }
-        const std::string op = trace::join(parts.words);
-        if (!header && parts.words[0] != "matrix") {
-            problem = where +
-                      "expected the header 'matrix BITS ALLOC_START ALLOC_END NR_CPUS' "
-                      "first, found '" +
-                      op + "'";
-            return false;
-        }
-        const trace::outcome got = s.run(parts.words);
-        if (!header) {
-            if (got.error) {
-                problem = where + "the header '" + op + "' is refused (" + got.text() +
-                          "): BITS up to " + std::to_string(widest_matrix) +
-                          ", ALLOC_START <= ALLOC_END <= BITS, 1 <= NR_CPUS <= " +
-                          std::to_string(max_cpus);
+    const unsigned lines =
+        trace::for_each_line(in, [&](unsigned number, const trace::line_parts& parts) {
+            const std::string where = "line " + std::to_string(number) + ": ";
+            if (parts.words.empty()) {
+                problem = where + "a result after '=>' with no operation before it";
                 return false;
             }
-            header = true;
-        } else if (parts.has_expected) {
-            if (!trace::results_match(parts.expected, got.text())) {
-                problem = where + op + " => expected " + trace::join(parts.expected) + ", got " +
-                          got.text();
+            const std::string op = trace::join(parts.words);
+            if (!header && parts.words[0] != "matrix") {
+                problem = where +
+                          "expected the header 'matrix BITS ALLOC_START ALLOC_END NR_CPUS' "
+                          "first, found '" +
+                          op + "'";
                 return false;
             }
-        } else if (got.error == to_errno(errc::invalid)) {
-            // A refusal is a result; a line that is not an operation is not.
-            const trace::op_signature* sig = trace::find_signature(parts.words[0]);
-            if (!sig) {
-                problem = where + "'" + std::string(parts.words[0]) + "' is not an operation";
-                return false;
+            const trace::outcome got = s.run(parts.words);
+            if (!header) {
+                if (got.error) {
+                    problem = where + "the header '" + op + "' is refused (" + got.text() +
+                              "): BITS up to " + std::to_string(widest_matrix) +
+                              ", ALLOC_START <= ALLOC_END <= BITS, 1 <= NR_CPUS <= " +
+                              std::to_string(max_cpus);
+                    return false;
+                }
+                header = true;
+            } else if (parts.has_expected) {
+                if (!trace::results_match(parts.expected, got.text())) {
+                    problem = where + op + " => expected " + trace::join(parts.expected) +
+                              ", got " + got.text();
+                    return false;
+                }
+            } else if (got.error == to_errno(errc::invalid)) {
+                // A refusal is a result; a line that is not an operation is not.
+                const trace::op_signature* sig = trace::find_signature(parts.words[0]);
+                if (!sig) {
+                    problem = where + "'" + std::string(parts.words[0]) + "' is not an operation";
+                    return false;
+                }
+                const unsigned nr = s.visit([](const auto& m) { return m.nr_cpus(); }, 0u);
+                if (!trace::parse_arguments(sig->args, parts.words, nr)) {
+                    problem = where + "'" + op + "' does not parse: " + std::string(sig->name) +
+                              " takes " + std::to_string(sig->args.size()) +
+                              " argument(s) (numbers, 0/1 flags or CPU lists of CPUs below " +
+                              std::to_string(nr) + ")";
+                    return false;
+                }
             }
-            const unsigned nr = s.visit([](const auto& m) { return m.nr_cpus(); }, 0u);
-            if (!trace::parse_arguments(sig->args, parts.words, nr)) {
-                problem = where + "'" + op + "' does not parse: " + std::string(sig->name) +
-                          " takes " + std::to_string(sig->args.size()) +
-                          " argument(s) (numbers, 0/1 flags or CPU lists of CPUs below " +
-                          std::to_string(nr) + ")";
-                return false;
-            }
-        }
-        return true;
-    });
+            return true;
+        });
     if (!problem.empty()) return problem;
     if (!header)
         return "line " + std::to_string(lines > 0 ? lines : 1) +

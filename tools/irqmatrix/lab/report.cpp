@@ -83,8 +83,8 @@ std::string summary_table(const workload& w, const sim_result& r) {
         o << pad(p.policy, 10, true);
         for (unsigned k = 1; k < sim_orders; ++k) {
             const auto& b = p.blocks[k];
-            o << pad(b.requests ? std::to_string(b.failed()) + "/" + std::to_string(b.requests) + " (" +
-                                      std::to_string(b.fragmentation) + ")"
+            o << pad(b.requests ? std::to_string(b.failed()) + "/" + std::to_string(b.requests) +
+                                      " (" + std::to_string(b.fragmentation) + ")"
                                 : "-",
                      18);
         }
@@ -96,8 +96,10 @@ std::string summary_table(const workload& w, const sim_result& r) {
         if (p.samples.empty()) continue;
         const auto& s = p.samples.back();
         o << pad(p.policy, 10, true) << pad(std::to_string(s.free_vectors), 8)
-          << pad(fixed(s.fragmentation_index[3], 3), 9) << pad(fixed(s.fragmentation_index[5], 3), 9)
-          << pad(std::to_string(s.cpus_by_largest_order[6]) + "/" + std::to_string(s.online_cpus), 10)
+          << pad(fixed(s.fragmentation_index[3], 3), 9)
+          << pad(fixed(s.fragmentation_index[5], 3), 9)
+          << pad(std::to_string(s.cpus_by_largest_order[6]) + "/" + std::to_string(s.online_cpus),
+                 10)
           << '\n';
     }
     return o.str();
@@ -111,9 +113,9 @@ std::string summary_csv(const sim_result& r) {
     for (const auto& p : r.runs)
         for (unsigned k = 1; k < sim_orders; ++k) {
             const auto& b = p.blocks[k];
-            o << p.policy << ',' << k << ',' << (1u << k) << ',' << b.requests << ',' << b.granted << ','
-              << b.capacity << ',' << b.fragmentation << ',' << b.other << ',' << b.degraded << ','
-              << p.offline_requests << ',' << p.offline_refused_count << ','
+            o << p.policy << ',' << k << ',' << (1u << k) << ',' << b.requests << ',' << b.granted
+              << ',' << b.capacity << ',' << b.fragmentation << ',' << b.other << ',' << b.degraded
+              << ',' << p.offline_requests << ',' << p.offline_refused_count << ','
               << p.offline_refused_placement << ',' << p.single_requests << ',' << p.single_failures
               << ',' << p.managed_requests << ',' << p.managed_failures << ',' << p.events << ','
               << csv_number(p.seconds) << '\n';
@@ -130,8 +132,9 @@ std::string timeseries_csv(const sim_result& r) {
     o << '\n';
     for (const auto& p : r.runs)
         for (const auto& s : p.samples) {
-            o << p.policy << ',' << csv_number(s.time) << ',' << csv_number(s.block_success_window) << ','
-              << csv_number(s.block_success_cumulative) << ',' << s.free_vectors << ',' << s.online_cpus;
+            o << p.policy << ',' << csv_number(s.time) << ',' << csv_number(s.block_success_window)
+              << ',' << csv_number(s.block_success_cumulative) << ',' << s.free_vectors << ','
+              << s.online_cpus;
             for (double f : s.fragmentation_index) o << ',' << csv_number(f);
             for (unsigned n : s.cpus_by_largest_order) o << ',' << n;
             o << '\n';
@@ -169,17 +172,18 @@ std::string to_json(const workload& w, const sim_result& r) {
                                {"fragmentation_index", std::move(fragmentation)},
                                {"cpus_by_largest_order", s.cpus_by_largest_order}});
         }
-        policies.push_back({{"policy", p.policy},
-                            {"blocks", std::move(blocks)},
-                            {"offline",
-                             {{"requests", p.offline_requests},
-                              {"refused_count_check", p.offline_refused_count},
-                              {"refused_placement", p.offline_refused_placement}}},
-                            {"singles", {{"requests", p.single_requests}, {"failures", p.single_failures}}},
-                            {"managed", {{"requests", p.managed_requests}, {"failures", p.managed_failures}}},
-                            {"moves", {{"done", p.moves}, {"failed", p.move_failures}}},
-                            {"events_per_second", number(events_per_second(p))},
-                            {"samples", std::move(samples)}});
+        policies.push_back(
+            {{"policy", p.policy},
+             {"blocks", std::move(blocks)},
+             {"offline",
+              {{"requests", p.offline_requests},
+               {"refused_count_check", p.offline_refused_count},
+               {"refused_placement", p.offline_refused_placement}}},
+             {"singles", {{"requests", p.single_requests}, {"failures", p.single_failures}}},
+             {"managed", {{"requests", p.managed_requests}, {"failures", p.managed_failures}}},
+             {"moves", {{"done", p.moves}, {"failed", p.move_failures}}},
+             {"events_per_second", number(events_per_second(p))},
+             {"samples", std::move(samples)}});
     }
     const json doc = {{"workload",
                        {{"name", w.name},
@@ -226,7 +230,8 @@ std::vector<written_file> write_outputs(const workload& w, const sim_result& r,
     svg::line_chart frag =
         over_time("Fragmentation index for a 32-vector block (share of free vectors unusable)",
                   "fragmentation index, order 5", true);
-    svg::line_chart able = over_time("Online CPUs that can still take a 32-vector aligned block", "CPUs", false);
+    svg::line_chart able =
+        over_time("Online CPUs that can still take a 32-vector aligned block", "CPUs", false);
     for (const auto& p : r.runs) {
         svg::series s{p.policy, {}, {}}, f{p.policy, {}, {}}, a{p.policy, {}, {}};
         for (const auto& x : p.samples) {
@@ -248,7 +253,8 @@ std::vector<written_file> write_outputs(const workload& w, const sim_result& r,
     for (const auto& p : r.runs) {
         const auto t = p.block_totals();
         failures.groups.push_back(p.policy);
-        failures.values.push_back({static_cast<double>(t.capacity), static_cast<double>(t.fragmentation),
+        failures.values.push_back({static_cast<double>(t.capacity),
+                                   static_cast<double>(t.fragmentation),
                                    static_cast<double>(t.other)});
     }
 
@@ -257,7 +263,8 @@ std::vector<written_file> write_outputs(const workload& w, const sim_result& r,
         !put("result.json", to_json(w, r), "everything, as JSON") ||
         !put("success-rate.svg", svg::render(success), "block success rate over time") ||
         !put("fragmentation.svg", svg::render(frag), "fragmentation index (order 5) over time") ||
-        !put("cpus-with-block.svg", svg::render(able), "CPUs able to take a 32-vector block over time") ||
+        !put("cpus-with-block.svg", svg::render(able),
+             "CPUs able to take a 32-vector block over time") ||
         !put("failures.svg", svg::render(failures), "block failures by cause per policy"))
         return {};
     for (const auto& p : r.runs) {
@@ -267,7 +274,8 @@ std::vector<written_file> write_outputs(const workload& w, const sim_result& r,
         h.cols = p.cols;
         h.cells.reserve(p.cells.size());
         for (const auto u : p.cells) h.cells.push_back(to_cell(u));
-        if (!put("heatmap-" + p.policy + ".svg", svg::render(h), "final matrix, policy " + p.policy))
+        if (!put("heatmap-" + p.policy + ".svg", svg::render(h),
+                 "final matrix, policy " + p.policy))
             return {};
     }
     return files;

@@ -79,8 +79,8 @@ struct event {
     double t = 0;
     std::uint64_t seq = 0;  // generation order: a stable tie-break at equal times
     ev_kind kind = ev_kind::arrive;
-    unsigned who = 0;       // device instance (arrive, depart) or CPU (offline, online)
-    std::uint64_t r = 0;    // random bits for a move
+    unsigned who = 0;     // device instance (arrive, depart) or CPU (offline, online)
+    std::uint64_t r = 0;  // random bits for a move
 };
 
 struct event_stream {
@@ -96,7 +96,10 @@ event_stream make_stream(const workload& w) {
         s.events.push_back({t, seq++, k, who, r});
     };
     // Each instance's life, so reloads can find who is alive when.
-    struct life { double from, to; unsigned cls; };
+    struct life {
+        double from, to;
+        unsigned cls;
+    };
     std::vector<life> lives;
     for (unsigned c = 0; c < w.devices.size(); ++c) {
         const auto& d = w.devices[c];
@@ -133,7 +136,10 @@ event_stream make_stream(const workload& w) {
         if (!cpus) continue;  // validated by parse_workload
         for (unsigned c = 0; c < w.cpus; ++c)
             if (cpus->test(c))
-                push(e.at, e.what == scheduled_event::action::offline ? ev_kind::offline : ev_kind::online, c);
+                push(
+                    e.at,
+                    e.what == scheduled_event::action::offline ? ev_kind::offline : ev_kind::online,
+                    c);
     }
     if (w.hotplug_rate > 0) {
         const auto set = parse_cpulist(w.hotplug_cpus, w.cpus);
@@ -219,8 +225,12 @@ class runner {
 public:
     runner(const workload& w, const event_stream& s, const std::string& start_trace,
            const sim_options& opt, double progress_base, double progress_share)
-        : w_(w), s_(s), start_trace_(start_trace), opt_(opt),
-          progress_base_(progress_base), progress_share_(progress_share) {}
+        : w_(w),
+          s_(s),
+          start_trace_(start_trace),
+          opt_(opt),
+          progress_base_(progress_base),
+          progress_share_(progress_share) {}
 
     std::string run(policy_run& out) {
         out_ = &out;
@@ -242,7 +252,8 @@ public:
                     return "invariant broken after event " + std::to_string(i) + ": " + v;
             }
             if (opt_.progress && (i & 4095) == 0)
-                opt_.progress(progress_base_ + progress_share_ * static_cast<double>(i) / static_cast<double>(n));
+                opt_.progress(progress_base_ +
+                              progress_share_ * static_cast<double>(i) / static_cast<double>(n));
         }
         while (out.samples.size() < w_.samples) {
             sample(next_sample);
@@ -282,7 +293,8 @@ private:
         if (!made) return "bad machine geometry";
         m_.emplace(std::move(*made));
         for (unsigned v : w_.system_vectors)
-            if (!m_->assign_system(0, v, false)) return "system vector " + std::to_string(v) + " refused";
+            if (!m_->assign_system(0, v, false))
+                return "system vector " + std::to_string(v) + " refused";
         if (!m_->online(0)) return "online 0 refused";
         if (w_.legacy_isa) {
             // ISA IRQs 0..15 but the cascade get vectors 0x30 + irq on CPU 0.
@@ -290,7 +302,8 @@ private:
                 if (irq == 2) continue;
                 const unsigned v = 0x30 + irq;
                 if (v < w_.alloc_start || v >= w_.alloc_end) continue;
-                if (m_->assign(0, v)) machine_device().groups.push_back({0, v, 0, false, true, true});
+                if (m_->assign(0, v))
+                    machine_device().groups.push_back({0, v, 0, false, true, true});
             }
         }
         for (unsigned c = 1; c < w_.cpus; ++c)
@@ -351,9 +364,12 @@ private:
         case device_kind::msix:
             for (unsigned v = 0; v < d.vectors && ok; ++v) {
                 ++out_->single_requests;
-                auto p = mask.empty() ? result<placement>(fail(errc::no_space)) : m_->alloc(mask, false);
-                if (p) dev.groups.push_back({p->cpu, p->base, 0});
-                else ok = false, ++out_->single_failures;
+                auto p =
+                    mask.empty() ? result<placement>(fail(errc::no_space)) : m_->alloc(mask, false);
+                if (p)
+                    dev.groups.push_back({p->cpu, p->base, 0});
+                else
+                    ok = false, ++out_->single_failures;
             }
             break;
         case device_kind::managed: {
@@ -382,7 +398,8 @@ private:
             const auto order = static_cast<unsigned>(std::countr_zero(d.vectors));
             auto& count = out_->blocks[order];
             ++count.requests;
-            auto p = mask.empty() ? result<placement>(fail(errc::no_space)) : m_->alloc_block(mask, order, false);
+            auto p = mask.empty() ? result<placement>(fail(errc::no_space))
+                                  : m_->alloc_block(mask, order, false);
             if (p) {
                 ++count.granted;
                 dev.groups.push_back({p->cpu, p->base, order});
@@ -433,8 +450,10 @@ private:
             ++count.capacity;
             return;
         }
-        if (ideal_repack_fits(mask, order)) ++count.fragmentation;
-        else ++count.other;
+        if (ideal_repack_fits(mask, order))
+            ++count.fragmentation;
+        else
+            ++count.other;
     }
 
     /// Would every movable group on the mask's CPUs, plus one block of
@@ -463,7 +482,8 @@ private:
         for (unsigned k = sim_orders; k-- > 0;) {
             std::size_t cursor = 0;  // a CPU without an order-k block never regains one
             for (unsigned n = 0; n < items[k]; ++n) {
-                while (cursor < space.size() && space[cursor].find_aligned_run(k) >= bm::capacity) ++cursor;
+                while (cursor < space.size() && space[cursor].find_aligned_run(k) >= bm::capacity)
+                    ++cursor;
                 if (cursor == space.size()) return false;
                 space[cursor].reset_range(space[cursor].find_aligned_run(k), 1u << k);
             }
@@ -492,7 +512,10 @@ private:
                     return;
                 }
         matrix_type trial = *m_;
-        struct moved { group* g; unsigned cpu, base; };
+        struct moved {
+            group* g;
+            unsigned cpu, base;
+        };
         std::vector<moved> plan;
         std::vector<group*> here;
         for (unsigned id = 0; id < devices_.size(); ++id)
@@ -570,12 +593,14 @@ private:
         const std::uint64_t got = totals.granted - last_granted_;
         const double nan = std::numeric_limits<double>::quiet_NaN();
         s.block_success_window = req ? static_cast<double>(got) / static_cast<double>(req) : nan;
-        s.block_success_cumulative =
-            totals.requests ? static_cast<double>(totals.granted) / static_cast<double>(totals.requests) : nan;
+        s.block_success_cumulative = totals.requests ? static_cast<double>(totals.granted) /
+                                                           static_cast<double>(totals.requests)
+                                                     : nan;
         last_requests_ = totals.requests;
         last_granted_ = totals.granted;
         const auto f = fragmentation_of(*m_);
-        for (unsigned k = 0; k < sim_orders; ++k) s.fragmentation_index[k] = f.fragmentation_index(k);
+        for (unsigned k = 0; k < sim_orders; ++k)
+            s.fragmentation_index[k] = f.fragmentation_index(k);
         s.free_vectors = f.free_vectors;
         for (unsigned c = 0; c < w_.cpus; ++c) {
             if (!m_->cpu_map(c).online) continue;
@@ -601,13 +626,19 @@ private:
             const auto& cm = m_->cpu_map(c);
             for (unsigned b = 0; b < bits; ++b) {
                 vector_use u = vector_use::free;
-                if (!cm.online) u = vector_use::offline;
-                else if (system.test(b)) u = vector_use::system;
-                else if (b < m_->alloc_start() || b >= m_->alloc_end()) u = vector_use::outside_window;
-                else if (cm.alloc_map.test(b) && cm.managed_map.test(b)) u = vector_use::managed_allocated;
-                else if (cm.managed_map.test(b)) u = vector_use::managed_reserved;
+                if (!cm.online)
+                    u = vector_use::offline;
+                else if (system.test(b))
+                    u = vector_use::system;
+                else if (b < m_->alloc_start() || b >= m_->alloc_end())
+                    u = vector_use::outside_window;
+                else if (cm.alloc_map.test(b) && cm.managed_map.test(b))
+                    u = vector_use::managed_allocated;
+                else if (cm.managed_map.test(b))
+                    u = vector_use::managed_reserved;
                 else if (cm.alloc_map.test(b))
-                    u = in_block[std::size_t{c} * bits + b] ? vector_use::block : vector_use::single;
+                    u = in_block[std::size_t{c} * bits + b] ? vector_use::block
+                                                            : vector_use::single;
                 out_->cells[std::size_t{c} * bits + b] = u;
             }
         }

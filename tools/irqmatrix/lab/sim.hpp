@@ -41,27 +41,35 @@ inline constexpr unsigned sim_orders = 6;  // block orders 0..5
 
 struct failure_counts {
     std::uint64_t requests = 0;
-    std::uint64_t granted = 0;        ///< at the order asked
+    std::uint64_t granted = 0;  ///< at the order asked
     std::uint64_t capacity = 0;
     std::uint64_t fragmentation = 0;
     std::uint64_t other = 0;
-    std::uint64_t degraded = 0;       ///< refused in full, granted a smaller block after halving
+    std::uint64_t degraded = 0;  ///< refused in full, granted a smaller block after halving
     std::uint64_t failed() const noexcept { return capacity + fragmentation + other; }
 };
 
 struct sample_point {
     double time = 0;
-    double block_success_window = 0;      ///< granted / requests since the previous sample (NaN: none)
-    double block_success_cumulative = 0;  ///< since the start (NaN: none yet)
+    double block_success_window = 0;  ///< granted / requests since the previous sample (NaN: none)
+    double block_success_cumulative = 0;                   ///< since the start (NaN: none yet)
     std::array<double, sim_orders> fragmentation_index{};  ///< over online CPUs, per order
-    std::array<unsigned, sim_orders + 1> cpus_by_largest_order{};  ///< [0]: none free; [k+1]: largest order k
+    std::array<unsigned, sim_orders + 1>
+        cpus_by_largest_order{};  ///< [0]: none free; [k+1]: largest order k
     unsigned free_vectors = 0;
     unsigned online_cpus = 0;
 };
 
 /// What a vector of the final state is used for (the heatmap's colours).
 enum class vector_use : std::uint8_t {
-    offline, outside_window, system, managed_reserved, managed_allocated, single, block, free
+    offline,
+    outside_window,
+    system,
+    managed_reserved,
+    managed_allocated,
+    single,
+    block,
+    free
 };
 
 struct policy_run {
@@ -75,9 +83,9 @@ struct policy_run {
     std::uint64_t events = 0;
     double seconds = 0;  ///< wall time of this policy's run
     std::vector<sample_point> samples;
-    unsigned rows = 0, cols = 0;      ///< final state: CPUs x vectors
-    std::vector<vector_use> cells;    ///< row-major
-    std::string final_table;          ///< the kernel's debugfs table of the final state
+    unsigned rows = 0, cols = 0;    ///< final state: CPUs x vectors
+    std::vector<vector_use> cells;  ///< row-major
+    std::string final_table;        ///< the kernel's debugfs table of the final state
 
     failure_counts block_totals() const noexcept;
 };

@@ -23,8 +23,8 @@ namespace {
 
 // Okabe & Ito, "Color Universal Design" (2008): colours that stay apart under
 // the common colour-vision deficiencies. Yellow goes last: it is faint on white.
-constexpr std::array<std::string_view, 8> palette = {
-    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"};
+constexpr std::array<std::string_view, 8> palette = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                                     "#E69F00", "#56B4E9", "#000000", "#F0E442"};
 // Past eight lines the colours come round again, with a dash pattern.
 constexpr std::array<std::string_view, 3> dash_patterns = {"", "8 4", "2 3"};
 
@@ -35,8 +35,8 @@ constexpr std::array<std::string_view, 3> dash_patterns = {"", "8 4", "2 3"};
 constexpr std::array<std::string_view, cell_kinds> cell_colours = {
     "#5A5A5A", "#D4D4D4", "#CC79A7", "#56B4E9", "#0072B2", "#E69F00", "#009E73", "#FFFFFF"};
 constexpr std::array<std::string_view, cell_kinds> cell_names = {
-    "offline", "outside window", "system", "managed reserved", "managed allocated",
-    "single", "block", "free"};
+    "offline",           "outside window", "system", "managed reserved",
+    "managed allocated", "single",         "block",  "free"};
 
 constexpr std::string_view font_family = "DejaVu Sans, Arial, Helvetica, sans-serif";
 constexpr double base_font = 12;
@@ -173,8 +173,8 @@ double widest_tick(const scale& s) {
 
 // A value axis over `pixels`: from min(0, data) unless pinned, both ends
 // rounded out to a tick unless pinned, about one tick per 45 px.
-scale value_scale(double dlo, double dhi, std::optional<double> pin_lo, std::optional<double> pin_hi,
-                  double pixels) {
+scale value_scale(double dlo, double dhi, std::optional<double> pin_lo,
+                  std::optional<double> pin_hi, double pixels) {
     if (pin_lo && !usable(*pin_lo)) pin_lo.reset();
     if (pin_hi && !usable(*pin_hi)) pin_hi.reset();
     double lo = pin_lo.value_or(std::min(0.0, dlo));
@@ -197,7 +197,8 @@ scale value_scale(double dlo, double dhi, std::optional<double> pin_lo, std::opt
     const double m = coarse.step / std::pow(10.0, std::floor(std::log10(coarse.step) + 1e-9));
     const scale fine = rounded(coarse.step / (m > 4 ? 2.5 : 2));
     const double fine_ticks = (fine.hi - fine.lo) / fine.step;
-    if (fine.hi - fine.lo < (coarse.hi - coarse.lo) * (1 - 1e-9) && fine_ticks <= std::floor(pixels / 32))
+    if (fine.hi - fine.lo < (coarse.hi - coarse.lo) * (1 - 1e-9) &&
+        fine_ticks <= std::floor(pixels / 32))
         return fine;
     return coarse;
 }
@@ -221,8 +222,8 @@ public:
         out_ += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
         out_ += "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"" + px(w) +
                 "\" height=\"" + px(h) + "\" viewBox=\"0 0 " + px(w) + ' ' + px(h) +
-                "\" font-family=\"" + std::string(font_family) + "\" font-size=\"" +
-                px(base_font) + "\" fill=\"" + std::string(ink) + "\">\n";
+                "\" font-family=\"" + std::string(font_family) + "\" font-size=\"" + px(base_font) +
+                "\" fill=\"" + std::string(ink) + "\">\n";
         if (!title.empty()) out_ += "<title>" + escape(title) + "</title>\n";
         out_ += "<rect x=\"0\" y=\"0\" width=\"" + px(w) + "\" height=\"" + px(h) +
                 "\" fill=\"#FFFFFF\"/>\n";
@@ -319,7 +320,8 @@ struct legend_layout {
 };
 
 // Draws the legend and returns its height.
-double put_legend(doc& d, const std::vector<legend_entry>& entries, double x0, double x1, double top) {
+double put_legend(doc& d, const std::vector<legend_entry>& entries, double x0, double x1,
+                  double top) {
     const legend_layout lay(entries, x0, x1, top);
     if (entries.empty()) return 0;
     d.raw("<g class=\"legend\">\n");
@@ -334,8 +336,9 @@ double put_legend(doc& d, const std::vector<legend_entry>& entries, double x0, d
                   "\" y2=\"" + px(s.mid) + "\" " + attrs + "/>\n");
         } else {
             // The outline keeps white (free) visible against the background.
-            d.rect(s.x, s.mid - 6, 12, 12,
-                   "fill=\"" + std::string(e.colour) + "\" stroke=\"#888888\" stroke-width=\"0.5\"");
+            d.rect(
+                s.x, s.mid - 6, 12, 12,
+                "fill=\"" + std::string(e.colour) + "\" stroke=\"#888888\" stroke-width=\"0.5\"");
         }
         d.text(s.x + swatch + 6, s.mid + 4.2, s.text);
     }
@@ -400,8 +403,10 @@ std::string escape(std::string_view text) {
             case '\r': out += static_cast<char>(c); break;
             default:
                 // XML 1.0 has no way to write other C0 controls, not even as &#...;
-                if (c < 0x20) out += replacement;
-                else out += static_cast<char>(c);
+                if (c < 0x20)
+                    out += replacement;
+                else
+                    out += static_cast<char>(c);
             }
             ++i;
             continue;
@@ -415,10 +420,14 @@ std::string escape(std::string_view text) {
             ok = (static_cast<unsigned char>(text[i + k]) & 0xC0U) == 0x80U;
         if (ok && len >= 3) {
             const auto c1 = static_cast<unsigned char>(text[i + 1]);
-            if (c == 0xE0) ok = c1 >= 0xA0;
-            else if (c == 0xED) ok = c1 < 0xA0;
-            else if (c == 0xF0) ok = c1 >= 0x90;
-            else if (c == 0xF4) ok = c1 < 0x90;
+            if (c == 0xE0)
+                ok = c1 >= 0xA0;
+            else if (c == 0xED)
+                ok = c1 < 0xA0;
+            else if (c == 0xF0)
+                ok = c1 >= 0x90;
+            else if (c == 0xF4)
+                ok = c1 < 0x90;
             if (ok && c == 0xEF && c1 == 0xBF) ok = static_cast<unsigned char>(text[i + 2]) < 0xBE;
         }
         if (ok) {
@@ -470,8 +479,8 @@ std::string render(const line_chart& chart) {
     doc d(w, h, chart.title);
     std::vector<legend_entry> entries;
     for (std::size_t s = 0; s < chart.lines.size(); ++s) {
-        std::string name = chart.lines[s].name.empty() ? "series " + std::to_string(s + 1)
-                                                        : chart.lines[s].name;
+        std::string name =
+            chart.lines[s].name.empty() ? "series " + std::to_string(s + 1) : chart.lines[s].name;
         if (runs[s].empty()) name += " (no data)";
         entries.push_back({std::move(name), palette[s % palette.size()],
                            dash_patterns[s / palette.size() % dash_patterns.size()], true});
@@ -507,15 +516,16 @@ std::string render(const line_chart& chart) {
     // Lines are clipped to the plot area: a pinned y range may cut the data.
     // The id is named after the clip rect, so charts inlined into one HTML
     // page cannot pick up each other's clip (equal ids mean equal rects).
-    const std::string clip_rect = "x=\"" + px(x0) + "\" y=\"" + px(y0) + "\" width=\"" + px(x1 - x0) +
-                                  "\" height=\"" + px(y1 - y0) + '"';
+    const std::string clip_rect = "x=\"" + px(x0) + "\" y=\"" + px(y0) + "\" width=\"" +
+                                  px(x1 - x0) + "\" height=\"" + px(y1 - y0) + '"';
     std::uint32_t hash = 2166136261U;  // FNV-1a
     for (const char ch : clip_rect) hash = (hash ^ static_cast<unsigned char>(ch)) * 16777619U;
     char clip_id[24];
     const auto id_end = std::to_chars(clip_id, clip_id + sizeof clip_id, hash, 16).ptr;
     const std::string id = "plot-" + std::string(clip_id, id_end);
     d.raw("<defs><clipPath id=\"" + id + "\"><rect " + clip_rect + "/></clipPath></defs>\n");
-    d.raw("<g class=\"lines\" clip-path=\"url(#" + id + ")\" fill=\"none\" stroke-width=\"2\" "
+    d.raw("<g class=\"lines\" clip-path=\"url(#" + id +
+          ")\" fill=\"none\" stroke-width=\"2\" "
           "stroke-linejoin=\"round\" stroke-linecap=\"round\">\n");
     for (std::size_t s = 0; s < runs.size(); ++s) {
         if (runs[s].empty()) continue;
@@ -542,7 +552,8 @@ std::string render(const line_chart& chart) {
             }
         }
         std::string attrs = "class=\"series\" stroke=\"" + std::string(colour) + '"';
-        if (!entries[s].dash.empty()) attrs += " stroke-dasharray=\"" + std::string(entries[s].dash) + '"';
+        if (!entries[s].dash.empty())
+            attrs += " stroke-dasharray=\"" + std::string(entries[s].dash) + '"';
         d.raw("<path " + attrs + " d=\"" + path + "\"><title>" + escape(entries[s].text) +
               "</title></path>\n" + dots);
     }
@@ -592,7 +603,9 @@ std::string render(const heatmap& map) {
     std::vector<legend_entry> entries;
     for (std::size_t k = 0; k < cell_kinds; ++k)
         entries.push_back({std::string(cell_names[k]) + " (" + std::to_string(counts[k]) + ")",
-                           cell_colours[k], {}, false});
+                           cell_colours[k],
+                           {},
+                           false});
     const double legend_h = legend_layout(entries, 16, w - 16, 0).height;
     const double y0 = doc::top(map.title) + legend_h + 12;
     const double h = y0 + grid_h + (map.col_label.empty() ? 30 : 48);
@@ -621,7 +634,8 @@ std::string render(const heatmap& map) {
                 done[open[oi].kind].push_back(open[oi]);
                 ++oi;
             }
-            if (oi < open.size() && open[oi].col == c && open[oi].ncols == e - c && open[oi].kind == k) {
+            if (oi < open.size() && open[oi].col == c && open[oi].ncols == e - c &&
+                open[oi].kind == k) {
                 ++open[oi].nrows;
                 next.push_back(open[oi++]);
             } else {
@@ -638,8 +652,8 @@ std::string render(const heatmap& map) {
     // shorter than pixel coordinates, and 512 CPUs make tens of thousands of
     // rects. One group per category carries the fill; crispEdges stops
     // anti-aliased seams between neighbouring rects at fractional cell sizes.
-    d.raw("<g class=\"cells\" shape-rendering=\"crispEdges\" transform=\"translate(" + px(x0) + ' ' +
-          px(y0) + ") scale(" + fixed(cw, 4) + ' ' + fixed(ch, 4) + ")\">\n");
+    d.raw("<g class=\"cells\" shape-rendering=\"crispEdges\" transform=\"translate(" + px(x0) +
+          ' ' + px(y0) + ") scale(" + fixed(cw, 4) + ' ' + fixed(ch, 4) + ")\">\n");
     for (std::size_t k = 0; k < cell_kinds; ++k) {
         if (done[k].empty()) continue;
         std::sort(done[k].begin(), done[k].end(), [](const area& a, const area& b) {
@@ -648,8 +662,9 @@ std::string render(const heatmap& map) {
         d.raw("<g class=\"cell-" + std::to_string(k) + "\" fill=\"" + std::string(cell_colours[k]) +
               "\">\n");
         for (const area& a : done[k])
-            d.raw("<rect x=\"" + std::to_string(a.col) + "\" y=\"" + std::to_string(a.row) + "\" width=\"" +
-                  std::to_string(a.ncols) + "\" height=\"" + std::to_string(a.nrows) + "\"/>\n");
+            d.raw("<rect x=\"" + std::to_string(a.col) + "\" y=\"" + std::to_string(a.row) +
+                  "\" width=\"" + std::to_string(a.ncols) + "\" height=\"" +
+                  std::to_string(a.nrows) + "\"/>\n");
         d.raw("</g>\n");
     }
     d.raw("</g>\n");
@@ -664,7 +679,8 @@ std::string render(const heatmap& map) {
     }
     d.raw("</g>\n");
     d.raw("<g class=\"col-ticks\" font-size=\"" + px(tick_font) + "\" text-anchor=\"middle\">\n");
-    for (std::size_t c = (col_step - map.first_col % col_step) % col_step; c < cols; c += col_step) {
+    for (std::size_t c = (col_step - map.first_col % col_step) % col_step; c < cols;
+         c += col_step) {
         const double x = x0 + cw * (static_cast<double>(c) + 0.5);
         d.line(x, y1, x, y1 + 4, axis_colour);
         d.text(x, y1 + 16, std::to_string(map.first_col + c));
@@ -750,7 +766,8 @@ std::string render(const bar_group_chart& chart) {
     d.raw("<g class=\"bars\">\n");
     for (std::size_t g = 0; g < ng; ++g) {
         const double cx = x0 + slot * (static_cast<double>(g) + 0.5);
-        const double left = chart.stacked ? cx - bar_w / 2 : cx - bar_w * static_cast<double>(nc) / 2;
+        const double left =
+            chart.stacked ? cx - bar_w / 2 : cx - bar_w * static_cast<double>(nc) / 2;
         double up = 0;
         double down = 0;
         bool any_in_group = false;
@@ -764,7 +781,8 @@ std::string render(const bar_group_chart& chart) {
             if (chart.stacked) (v >= 0 ? up : down) = to;
             const double top = std::min(map_y(from), map_y(to));
             const double len = std::fabs(map_y(from) - map_y(to));
-            const double inner_w = chart.stacked ? bar_w : bar_w * 0.9;  // a hair between neighbours
+            const double inner_w =
+                chart.stacked ? bar_w : bar_w * 0.9;  // a hair between neighbours
             const std::string_view colour = palette[k % palette.size()];
             d.raw("<rect x=\"" + px(bx) + "\" y=\"" + px(top) + "\" width=\"" + px(inner_w) +
                   "\" height=\"" + px(len) + "\" fill=\"" + std::string(colour) + "\"><title>" +
@@ -781,22 +799,24 @@ std::string render(const bar_group_chart& chart) {
         }
         if (chart.stacked && any_in_group && nc > 1) {
             if (text_width(value_text(up + down), value_font) <= slot)
-                label_at(cx, up > 0 || down == 0 ? map_y(up) - 3 : map_y(down) + value_font, up + down, {});
+                label_at(cx, up > 0 || down == 0 ? map_y(up) - 3 : map_y(down) + value_font,
+                         up + down, {});
         }
     }
     d.raw("</g>\n");
-    d.raw("<g class=\"values\" font-size=\"" + px(value_font) + "\" text-anchor=\"middle\">\n" + labels +
-          "</g>\n");
+    d.raw("<g class=\"values\" font-size=\"" + px(value_font) + "\" text-anchor=\"middle\">\n" +
+          labels + "</g>\n");
     if (ys.lo < 0) d.line(x0, zero, x1, zero, axis_colour);
     d.rect(x0, y0, x1 - x0, y1 - y0, "fill=\"none\" stroke=\"" + std::string(axis_colour) + '"');
 
-    d.raw("<g class=\"groups\"" + std::string(slanted ? " text-anchor=\"end\"" : " text-anchor=\"middle\"") +
-          ">\n");
+    d.raw("<g class=\"groups\"" +
+          std::string(slanted ? " text-anchor=\"end\"" : " text-anchor=\"middle\"") + ">\n");
     for (std::size_t g = 0; g < ng; ++g) {
         const double cx = x0 + slot * (static_cast<double>(g) + 0.5);
         const std::string name = ellipsize(chart.groups[g], name_max, base_font);
         if (slanted)
-            d.text(cx, y1 + 14, name, "transform=\"rotate(-35 " + px(cx) + ' ' + px(y1 + 14) + ")\"");
+            d.text(cx, y1 + 14, name,
+                   "transform=\"rotate(-35 " + px(cx) + ' ' + px(y1 + 14) + ")\"");
         else
             d.text(cx, y1 + 18, name);
     }

@@ -99,9 +99,9 @@ struct heatmap {
 struct bar_group_chart {
     std::string title;
     std::string y_label;
-    std::vector<std::string> groups;              ///< along the x axis, e.g. policies
-    std::vector<std::string> categories;          ///< the legend, e.g. failure causes
-    std::vector<std::vector<double>> values;      ///< [group][category]; missing or NaN: no bar
+    std::vector<std::string> groups;          ///< along the x axis, e.g. policies
+    std::vector<std::string> categories;      ///< the legend, e.g. failure causes
+    std::vector<std::vector<double>> values;  ///< [group][category]; missing or NaN: no bar
     bool stacked = false;
     unsigned width = 800;   ///< pixels; at least 240
     unsigned height = 420;  ///< pixels; at least 160

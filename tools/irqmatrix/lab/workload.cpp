@@ -66,7 +66,8 @@ T get_or(const toml::table& t, std::string_view key, T fallback) {
     } else if constexpr (std::is_same_v<T, double>) {
         if (auto v = n->value<double>()) {
             if (!std::isfinite(*v) || *v < 0)
-                throw parse_failure{where(*n) + "'" + std::string(key) + "' must be a non-negative number"};
+                throw parse_failure{where(*n) + "'" + std::string(key) +
+                                    "' must be a non-negative number"};
             return *v;
         }
         throw parse_failure{where(*n) + "'" + std::string(key) + "' must be a number"};
@@ -111,14 +112,16 @@ void check_cpulist(const std::string& list, unsigned cpus, const toml::node& at,
     if (list == "all") return;
     if (!parse_cpulist(list, cpus))
         throw parse_failure{where(at) + std::string(what) + " '" + list +
-                            "' is not a CPU list of this machine (0-" + std::to_string(cpus - 1) + ")"};
+                            "' is not a CPU list of this machine (0-" + std::to_string(cpus - 1) +
+                            ")"};
 }
 
 void read_machine(const toml::table& root, workload& w, std::string_view base_dir) {
     const toml::table* t = table_or_null(root, "machine");
     if (!t) throw parse_failure{"line 1: a [machine] table is required"};
-    reject_unknown_keys(*t, {"name", "cpus", "kernel", "alloc_start", "alloc_end", "system_vectors",
-                             "legacy_isa", "start_state"},
+    reject_unknown_keys(*t,
+                        {"name", "cpus", "kernel", "alloc_start", "alloc_end", "system_vectors",
+                         "legacy_isa", "start_state"},
                         "[machine]");
     w.name = get_or<std::string>(*t, "name", w.name);
     w.cpus = get_or<unsigned>(*t, "cpus", w.cpus);
@@ -135,9 +138,13 @@ void read_machine(const toml::table& root, workload& w, std::string_view base_di
     w.system_vectors = x86_system_vectors(major, minor);
     if (const toml::node* n = t->get("system_vectors")) {
         const auto list = n->value<std::string>();
-        if (!list) throw parse_failure{where(*n) + "system_vectors must be a range list such as \"0-19,50,236-255\""};
+        if (!list)
+            throw parse_failure{where(*n) +
+                                "system_vectors must be a range list such as \"0-19,50,236-255\""};
         auto set = parse_cpulist(*list, 256);
-        if (!set) throw parse_failure{where(*n) + "system_vectors '" + *list + "' is not a range list of 0..255"};
+        if (!set)
+            throw parse_failure{where(*n) + "system_vectors '" + *list +
+                                "' is not a range list of 0..255"};
         w.system_vectors.clear();
         for (unsigned b = 0; b < 256; ++b)
             if (set->test(b)) w.system_vectors.push_back(b);
@@ -166,7 +173,8 @@ void read_simulation(const toml::table& root, workload& w) {
         for (const auto& e : *a) {
             auto name = e.value<std::string>();
             if (!name || !is_runnable_policy(*name))
-                throw parse_failure{where(e) + "unknown policy (known: " + known_policy_list() + ")"};
+                throw parse_failure{where(e) + "unknown policy (known: " + known_policy_list() +
+                                    ")"};
             if (std::find(w.policies.begin(), w.policies.end(), *name) == w.policies.end())
                 w.policies.push_back(*name);
         }
@@ -190,7 +198,7 @@ void read_churn(const toml::table& root, workload& w) {
 
 // The tables of an array of tables ([[key]]); none if the key is absent.
 std::vector<std::reference_wrapper<const toml::table>> tables_of(const toml::table& root,
-                                                                  std::string_view key) {
+                                                                 std::string_view key) {
     std::vector<std::reference_wrapper<const toml::table>> out;
     const toml::node* n = root.get(key);
     if (!n) return out;
@@ -204,19 +212,25 @@ std::vector<std::reference_wrapper<const toml::table>> tables_of(const toml::tab
 
 void read_devices(const toml::table& root, workload& w) {
     for (const toml::table& t : tables_of(root, "devices")) {
-        reject_unknown_keys(t, {"name", "kind", "vectors", "queues", "count", "arrival_rate",
-                                "mean_lifetime", "affinity"},
+        reject_unknown_keys(t,
+                            {"name", "kind", "vectors", "queues", "count", "arrival_rate",
+                             "mean_lifetime", "affinity"},
                             "[[devices]]");
         device_class d;
         d.name = get_or<std::string>(t, "name", "");
         if (d.name.empty()) throw parse_failure{where(t) + "a device needs a name"};
         for (const auto& other : w.devices)
-            if (other.name == d.name) throw parse_failure{where(t) + "device name '" + d.name + "' repeats"};
+            if (other.name == d.name)
+                throw parse_failure{where(t) + "device name '" + d.name + "' repeats"};
         const std::string kind = get_or<std::string>(t, "kind", "");
-        if (kind == "msix") d.kind = device_kind::msix;
-        else if (kind == "managed") d.kind = device_kind::managed;
-        else if (kind == "multi_msi") d.kind = device_kind::multi_msi;
-        else throw parse_failure{where(t) + "kind must be msix, managed or multi_msi"};
+        if (kind == "msix")
+            d.kind = device_kind::msix;
+        else if (kind == "managed")
+            d.kind = device_kind::managed;
+        else if (kind == "multi_msi")
+            d.kind = device_kind::multi_msi;
+        else
+            throw parse_failure{where(t) + "kind must be msix, managed or multi_msi"};
         if (d.kind == device_kind::managed) {
             d.vectors = get_or<unsigned>(t, "queues", 0u);
         } else {
@@ -231,7 +245,8 @@ void read_devices(const toml::table& root, workload& w) {
         d.arrival_rate = get_or<double>(t, "arrival_rate", 0.0);
         d.mean_lifetime = get_or<double>(t, "mean_lifetime", 0.0);
         d.affinity = get_or<std::string>(t, "affinity", "all");
-        if (const toml::node* a = t.get("affinity")) check_cpulist(d.affinity, w.cpus, *a, "affinity");
+        if (const toml::node* a = t.get("affinity"))
+            check_cpulist(d.affinity, w.cpus, *a, "affinity");
         w.devices.push_back(std::move(d));
     }
 }
@@ -242,19 +257,26 @@ void read_events(const toml::table& root, workload& w) {
         scheduled_event ev;
         ev.at = get_or<double>(t, "at", 0.0);
         const std::string action = get_or<std::string>(t, "action", "");
-        if (action == "offline") ev.what = scheduled_event::action::offline;
-        else if (action == "online") ev.what = scheduled_event::action::online;
-        else if (action == "reload") ev.what = scheduled_event::action::reload;
-        else throw parse_failure{where(t) + "action must be offline, online or reload"};
+        if (action == "offline")
+            ev.what = scheduled_event::action::offline;
+        else if (action == "online")
+            ev.what = scheduled_event::action::online;
+        else if (action == "reload")
+            ev.what = scheduled_event::action::reload;
+        else
+            throw parse_failure{where(t) + "action must be offline, online or reload"};
         if (ev.what == scheduled_event::action::reload) {
             ev.device = get_or<std::string>(t, "device", "");
-            const bool known = std::any_of(w.devices.begin(), w.devices.end(),
-                                           [&](const device_class& d) { return d.name == ev.device; });
-            if (!known) throw parse_failure{where(t) + "reload names no device class '" + ev.device + "'"};
+            const bool known =
+                std::any_of(w.devices.begin(), w.devices.end(),
+                            [&](const device_class& d) { return d.name == ev.device; });
+            if (!known)
+                throw parse_failure{where(t) + "reload names no device class '" + ev.device + "'"};
         } else {
             ev.cpus = get_or<std::string>(t, "cpus", "");
             const toml::node* c = t.get("cpus");
-            if (!c || ev.cpus == "all") throw parse_failure{where(t) + "offline/online needs a cpus list"};
+            if (!c || ev.cpus == "all")
+                throw parse_failure{where(t) + "offline/online needs a cpus list"};
             check_cpulist(ev.cpus, w.cpus, *c, "cpus");
         }
         w.events.push_back(std::move(ev));
@@ -267,7 +289,8 @@ parsed_workload parse_workload(std::string_view toml_text, std::string_view base
     parsed_workload out;
     try {
         const toml::table root = toml::parse(toml_text);
-        reject_unknown_keys(root, {"machine", "simulation", "irqbalance", "hotplug", "devices", "events"},
+        reject_unknown_keys(root,
+                            {"machine", "simulation", "irqbalance", "hotplug", "devices", "events"},
                             "the workload");
         workload w;
         read_machine(root, w, base_dir);
@@ -277,7 +300,8 @@ parsed_workload parse_workload(std::string_view toml_text, std::string_view base
         read_events(root, w);
         out.value = std::move(w);
     } catch (const toml::parse_error& e) {
-        out.error = "line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description());
+        out.error =
+            "line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description());
     } catch (const parse_failure& e) {
         out.error = e.message;
     }

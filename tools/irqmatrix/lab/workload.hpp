@@ -30,10 +30,10 @@ struct device_class {
     /// msix: vectors per device; managed: queues (0: one per CPU of the
     /// affinity); multi_msi: 2, 4, 8, 16 or 32.
     unsigned vectors = 1;
-    unsigned count = 0;          ///< devices present at time 0
-    double arrival_rate = 0;     ///< further arrivals per time unit (Poisson)
-    double mean_lifetime = 0;    ///< exponential lifetime; 0: stays to the end
-    std::string affinity = "all";///< a cpulist, or "all"
+    unsigned count = 0;            ///< devices present at time 0
+    double arrival_rate = 0;       ///< further arrivals per time unit (Poisson)
+    double mean_lifetime = 0;      ///< exponential lifetime; 0: stays to the end
+    std::string affinity = "all";  ///< a cpulist, or "all"
 };
 
 /// A scheduled event of the workload file.
