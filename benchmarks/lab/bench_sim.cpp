@@ -5,6 +5,7 @@
 // same run. The workload is the demo's mix scaled to the CPU count (about
 // two thirds of the vectors in use), 2000 time units.
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 
 #include <string>
 
@@ -15,36 +16,57 @@
 namespace {
 
 std::string scaled_workload(unsigned cpus, const std::string& policy) {
-    const auto n = [&](double per_cpu) {
-        return std::to_string(static_cast<unsigned>(per_cpu * cpus));
+    // Device counts and arrival rates grow with the CPU count.
+    const auto count = [&](double per_cpu) { return static_cast<unsigned>(per_cpu * cpus); };
+    std::string text = fmt::format(
+        R"([machine]
+cpus = {cpus}
+kernel = "6.10"
+[simulation]
+seed = 7
+duration = 2000
+samples = 50
+policies = ["{policy}"]
+[irqbalance]
+rate = {irqbalance}
+[hotplug]
+rate = 0.002
+cpus = "1-{last_cpu}"
+mean_downtime = 400
+[[devices]]
+name = "nvme"
+kind = "managed"
+count = 4
+[[devices]]
+name = "nic"
+kind = "msix"
+vectors = {cpus}
+count = 4
+[[devices]]
+name = "vf"
+kind = "msix"
+vectors = 4
+count = {vfs}
+arrival_rate = {vf_rate}
+mean_lifetime = 1000
+)",
+        fmt::arg("cpus", cpus), fmt::arg("policy", policy), fmt::arg("irqbalance", count(0.008)),
+        fmt::arg("last_cpu", cpus - 1), fmt::arg("vfs", count(18.75)),
+        fmt::arg("vf_rate", 0.01875 * cpus));
+    // The multi-MSI devices: name, vectors, how many per CPU, arrivals per CPU.
+    struct multi_msi {
+        const char* name;
+        unsigned vectors;
+        double count_per_cpu, rate_per_cpu;
     };
-    return "[machine]\ncpus = " + std::to_string(cpus) +
-           "\nkernel = \"6.10\"\n"
-           "[simulation]\nseed = 7\nduration = 2000\nsamples = 50\npolicies = [\"" +
-           policy +
-           "\"]\n"
-           "[irqbalance]\nrate = " +
-           n(0.008) +
-           "\n"
-           "[hotplug]\nrate = 0.002\ncpus = \"1-" +
-           std::to_string(cpus - 1) +
-           "\"\nmean_downtime = 400\n"
-           "[[devices]]\nname = \"nvme\"\nkind = \"managed\"\ncount = 4\n"
-           "[[devices]]\nname = \"nic\"\nkind = \"msix\"\nvectors = " +
-           std::to_string(cpus) +
-           "\ncount = 4\n"
-           "[[devices]]\nname = \"vf\"\nkind = \"msix\"\nvectors = 4\ncount = " +
-           n(18.75) + "\narrival_rate = " + std::to_string(0.01875 * cpus) +
-           "\nmean_lifetime = 1000\n"
-           "[[devices]]\nname = \"accel\"\nkind = \"multi_msi\"\nvectors = 32\ncount = " +
-           n(0.375) + "\narrival_rate = " + std::to_string(0.0001875 * cpus) +
-           "\nmean_lifetime = 2000\n"
-           "[[devices]]\nname = \"ahci\"\nkind = \"multi_msi\"\nvectors = 16\ncount = " +
-           n(0.375) + "\narrival_rate = " + std::to_string(0.0001875 * cpus) +
-           "\nmean_lifetime = 2000\n"
-           "[[devices]]\nname = \"small\"\nkind = \"multi_msi\"\nvectors = 4\ncount = " +
-           n(0.625) + "\narrival_rate = " + std::to_string(0.0003125 * cpus) +
-           "\nmean_lifetime = 2000\n";
+    for (const multi_msi& d :
+         {multi_msi{"accel", 32, 0.375, 0.0001875}, multi_msi{"ahci", 16, 0.375, 0.0001875},
+          multi_msi{"small", 4, 0.625, 0.0003125}})
+        text += fmt::format(
+            "[[devices]]\nname = \"{}\"\nkind = \"multi_msi\"\nvectors = {}\ncount = {}\n"
+            "arrival_rate = {}\nmean_lifetime = 2000\n",
+            d.name, d.vectors, count(d.count_per_cpu), d.rate_per_cpu * cpus);
+    return text;
 }
 
 void run_sim(benchmark::State& state, const std::string& policy) {
