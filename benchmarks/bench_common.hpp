@@ -189,6 +189,26 @@ std::uint64_t rotating_sum(const benchmark::State& st, std::size_t period, KeyAt
     return want;
 }
 
+/// The checksum of a loop whose every round trip gives the key `k`.
+inline std::uint64_t repeated_key(const benchmark::State& st, std::uint64_t k) {
+    return k * static_cast<std::uint64_t>(st.iterations());
+}
+
+/// The end of a timed loop whose checksum should be `want`: the checksum,
+/// then the program's `back_to_start()` (the engine is as it started, true
+/// if so) and `counters()`, then the engine's label. False (the benchmark
+/// already failed) if the loop or a check failed.
+template <class BackToStart, class Counters>
+bool finish_loop(benchmark::State& st, const char* label, std::uint64_t sum, std::uint64_t want,
+                 BackToStart&& back_to_start, Counters&& counters) {
+    if (st.error_occurred()) return false;
+    check_sum(st, sum, want);
+    if (!back_to_start()) return false;
+    counters();
+    st.SetLabel(label);
+    return true;
+}
+
 // ---- the program -----------------------------------------------------------------------
 
 /// Run-time settings: the minimum time per row, shortened for the other

@@ -243,17 +243,14 @@ std::string bench_name(const std::string& stem) {
 template <class E>
 bool finish(benchmark::State& st, const E& e, const workload& w, std::uint64_t sum,
             std::uint64_t want) {
-    if (st.error_occurred()) return false;
-    check_sum(st, sum, want);
-    if (!back_to_start(st, e, w)) return false;
-    set_common_counters(st, w);
-    st.SetLabel(E::name);
-    return true;
+    return finish_loop(
+        st, E::name, sum, want, [&] { return back_to_start(st, e, w); },
+        [&] { set_common_counters(st, w); });
 }
 
 /// The loop's expected checksum when every round trip gives `expected`.
-inline std::uint64_t repeated(benchmark::State& st, const got& expected) {
-    return key(expected) * static_cast<std::uint64_t>(st.iterations());
+inline std::uint64_t repeated(const benchmark::State& st, const got& expected) {
+    return repeated_key(st, key(expected));
 }
 
 /// Registers stem + "/lib" and stem + "/model", the same function on both

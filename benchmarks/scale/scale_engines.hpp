@@ -267,17 +267,14 @@ bool back_to_start(benchmark::State& st, const E& e, const E& start) {
 template <class E>
 bool finish(benchmark::State& st, const workload& w, const E& e, const E& start, std::uint64_t sum,
             std::uint64_t want, double ops_per_iteration) {
-    if (st.error_occurred()) return false;
-    check_sum(st, sum, want);
-    if (!back_to_start(st, e, start)) return false;
-    set_common_counters(st, w, ops_per_iteration);
-    st.SetLabel(E::name);
-    return true;
+    return finish_loop(
+        st, E::name, sum, want, [&] { return back_to_start(st, e, start); },
+        [&] { set_common_counters(st, w, ops_per_iteration); });
 }
 
 /// The loop's expected checksum when every round trip gives `expected`.
-inline std::uint64_t repeated(benchmark::State& st, const outcome& expected) {
-    return key(expected) * static_cast<std::uint64_t>(st.iterations());
+inline std::uint64_t repeated(const benchmark::State& st, const outcome& expected) {
+    return repeated_key(st, key(expected));
 }
 
 // ---- registration ----------------------------------------------------------------------
