@@ -166,6 +166,25 @@ TEST_CASE("bad event lines are refused with their line", "[lab][events]") {
     CHECK(e.message.find("'can_reserve' is a flag") != std::string::npos);
 }
 
+TEST_CASE("a vector event naming a CPU or vector the matrix lacks is refused with its line",
+          "[lab][events]") {
+    // Found by fuzz_events: vector_update cpu=2 on a two-CPU capture reached
+    // the matrix as a CPU index out of range.
+    std::string text(boot_and_lost_offline);
+    text += "[    7.000000] vector_update: irq=24 vector=34 cpu=2 prev_vector=0 prev_cpu=0\n";
+    auto r = import_events(parse_ok(text), {});
+    REQUIRE(!r);
+    CHECK(r.error.line == 9);  // the appended line
+    CHECK(r.error.message == "vector_update: cpu=2 is not a CPU of the rebuilt matrix (2 CPUs)");
+
+    text = boot_and_lost_offline;
+    text += "[    7.000000] vector_config: irq=24 vector=300 cpu=0 apicdest=0x00000000\n";
+    r = import_events(parse_ok(text), {});
+    REQUIRE(!r);
+    CHECK(r.error.message.find("vector=300 is not a vector of the rebuilt matrix (256 vectors)") !=
+          std::string::npos);
+}
+
 TEST_CASE("a capture that starts after boot, or contradicts itself, is refused", "[lab][events]") {
     auto p = parse_ok(
         "[ 9.0] irq_matrix_alloc: bit=40 cpu=3 online=1 avl=190 alloc=9 managed=0 online_maps=4 "

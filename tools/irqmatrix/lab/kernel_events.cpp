@@ -254,6 +254,10 @@ std::int64_t kernel_event::get(std::string_view key) const {
     return 0;
 }
 
+bool kernel_event::has(std::string_view key) const {
+    return std::any_of(fields.begin(), fields.end(), [&](const auto& f) { return f.first == key; });
+}
+
 const char* form_name(event_form f) {
     switch (f) {
     case event_form::trace_buffer: return "trace buffer";
@@ -428,9 +432,23 @@ std::string describe(const kernel_event& e) {
     return out;
 }
 
-// The irq_vectors events: who owns what.
+// The irq_vectors events: who owns what. Returns why the event cannot be
+// recorded (a CPU or vector the rebuilt matrix does not have: a damaged line
+// or another machine's capture), or "".
 template <class Matrix>
-void note_vector_event(state<Matrix>& s, const kernel_event& e) {
+std::string note_vector_event(state<Matrix>& s, const kernel_event& e) {
+    for (const auto& [cpu_field, vector_field] :
+         {std::pair{"cpu", "vector"}, std::pair{"prev_cpu", "prev_vector"}}) {
+        const bool has_cpu = e.has(cpu_field);
+        if (has_cpu && static_cast<std::uint64_t>(e.get(cpu_field)) >= s.m.nr_cpus())
+            return std::string(cpu_field) + "=" + std::to_string(e.get(cpu_field)) +
+                   " is not a CPU of the rebuilt matrix (" + std::to_string(s.m.nr_cpus()) +
+                   " CPUs)";
+        if (e.has(vector_field) && static_cast<std::uint64_t>(e.get(vector_field)) >= s.m.bits())
+            return std::string(vector_field) + "=" + std::to_string(e.get(vector_field)) +
+                   " is not a vector of the rebuilt matrix (" + std::to_string(s.m.bits()) +
+                   " vectors)";
+    }
     const auto irq = static_cast<unsigned>(e.get("irq"));
     if (e.name == "vector_reserve_managed") {
         if (e.get("ret") == 0) {
@@ -464,6 +482,7 @@ void note_vector_event(state<Matrix>& s, const kernel_event& e) {
     } else if (e.name == "vector_teardown") {
         s.irqs.erase(irq);
     }
+    return {};
 }
 
 // After a free of (cpu, bit): no IRQ uses it any more.
@@ -656,7 +675,8 @@ public:
             }
             if (!e.is_matrix()) {
                 s_.text += "# " + where(e) + " " + describe(e) + "\n";
-                note_vector_event(s_, e);
+                if (std::string bad = note_vector_event(s_, e); !bad.empty())
+                    return error_at(e, e.name + ": " + bad);
                 ++out.vector_events;
                 continue;
             }
@@ -782,7 +802,7 @@ private:
         for (std::size_t j = i + 1; j < p_.events.size() && agreed < 256; ++j) {
             const kernel_event& e = p_.events[j];
             if (!e.is_matrix()) {
-                note_vector_event(copy, e);
+                if (!note_vector_event(copy, e).empty()) break;
                 continue;
             }
             if (needs_inference(copy, e)) break;

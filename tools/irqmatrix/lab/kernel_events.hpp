@@ -51,6 +51,7 @@ struct kernel_event {
     std::vector<std::pair<std::string, std::int64_t>> fields;
 
     std::int64_t get(std::string_view key) const;  ///< a field known to be there
+    bool has(std::string_view key) const;          ///< whether the line has the field
     bool is_matrix() const { return name.rfind("irq_matrix_", 0) == 0; }
     /// x86's log line of a CPU going down or coming up ("hint_cpu_offline",
     /// "hint_cpu_online", field cpu): not an event, a clue.
