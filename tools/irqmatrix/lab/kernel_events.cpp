@@ -30,35 +30,53 @@ struct event_spec {
     std::vector<std::string_view> vector_fields;  // the irq_vectors events' own
 };
 
+// The kernel declares the irq_matrix events through three event classes
+// (irq_matrix_global, irq_matrix_global_update, irq_matrix_cpu); an event's
+// fields are its class's, so the events are listed by class.
+struct matrix_event_class {
+    decltype(event_spec::cls) cls;
+    std::vector<std::string_view> events;
+};
+
 const std::vector<event_spec>& kinds() {
-    static const std::vector<event_spec> k = {
-        {"irq_matrix_online", event_spec::global, {}},
-        {"irq_matrix_offline", event_spec::global, {}},
-        {"irq_matrix_reserve", event_spec::global, {}},
-        {"irq_matrix_remove_reserved", event_spec::global, {}},
-        {"irq_matrix_assign_system", event_spec::global_update, {}},
-        {"irq_matrix_reserve_managed", event_spec::per_cpu, {}},
-        {"irq_matrix_remove_managed", event_spec::per_cpu, {}},
-        {"irq_matrix_alloc_managed", event_spec::per_cpu, {}},
-        {"irq_matrix_assign", event_spec::per_cpu, {}},
-        {"irq_matrix_alloc", event_spec::per_cpu, {}},
-        {"irq_matrix_free", event_spec::per_cpu, {}},
-        // Declared by kernels before 2025, never emitted by any of them.
-        {"irq_matrix_alloc_reserved", event_spec::per_cpu, {}},
-        {"vector_config", event_spec::vector, {"irq", "vector", "cpu", "apicdest"}},
-        {"vector_update", event_spec::vector, {"irq", "vector", "cpu", "prev_vector", "prev_cpu"}},
-        {"vector_clear", event_spec::vector, {"irq", "vector", "cpu", "prev_vector", "prev_cpu"}},
-        {"vector_reserve_managed", event_spec::vector, {"irq", "ret"}},
-        {"vector_reserve", event_spec::vector, {"irq", "ret"}},
-        {"vector_alloc", event_spec::vector, {"irq", "vector", "reserved", "ret"}},
-        {"vector_alloc_managed", event_spec::vector, {"irq", "vector", "ret"}},
-        // The fourth field is `reserve` before Linux 4.16's rework and `early` after.
-        {"vector_activate", event_spec::vector, {"irq", "is_managed", "can_reserve"}},
-        {"vector_deactivate", event_spec::vector, {"irq", "is_managed", "can_reserve"}},
-        {"vector_teardown", event_spec::vector, {"irq", "is_managed", "has_reserved"}},
-        {"vector_setup", event_spec::vector, {"irq", "is_legacy", "ret"}},
-        {"vector_free_moved", event_spec::vector, {"irq", "cpu", "vector", "is_managed"}},
-    };
+    static const std::vector<event_spec> k = [] {
+        const matrix_event_class matrix_classes[] = {
+            {event_spec::global,
+             {"irq_matrix_online", "irq_matrix_offline", "irq_matrix_reserve",
+              "irq_matrix_remove_reserved"}},
+            {event_spec::global_update, {"irq_matrix_assign_system"}},
+            // irq_matrix_alloc_reserved: declared by kernels before 2025,
+            // never emitted by any of them.
+            {event_spec::per_cpu,
+             {"irq_matrix_reserve_managed", "irq_matrix_remove_managed", "irq_matrix_alloc_managed",
+              "irq_matrix_assign", "irq_matrix_alloc", "irq_matrix_free",
+              "irq_matrix_alloc_reserved"}},
+        };
+        std::vector<event_spec> all;
+        for (const matrix_event_class& c : matrix_classes)
+            for (const std::string_view name : c.events) all.push_back({name, c.cls, {}});
+        const event_spec vector_events[] = {
+            {"vector_config", event_spec::vector, {"irq", "vector", "cpu", "apicdest"}},
+            {"vector_update",
+             event_spec::vector,
+             {"irq", "vector", "cpu", "prev_vector", "prev_cpu"}},
+            {"vector_clear",
+             event_spec::vector,
+             {"irq", "vector", "cpu", "prev_vector", "prev_cpu"}},
+            {"vector_reserve_managed", event_spec::vector, {"irq", "ret"}},
+            {"vector_reserve", event_spec::vector, {"irq", "ret"}},
+            {"vector_alloc", event_spec::vector, {"irq", "vector", "reserved", "ret"}},
+            {"vector_alloc_managed", event_spec::vector, {"irq", "vector", "ret"}},
+            // The fourth field is `reserve` before Linux 4.16's rework and `early` after.
+            {"vector_activate", event_spec::vector, {"irq", "is_managed", "can_reserve"}},
+            {"vector_deactivate", event_spec::vector, {"irq", "is_managed", "can_reserve"}},
+            {"vector_teardown", event_spec::vector, {"irq", "is_managed", "has_reserved"}},
+            {"vector_setup", event_spec::vector, {"irq", "is_legacy", "ret"}},
+            {"vector_free_moved", event_spec::vector, {"irq", "cpu", "vector", "is_managed"}},
+        };
+        all.insert(all.end(), std::begin(vector_events), std::end(vector_events));
+        return all;
+    }();
     return k;
 }
 
