@@ -29,6 +29,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <new>
 #include <string>
@@ -92,6 +93,11 @@ decltype(auto) visit(const irqm_matrix& m, F&& f) {
 
 // Status of a result<void>, as the C interface returns it.
 int status_of(const irqmatrix::status& s) noexcept { return s ? 0 : to_errno(s.error()); }
+
+// A count, or the errno of its failure.
+int count_or_errno(const irqmatrix::result<unsigned>& r) noexcept {
+    return r ? static_cast<int>(*r) : to_errno(r.error());
+}
 
 // A placement result: the base, the CPU through the out-parameter.
 int placement_of(const irqmatrix::result<irqmatrix::placement>& r, unsigned* mapped_cpu) noexcept {
@@ -179,6 +185,17 @@ int with_mask(M* m, const unsigned long* mask, unsigned nr_mask_bits, Op op) noe
     });
 }
 
+// A mask operation that places vectors: op(matrix, span) gives a
+// result<placement>; the base is returned, the CPU through *mapped_cpu.
+template <class Op>
+int place_in_mask(irqm_matrix* m, const unsigned long* mask, unsigned nr_mask_bits,
+                  unsigned* mapped_cpu, Op op) noexcept {
+    if (mapped_cpu == nullptr) return IRQM_EINVAL;
+    return with_mask(m, mask, nr_mask_bits, [&](auto& mx, irqmatrix::cpu_span s) {
+        return placement_of(op(mx, s), mapped_cpu);
+    });
+}
+
 template <class Op>
 int with_matrix(irqm_matrix* m, Op op) noexcept {
     return guarded([&] {
@@ -192,6 +209,19 @@ int with_matrix(const irqm_matrix* m, Op op) noexcept {
     return guarded([&] {
         if (m == nullptr) return int{IRQM_EINVAL};
         return visit(*m, op);
+    });
+}
+
+// A query answered into the caller's *out: query(mx) gives a result<T>
+// (a failure becomes its errno, *out untouched) and convert(T) the C value.
+template <class Out, class Query, class Convert = std::identity>
+int answer_into(const irqm_matrix* m, Out* out, Query query, Convert convert = {}) noexcept {
+    if (out == nullptr) return IRQM_EINVAL;
+    return with_matrix(m, [&](const auto& mx) {
+        const auto r = query(mx);
+        if (!r) return to_errno(r.error());
+        *out = convert(*r);
+        return 0;
     });
 }
 
@@ -251,10 +281,8 @@ int irqm_remove_managed(struct irqm_matrix* m, const unsigned long* mask,
 
 int irqm_alloc_managed(struct irqm_matrix* m, const unsigned long* mask, unsigned int nr_mask_bits,
                        unsigned int* mapped_cpu) noexcept {
-    if (mapped_cpu == nullptr) return IRQM_EINVAL;
-    return with_mask(m, mask, nr_mask_bits, [&](auto& mx, irqmatrix::cpu_span s) {
-        return placement_of(mx.alloc_managed(s), mapped_cpu);
-    });
+    return place_in_mask(m, mask, nr_mask_bits, mapped_cpu,
+                         [&](auto& mx, irqmatrix::cpu_span s) { return mx.alloc_managed(s); });
 }
 
 int irqm_assign(struct irqm_matrix* m, unsigned int cpu, unsigned int bit) noexcept {
@@ -274,10 +302,8 @@ int irqm_remove_reserved(struct irqm_matrix* m) noexcept {
 
 int irqm_alloc(struct irqm_matrix* m, const unsigned long* mask, unsigned int nr_mask_bits,
                bool reserved, unsigned int* mapped_cpu) noexcept {
-    if (mapped_cpu == nullptr) return IRQM_EINVAL;
-    return with_mask(m, mask, nr_mask_bits, [&](auto& mx, irqmatrix::cpu_span s) {
-        return placement_of(mx.alloc(s, reserved), mapped_cpu);
-    });
+    return place_in_mask(m, mask, nr_mask_bits, mapped_cpu,
+                         [&](auto& mx, irqmatrix::cpu_span s) { return mx.alloc(s, reserved); });
 }
 
 int irqm_free(struct irqm_matrix* m, unsigned int cpu, unsigned int bit, bool managed) noexcept {
@@ -286,13 +312,7 @@ int irqm_free(struct irqm_matrix* m, unsigned int cpu, unsigned int bit, bool ma
 
 int irqm_available(const struct irqm_matrix* m, unsigned int cpu, bool cpudown,
                    unsigned int* available) noexcept {
-    if (available == nullptr) return IRQM_EINVAL;
-    return with_matrix(m, [&](const auto& mx) {
-        const auto r = mx.available(cpu, cpudown);
-        if (!r) return to_errno(r.error());
-        *available = *r;
-        return 0;
-    });
+    return answer_into(m, available, [&](const auto& mx) { return mx.available(cpu, cpudown); });
 }
 
 unsigned int irqm_reserved(const struct irqm_matrix* m) noexcept {
@@ -306,20 +326,13 @@ unsigned int irqm_reserved(const struct irqm_matrix* m) noexcept {
 
 int irqm_allocated(const struct irqm_matrix* m, unsigned int cpu,
                    unsigned int* allocated) noexcept {
-    if (allocated == nullptr) return IRQM_EINVAL;
-    return with_matrix(m, [&](const auto& mx) {
-        const auto r = mx.allocated(cpu);
-        if (!r) return to_errno(r.error());
-        *allocated = *r;
-        return 0;
-    });
+    return answer_into(m, allocated, [&](const auto& mx) { return mx.allocated(cpu); });
 }
 
 int irqm_alloc_block(struct irqm_matrix* m, const unsigned long* mask, unsigned int nr_mask_bits,
                      unsigned int order, bool reserved, unsigned int* mapped_cpu) noexcept {
-    if (mapped_cpu == nullptr) return IRQM_EINVAL;
-    return with_mask(m, mask, nr_mask_bits, [&](auto& mx, irqmatrix::cpu_span s) {
-        return placement_of(mx.alloc_block(s, order, reserved), mapped_cpu);
+    return place_in_mask(m, mask, nr_mask_bits, mapped_cpu, [&](auto& mx, irqmatrix::cpu_span s) {
+        return mx.alloc_block(s, order, reserved);
     });
 }
 
@@ -346,9 +359,8 @@ int irqm_remove_managed_block(struct irqm_matrix* m, const unsigned long* mask,
 int irqm_alloc_managed_block(struct irqm_matrix* m, const unsigned long* mask,
                              unsigned int nr_mask_bits, unsigned int order,
                              unsigned int* mapped_cpu) noexcept {
-    if (mapped_cpu == nullptr) return IRQM_EINVAL;
-    return with_mask(m, mask, nr_mask_bits, [&](auto& mx, irqmatrix::cpu_span s) {
-        return placement_of(mx.alloc_managed_block(s, order), mapped_cpu);
+    return place_in_mask(m, mask, nr_mask_bits, mapped_cpu, [&](auto& mx, irqmatrix::cpu_span s) {
+        return mx.alloc_managed_block(s, order);
     });
 }
 
@@ -357,8 +369,7 @@ int irqm_alloc_managed_block(struct irqm_matrix* m, const unsigned long* mask,
 int irqm_largest_order(const struct irqm_matrix* m, const unsigned long* mask,
                        unsigned int nr_mask_bits) noexcept {
     return with_mask(m, mask, nr_mask_bits, [](const auto& mx, irqmatrix::cpu_span s) {
-        const auto r = mx.largest_order(s);
-        return r ? static_cast<int>(*r) : to_errno(r.error());
+        return count_or_errno(mx.largest_order(s));
     });
 }
 
@@ -373,32 +384,24 @@ int irqm_remove_reserved_block(struct irqm_matrix* m, unsigned int order) noexce
 int irqm_alloc_reserved_block(struct irqm_matrix* m, const unsigned long* mask,
                               unsigned int nr_mask_bits, unsigned int order,
                               unsigned int* mapped_cpu) noexcept {
-    if (mapped_cpu == nullptr) return IRQM_EINVAL;
-    return with_mask(m, mask, nr_mask_bits, [&](auto& mx, irqmatrix::cpu_span s) {
-        return placement_of(mx.alloc_reserved_block(s, order), mapped_cpu);
+    return place_in_mask(m, mask, nr_mask_bits, mapped_cpu, [&](auto& mx, irqmatrix::cpu_span s) {
+        return mx.alloc_reserved_block(s, order);
     });
 }
 
 int irqm_can_offline(const struct irqm_matrix* m, unsigned int cpu) noexcept {
-    return with_matrix(m, [&](const auto& mx) {
-        const auto r = mx.can_offline(cpu);
-        return r ? static_cast<int>(*r) : to_errno(r.error());
-    });
+    return with_matrix(m, [&](const auto& mx) { return count_or_errno(mx.can_offline(cpu)); });
 }
 
 int irqm_evacuate(struct irqm_matrix* m, unsigned int cpu) noexcept {
-    return with_matrix(m, [&](auto& mx) {
-        const auto r = mx.evacuate(cpu);
-        return r ? static_cast<int>(*r) : to_errno(r.error());
-    });
+    return with_matrix(m, [&](auto& mx) { return count_or_errno(mx.evacuate(cpu)); });
 }
 
 int irqm_move_block(struct irqm_matrix* m, unsigned int cpu, unsigned int base,
                     const unsigned long* mask, unsigned int nr_mask_bits,
                     unsigned int* new_cpu) noexcept {
-    if (new_cpu == nullptr) return IRQM_EINVAL;
-    return with_mask(m, mask, nr_mask_bits, [&](auto& mx, irqmatrix::cpu_span s) {
-        return placement_of(mx.move_block(cpu, base, s), new_cpu);
+    return place_in_mask(m, mask, nr_mask_bits, new_cpu, [&](auto& mx, irqmatrix::cpu_span s) {
+        return mx.move_block(cpu, base, s);
     });
 }
 
@@ -433,14 +436,12 @@ int irqm_get_stats(const struct irqm_matrix* m, struct irqm_stats* stats) noexce
 
 int irqm_get_cpu_stats(const struct irqm_matrix* m, unsigned int cpu,
                        struct irqm_cpu_stats* stats) noexcept {
-    if (stats == nullptr) return IRQM_EINVAL;
-    return with_matrix(m, [&](const auto& mx) {
-        const auto r = mx.cpu(cpu);
-        if (!r) return to_errno(r.error());
-        *stats =
-            irqm_cpu_stats{r->online, r->available, r->allocated, r->managed, r->managed_allocated};
-        return 0;
-    });
+    return answer_into(
+        m, stats, [&](const auto& mx) { return mx.cpu(cpu); },
+        [](const irqmatrix::cpu_stats& c) {
+            return irqm_cpu_stats{c.online, c.available, c.allocated, c.managed,
+                                  c.managed_allocated};
+        });
 }
 
 int irqm_get_cpu_drift(const struct irqm_matrix* m, unsigned int cpu,
