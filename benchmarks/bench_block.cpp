@@ -10,17 +10,17 @@ namespace {
 
 template <class E>
 void alloc_block_free(benchmark::State& st, unsigned nr_cpus, unsigned order) {
-    workload& w = workload_for(nr_cpus);
-    const auto e = engine_copy<E>(w, st);
-    if (!e) return;
-    const std::uint64_t sum =
-        timed_round_trips(st, "alloc_block or free_block refused in the timed loop", [&] {
-            const got p = e->alloc_block_all(order);
-            return p.ok && e->free_block(p.cpu, p.base, order) ? key(p) : 0;
-        });
-    if (!finish(st, *e, w, sum, repeated(st, w.expect_block[order]))) return;
+    const bool ok = time_round_trip<E>(
+        st, nr_cpus, "alloc_block or free_block refused in the timed loop",
+        [order](E& e) {
+            const got p = e.alloc_block_all(order);
+            return p.ok && e.free_block(p.cpu, p.base, order) ? key(p) : 0;
+        },
+        [order](const workload& w) { return w.expect_block[order]; });
+    if (!ok) return;
     st.counters["order"] = order;
-    st.counters["room_pct"] = w.facts.room_pct[order];  // CPUs that have such a free block
+    // CPUs that have such a free block
+    st.counters["room_pct"] = workload_for(nr_cpus).facts.room_pct[order];
 }
 
 }  // namespace

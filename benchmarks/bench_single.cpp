@@ -9,14 +9,13 @@ namespace {
 
 template <class E>
 void alloc_free(benchmark::State& st, unsigned nr_cpus) {
-    workload& w = workload_for(nr_cpus);
-    const auto e = engine_copy<E>(w, st);
-    if (!e) return;
-    const std::uint64_t sum = timed_round_trips(st, "alloc or free refused in the timed loop", [&] {
-        const got p = e->alloc_all();
-        return p.ok && e->free(p.cpu, p.base) ? key(p) : 0;
-    });
-    finish(st, *e, w, sum, repeated(st, w.expect_all));
+    time_round_trip<E>(
+        st, nr_cpus, "alloc or free refused in the timed loop",
+        [](E& e) {
+            const got p = e.alloc_all();
+            return p.ok && e.free(p.cpu, p.base) ? key(p) : 0;
+        },
+        [](const workload& w) { return w.expect_all; });
 }
 
 }  // namespace

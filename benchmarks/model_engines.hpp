@@ -253,6 +253,20 @@ inline std::uint64_t repeated(const benchmark::State& st, const got& expected) {
     return repeated_key(st, key(expected));
 }
 
+/// The common body of a family whose timed iteration is one round trip from
+/// the workload's state: trip(engine) gives the round trip's key (0: refused,
+/// reported as `refused`) and every key should be want(workload)'s. False if
+/// the benchmark failed.
+template <class E, class Trip, class Want>
+bool time_round_trip(benchmark::State& st, unsigned nr_cpus, const char* refused, Trip&& trip,
+                     Want&& want) {
+    workload& w = workload_for(nr_cpus);
+    const auto e = engine_copy<E>(w, st);
+    if (!e) return false;
+    const std::uint64_t sum = timed_round_trips(st, refused, [&] { return trip(*e); });
+    return finish(st, *e, w, sum, repeated(st, want(w)));
+}
+
 /// Registers stem + "/lib" and stem + "/model", the same function on both
 /// engines with the same arguments (the first is the CPU count).
 template <class F, class... Args>

@@ -13,19 +13,17 @@ namespace {
 
 template <class E>
 void alloc_block_free(benchmark::State& st, unsigned nr_cpus, unsigned fill, unsigned order) {
-    const workload& w = workload_for(nr_cpus, fill);
-    const auto e = engine_copy<E>(w, st);
-    if (!e) return;
-    const typename E::mask_type m = E::prepare(w.masks[mask_all]);
-    const bool found = w.expect_block[order].ok();
     // A refused alloc_block is an outcome to time (ENOSPC, key non-zero).
-    const std::uint64_t sum = timed_round_trips(st, "free_block refused in the timed loop", [&] {
-        const outcome p = e->alloc_block(m, order);
-        return !p.ok() || e->free_block(p.cpu, p.base, order, false) ? key(p) : 0;
-    });
-    if (!finish(st, w, *e, start_state<E>(w), sum, repeated(st, w.expect_block[order]),
-                found ? 2 : 1))
-        return;
+    const workload& w = workload_for(nr_cpus, fill);
+    const bool found = w.expect_block[order].ok();
+    const bool ok = time_round_trip<E>(
+        st, nr_cpus, fill, mask_all, "free_block refused in the timed loop", found ? 2 : 1,
+        [order](E& e, const typename E::mask_type& m) {
+            const outcome p = e.alloc_block(m, order);
+            return !p.ok() || e.free_block(p.cpu, p.base, order, false) ? key(p) : 0;
+        },
+        [order](const workload& wl) { return wl.expect_block[order]; });
+    if (!ok) return;
     st.counters["order"] = order;
     st.counters["found"] = found ? 1 : 0;
     st.counters["room_pct"] =

@@ -277,6 +277,21 @@ inline std::uint64_t repeated(const benchmark::State& st, const outcome& expecte
     return repeated_key(st, key(expected));
 }
 
+/// The common body of a family whose timed iteration is one round trip from
+/// the workload's start state over the mask `mask`: trip(engine, mask) gives
+/// the round trip's key (0: refused, reported as `refused`) and every key
+/// should be want(workload)'s. False if the benchmark failed.
+template <class E, class Trip, class Want>
+bool time_round_trip(benchmark::State& st, unsigned nr_cpus, unsigned fill, unsigned mask,
+                     const char* refused, double ops_per_iteration, Trip&& trip, Want&& want) {
+    const workload& w = workload_for(nr_cpus, fill);
+    const auto e = engine_copy<E>(w, st);
+    if (!e) return false;
+    const typename E::mask_type m = E::prepare(w.masks[mask]);
+    const std::uint64_t sum = timed_round_trips(st, refused, [&] { return trip(*e, m); });
+    return finish(st, w, *e, start_state<E>(w), sum, repeated(st, want(w)), ops_per_iteration);
+}
+
 // ---- registration ----------------------------------------------------------------------
 
 /// Registers name + "/lib" and name + "/baseline" with the same function.

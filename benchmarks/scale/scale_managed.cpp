@@ -18,16 +18,13 @@ namespace {
 
 template <class E>
 void managed_alloc_free(benchmark::State& st, unsigned nr_cpus, unsigned fill) {
-    const workload& w = workload_for(nr_cpus, fill);
-    const auto e = engine_copy<E>(w, st);
-    if (!e) return;
-    const typename E::mask_type m = E::prepare(w.masks[mask_all]);
-    const std::uint64_t sum =
-        timed_round_trips(st, "alloc_managed or free refused in the timed loop", [&] {
-            const outcome p = e->alloc_managed(m);
-            return p.ok() && e->free(p.cpu, p.base, true) ? key(p) : 0;
-        });
-    finish(st, w, *e, start_state<E>(w), sum, repeated(st, w.expect_managed), 2);
+    time_round_trip<E>(
+        st, nr_cpus, fill, mask_all, "alloc_managed or free refused in the timed loop", 2,
+        [](E& e, const typename E::mask_type& m) {
+            const outcome p = e.alloc_managed(m);
+            return p.ok() && e.free(p.cpu, p.base, true) ? key(p) : 0;
+        },
+        [](const workload& w) { return w.expect_managed; });
 }
 
 template <class E>

@@ -15,16 +15,14 @@ namespace {
 
 template <class E>
 void alloc_free(benchmark::State& st, unsigned nr_cpus, unsigned fill, unsigned mask) {
-    const workload& w = workload_for(nr_cpus, fill);
-    const auto e = engine_copy<E>(w, st);
-    if (!e) return;
-    const typename E::mask_type m = E::prepare(w.masks[mask]);
-    const std::uint64_t sum = timed_round_trips(st, "alloc or free refused in the timed loop", [&] {
-        const outcome p = e->alloc(m);
-        return p.ok() && e->free(p.cpu, p.base, false) ? key(p) : 0;
-    });
-    if (!finish(st, w, *e, start_state<E>(w), sum, repeated(st, w.expect_alloc[mask]), 2)) return;
-    st.counters["mask_cpus"] = w.masks[mask].count();
+    const bool ok = time_round_trip<E>(
+        st, nr_cpus, fill, mask, "alloc or free refused in the timed loop", 2,
+        [](E& e, const typename E::mask_type& m) {
+            const outcome p = e.alloc(m);
+            return p.ok() && e.free(p.cpu, p.base, false) ? key(p) : 0;
+        },
+        [&](const workload& w) { return w.expect_alloc[mask]; });
+    if (ok) st.counters["mask_cpus"] = workload_for(nr_cpus, fill).masks[mask].count();
 }
 
 }  // namespace
