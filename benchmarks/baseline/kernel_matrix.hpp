@@ -291,26 +291,21 @@ public:
         if (order > max_order || cpumask_empty(msk)) return -e_inval;
         const unsigned num = 1u << order;
         if (reserved && global_reserved_ < num) return -e_busy;
-        unsigned best_cpu = none, best_bit = 0, maxavl = 0;
-        for (unsigned cpu = first_cpu(msk); cpu < nr_cpus_; cpu = next_cpu(msk, cpu)) {
-            const cpumap& cm = maps_[cpu];
-            if (!cm.online || cm.available < num || cm.available <= maxavl) continue;
-            const unsigned bit = matrix_alloc_area(cm, num, num - 1);
-            if (bit >= alloc_end_) continue;
-            best_cpu = cpu;
-            best_bit = bit;
-            maxavl = cm.available;
-        }
-        if (best_cpu == none) return -e_nospc;
-        cpumap& cm = maps_[best_cpu];
-        for (unsigned b = best_bit; b < best_bit + num; ++b) set_bit(cm.alloc_map, b);
-        cm.allocated += num;
+        // Like matrix_find_best_cpu(): the most available CPU (ties: the first)
+        // among those that have a free aligned block of the order.
+        const block_pick best = pick_block</*TiesToLast=*/false>(
+            msk,
+            [&](const cpumap& cm) {
+                return cm.available >= num ? static_cast<int>(cm.available) : -1;
+            },
+            [&](const cpumap& cm) { return matrix_alloc_area(cm, num, num - 1); });
+        if (best.cpu == none) return -e_nospc;
+        cpumap& cm = take_block(best, num);
         cm.available -= num;
-        total_allocated_ += num;
         global_available_ -= num;
         if (reserved) global_reserved_ -= num;
-        *mapped_cpu = best_cpu;
-        return static_cast<int>(best_bit);
+        *mapped_cpu = best.cpu;
+        return static_cast<int>(best.bit);
     }
 
     /// Frees [base, base + 2^order) on `cpu`, each vector as irq_matrix_free().
@@ -370,24 +365,53 @@ public:
     int alloc_managed_block(cpumask msk, unsigned order, unsigned* mapped_cpu) noexcept {
         if (order > max_order || cpumask_empty(msk)) return -e_inval;
         const unsigned num = 1u << order;
-        unsigned best_cpu = none, best_bit = 0, allocated = none;
+        // Like matrix_find_best_cpu_managed(): the CPU with the fewest
+        // managed-allocated vectors (ties: the last) among those holding a
+        // reserved, unallocated aligned block of the order.
+        const block_pick best = pick_block</*TiesToLast=*/true>(
+            msk,
+            [&](const cpumap& cm) { return static_cast<int>(matrix_size - cm.managed_allocated); },
+            [&](const cpumap& cm) { return managed_area(cm, num); });
+        if (best.cpu == none) return -e_nospc;
+        take_block(best, num).managed_allocated += num;
+        *mapped_cpu = best.cpu;
+        return static_cast<int>(best.bit);
+    }
+
+    /// A block the scans below picked: the CPU (none if no CPU fits) and base.
+    struct block_pick {
+        unsigned cpu = none;
+        unsigned bit = 0;
+    };
+
+    /// Walks the online CPUs of the mask in order and keeps the one of the
+    /// highest score(cpu) (negative: not a candidate; ties: the first seen,
+    /// or the last if TiesToLast) among those where area() finds a block.
+    template <bool TiesToLast, class Score, class Area>
+    block_pick pick_block(cpumask msk, Score&& score, Area&& area) const noexcept {
+        block_pick best;
+        int best_score = -1;
         for (unsigned cpu = first_cpu(msk); cpu < nr_cpus_; cpu = next_cpu(msk, cpu)) {
             const cpumap& cm = maps_[cpu];
-            if (!cm.online || cm.managed_allocated > allocated) continue;
-            const unsigned bit = managed_area(cm, num);
+            if (!cm.online) continue;
+            const int s = score(cm);
+            if (TiesToLast ? s < best_score : s <= best_score) continue;
+            const unsigned bit = area(cm);
             if (bit >= alloc_end_) continue;
-            best_cpu = cpu;
-            best_bit = bit;
-            allocated = cm.managed_allocated;
+            best = {cpu, bit};
+            best_score = s;
         }
-        if (best_cpu == none) return -e_nospc;
-        cpumap& cm = maps_[best_cpu];
-        for (unsigned b = best_bit; b < best_bit + num; ++b) set_bit(cm.alloc_map, b);
+        return best;
+    }
+
+    /// Marks the picked block allocated and counts it; the caller adds what
+    /// its kind of allocation changes besides.
+    cpumap& take_block(const block_pick& p, unsigned num) noexcept {
+        cpumap& cm = maps_[p.cpu];
+        for (unsigned b = p.bit; b < p.bit + num; ++b) set_bit(cm.alloc_map, b);
         cm.allocated += num;
-        cm.managed_allocated += num;
         total_allocated_ += num;
-        *mapped_cpu = best_cpu;
-        return static_cast<int>(best_bit);
+        return cm;
     }
 
     // ---- the kernel's internal helpers, public for the benchmarks ----------
