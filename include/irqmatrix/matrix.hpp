@@ -227,6 +227,16 @@ public:
         return checked(assign_system_impl(cpu, bit, replace));
     }
 
+    /// What assign_system(cpu, bit, replace) would refuse with, changing
+    /// nothing: its argument and state checks alone (the planner asks before
+    /// it adds a refusal of its own).
+    status assign_system_refusal(unsigned cpu, unsigned bit, bool replace) const noexcept {
+        if (cpu >= nr_cpus() || bit >= bits_) return fail(errc::invalid);
+        if (online_maps_ > 1 || (online_maps_ == 1 && !replace)) return fail(errc::busy);
+        if (replace && !cpus_[cpu].alloc_map.test(bit)) return fail(errc::busy);
+        return {};
+    }
+
     /// irq_matrix_reserve_managed(): reserve the lowest free vector on every
     /// CPU of the mask, online or not. An empty mask does nothing.
     /// errc::invalid: CPU out of range; errc::no_space: some CPU has no free
@@ -760,10 +770,8 @@ private:
     }
 
     status assign_system_impl(unsigned cpu, unsigned bit, bool replace) noexcept {
-        if (cpu >= nr_cpus() || bit >= bits_) return fail(errc::invalid);
-        if (online_maps_ > 1 || (online_maps_ == 1 && !replace)) return fail(errc::busy);
+        if (auto refused = assign_system_refusal(cpu, bit, replace); !refused) return refused;
         auto& local = cpus_[cpu];
-        if (replace && !local.alloc_map.test(bit)) return fail(errc::busy);
         const bool in_window = bit >= alloc_start_ && bit < alloc_end_;
         if (in_window) {
             // A CPU that was already initialized keeps its available count, so

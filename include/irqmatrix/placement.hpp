@@ -343,6 +343,18 @@ private:
     }
 };
 
+/// The policy to ask on a view that offers no CPU index (the planner's
+/// view with some free blocks hidden, planner.hpp): the same rules, computed
+/// without the index. A policy that never reads the index is its own.
+template <class P>
+struct without_index {
+    using type = P;
+};
+template <>
+struct without_index<kernel_placement> {
+    using type = kernel_scan_placement;
+};
+
 // ---- alternative policies for fragmentation studies -------------------------
 
 /// A verified policy whose single vector is a block of order 0, as the lab's

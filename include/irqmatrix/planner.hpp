@@ -33,18 +33,45 @@
 // Splitting a larger block never serves a smaller request worse than an
 // unsplit one would, which is what makes largest-first exact.
 //
-// An operation that takes free vectors while reservations are outstanding
-// takes the first candidate in the default order (CPUs by most available,
-// ties to the lowest; bases from the lowest) after which the demand is still
-// placeable, or is refused with no_space and changes nothing. Moves and
-// evacuation run on a copy and are committed whole. A copy of the matrix
-// does not copy its CPU index, a cache (index_feed.hpp): the trials place
-// blocks themselves and never ask it, and the index is rebuilt only if a
-// later allocation asks it. The planning paths may
-// allocate, and so may throw std::bad_alloc: the kernel operations with
-// reservations outstanding (they sort candidates or work on a copy), and the
-// planning operations. Without reservations the kernel operations allocate
-// nothing and never throw (the C shim turns bad_alloc into -ENOMEM).
+// The same counts in closed form: demand D fits runs R iff, for every order
+// k, R_k >= need_k = D_k + 2 D_{k+1} + 4 D_{k+2} + ... (the vectors of every
+// order >= k, counted in order-k blocks). The planner keeps R over the online
+// CPUs up to date with every mutation it makes (online_runs_): a mutation
+// changes at most one 64-bit word of one CPU's free map (blocks never
+// straddle a word), so the update is the difference of that word's counts,
+// a few instructions; hotplug adds or removes one CPU's counts, a mask
+// operation recounts the mask's CPUs. Admission (reserve_block) is then six
+// compares, whatever the CPU count.
+//
+// Guarded picks. Taking an order-j block at base b changes R by: -2^(j-k)
+// for k <= j, and -1 for every k in (j, f], where f is the order of the
+// largest wholly free aligned block containing b (capped at max_order), its
+// *fit*; nothing above f. So whether the demand stays placeable depends on
+// f alone, not on the CPU or the base: every f up to a limit keeps it
+// (largest_breakable()), larger ones do not. An operation that takes free
+// vectors while reservations are outstanding asks the placement policy for
+// its pick among the blocks whose fit is within the limit: when no free
+// block exceeds it, that is the policy's own pick on the matrix; otherwise
+// the policy is asked on a view that hides the free blocks inside wholly
+// free aligned blocks of order limit + 1 (hidden_blocks_view), through
+// without_index<P> for a policy that reads the CPU index (the view has
+// none), which walks the mask. If nothing qualifies the operation is refused
+// with no_space and changes nothing. For the kernel policy the pick is the
+// first candidate in the default order (CPUs by most available, ties to the
+// lowest; bases from the lowest) after which the demand is still placeable,
+// which is what the planning traces record.
+//
+// No copies. Moves and evacuation are committed step by step on the live
+// matrix, each vector make-before-break, with a log of the moves made; if a
+// step fails the log is replayed backwards, which restores the state exactly
+// (allocating at the old place and freeing the new are the moves' inverses),
+// and the events of the whole operation, undo included, are held back
+// (deferred_events) and dropped, so all or nothing stays true and an
+// observer hears only what was kept. The planning paths may allocate, and so
+// may throw std::bad_alloc: evacuation (its list of groups and its log) and
+// the planning queries that list groups. Every kernel operation, with or
+// without reservations outstanding, allocates nothing (the C shim turns
+// bad_alloc into -ENOMEM).
 //
 // Known limit: the guarantee is exact on states whose available counters
 // match their bitmaps. The kernel's quirks can leave a CPU's counter below
@@ -54,12 +81,17 @@
 // CPUs; the property tests exclude them and count how often they occur.
 //
 // Events. The matrix's observer (events.hpp) is attached through the
-// planner, and hears the committed mutations only: the copies that moves,
-// evacuation and the guaranteed-reservation checks try things on are
-// unobserved (a matrix's copy has no observer), and a trial's events are held
-// back (deferred_events) and delivered when the trial is kept, or dropped
-// with it. reserve_managed with reservations outstanding works on the live
-// matrix and restores a backup on failure, so its events are held back too.
+// planner and hears the committed mutations only: an operation that may be
+// undone (evacuate, move_block) holds its events back and delivers them
+// when it is kept.
+//
+// Policies. basic_planner<Capacity, P> plans with P: every pick above is
+// P's (its order of CPUs and bases), so every built-in policy runs under
+// guarantees, moves and offline checks; a stateful policy (freebsd's
+// cursor) moves once per allocation request, as in the matrix.
+//
+// Memory: the group planes, 4 bits per vector (128 bytes per CPU at 256
+// vectors), and 48 bytes per planner for the counts; nothing else per CPU.
 //
 // Thread safety: like the matrix, externally synchronised.
 #pragma once
@@ -68,6 +100,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -89,11 +122,25 @@ using block_demand = std::array<std::uint64_t, max_order + 1>;
 
 namespace detail {
 
+/// Free aligned blocks per order (R_k above) of one 64-bit word of a free map.
+constexpr block_demand word_runs(std::uint64_t starts) noexcept {
+    block_demand r{};
+    r[0] = static_cast<std::uint64_t>(std::popcount(starts));
+    for (unsigned k = 1; k <= max_order; ++k) {
+        starts &= (starts >> (1u << (k - 1))) & aligned_starts[k];
+        r[k] = static_cast<std::uint64_t>(std::popcount(starts));
+    }
+    return r;
+}
+
 /// Free aligned blocks per order (R_k above) of one free map.
 template <unsigned Capacity>
 block_demand free_block_runs(const bitmap<Capacity>& free) noexcept {
     block_demand r{};
-    for (unsigned k = 0; k <= max_order; ++k) r[k] = free.count_aligned_runs(k);
+    for (unsigned w = 0; w < bitmap<Capacity>::word_count; ++w) {
+        const block_demand in_word = word_runs(free.word(w));
+        for (unsigned k = 0; k <= max_order; ++k) r[k] += in_word[k];
+    }
     return r;
 }
 
@@ -109,6 +156,94 @@ constexpr bool demand_fits(const block_demand& runs, const block_demand& demand)
     }
     return true;
 }
+
+/// The largest fit f (order..max_order; file comment) such that taking an
+/// order-`order` block whose fit is f leaves `demand` placeable in `runs`,
+/// or -1 if taking any such block breaks it (or there is none).
+constexpr int largest_breakable(const block_demand& runs, const block_demand& demand,
+                                unsigned order) noexcept {
+    block_demand need{};
+    std::uint64_t acc = 0;
+    for (unsigned k = max_order + 1; k-- > 0;) need[k] = acc = 2 * acc + demand[k];
+    for (unsigned k = 0; k <= order; ++k)
+        if (runs[k] < need[k] + (std::uint64_t{1} << (order - k))) return -1;
+    unsigned f = order;
+    while (f < max_order && runs[f + 1] > need[f + 1]) ++f;
+    return static_cast<int>(f);
+}
+
+/// The change of R_k when an aligned order-j block whose fit is f is taken
+/// (file comment): 2^(j-k) for k <= j, 1 for j < k <= f; taking_delta[j][f].
+inline constexpr auto taking_delta = [] {
+    std::array<std::array<block_demand, max_order + 1>, max_order + 1> t{};
+    for (unsigned j = 0; j <= max_order; ++j)
+        for (unsigned f = j; f <= max_order; ++f)
+            for (unsigned k = 0; k <= f; ++k) t[j][f][k] = k <= j ? std::uint64_t{1} << (j - k) : 1;
+    return t;
+}();
+
+/// The fit of a free aligned block at bit `at` of a word `free` where it is
+/// free: the order of the largest wholly free aligned block containing it,
+/// capped at max_order. That block ends where the nearest busy bits below
+/// and above begin: the aligned 2^k lane around `at` excludes a bit b iff
+/// b and `at` differ in a bit of index k or more.
+constexpr unsigned fit_in_word(std::uint64_t free, unsigned at) noexcept {
+    const std::uint64_t busy = ~free;
+    const std::uint64_t low = (std::uint64_t{1} << at) - 1;
+    unsigned fit = max_order;
+    if (const std::uint64_t below = busy & low) {
+        const unsigned b = 63 - static_cast<unsigned>(std::countl_zero(below));
+        fit = std::min(fit, static_cast<unsigned>(std::bit_width(b ^ at)) - 1);
+    }
+    if (const std::uint64_t above = busy & ~low) {
+        const auto b = static_cast<unsigned>(std::countr_zero(above));
+        fit = std::min(fit, static_cast<unsigned>(std::bit_width(b ^ at)) - 1);
+    }
+    return fit;
+}
+
+/// A matrix seen with the free blocks that lie inside wholly free aligned
+/// blocks of order `hidden` hidden (a guarded pick must not break those; see
+/// the file comment). It offers what a placement policy without the CPU
+/// index reads (placement.hpp), forwarding all but the free space.
+template <class M>
+class hidden_blocks_view {
+public:
+    using bitmap_type = typename M::bitmap_type;
+
+    hidden_blocks_view(const M& m, unsigned hidden) noexcept : m_(m), hidden_(hidden) {}
+
+    unsigned nr_cpus() const noexcept { return m_.nr_cpus(); }
+    unsigned alloc_start() const noexcept { return m_.alloc_start(); }
+    unsigned alloc_end() const noexcept { return m_.alloc_end(); }
+    const auto& cpu_map(unsigned c) const noexcept { return m_.cpu_map(c); }
+    bitmap_type managed_free_map(unsigned c) const noexcept { return m_.managed_free_map(c); }
+    unsigned first_managed_free_block(unsigned c, unsigned order) const noexcept {
+        return m_.first_managed_free_block(c, order);
+    }
+
+    std::uint64_t free_word(unsigned c, unsigned w) const noexcept {
+        const std::uint64_t f = m_.free_word(c, w);
+        std::uint64_t hide = aligned_block_starts(f, hidden_);
+        for (unsigned span = 1; span < (1u << hidden_); span <<= 1) hide |= hide << span;
+        return f & ~hide;
+    }
+    bitmap_type free_map(unsigned c) const noexcept {
+        bitmap_type f;
+        for (unsigned w = 0; w < bitmap_type::word_count; ++w) f.set_word(w, free_word(c, w));
+        return f;
+    }
+    unsigned first_free_block(unsigned c, unsigned order) const noexcept {
+        for (unsigned w = 0; w < bitmap_type::word_count; ++w)
+            if (const unsigned at = lowest_aligned_block(free_word(c, w), order); at < 64)
+                return w * 64 + at;
+        return bitmap_type::capacity;
+    }
+
+private:
+    const M& m_;
+    unsigned hidden_;
+};
 
 }  // namespace detail
 
@@ -151,61 +286,60 @@ public:
 
     // ---- the kernel's operations, keeping groups and guarantees ------------
 
-    status online(unsigned cpu) noexcept { return m_.online(cpu); }
+    status online(unsigned cpu) noexcept {
+        auto r = m_.online(cpu);
+        if (r) add_runs(online_runs_, cpu_runs(cpu));
+        return r;
+    }
 
     /// As the matrix's; with reservations outstanding, refused with no_space
     /// if they would not be placeable on the remaining online CPUs.
     status offline(unsigned cpu) noexcept {
-        if (outstanding() && cpu < nr_cpus() && m_.cpu_map(cpu).online &&
-            !detail::demand_fits(online_runs(cpu), demand_))
+        if (cpu >= nr_cpus() || !m_.cpu_map(cpu).online) return m_.offline(cpu);
+        const block_demand leaving = cpu_runs(cpu);
+        if (outstanding() && !detail::demand_fits(without(online_runs_, leaving), demand_))
             return fail(errc::no_space);
-        return m_.offline(cpu);
+        auto r = m_.offline(cpu);
+        if (r) online_runs_ = without(online_runs_, leaving);
+        return r;
     }
 
     /// As the matrix's; with reservations outstanding, refused with no_space
     /// if they would no longer be placeable: a system vector leaves every
     /// CPU's free map, so a replace naming another CPU takes a free vector
-    /// from the online one.
-    status assign_system(unsigned cpu, unsigned bit, bool replace) {
-        status r;
-        if (outstanding()) {
-            // On a copy, so that the matrix's own refusals come first.
-            matrix_type trial = m_;
-            deferred_events held(m_.observer(), 1);
-            trial.set_observer(held.observer());
-            r = trial.assign_system(cpu, bit, replace);
-            if (r && !detail::demand_fits(online_runs(trial, no_cpu), demand_))
-                return fail(errc::no_space);
-            if (r) {
-                m_ = std::move(trial);
-                held.commit();
-            }
-        } else {
-            r = m_.assign_system(cpu, bit, replace);
+    /// from the online one. (Boot time only: it recounts every CPU.)
+    status assign_system(unsigned cpu, unsigned bit, bool replace) noexcept {
+        if (auto refused = m_.assign_system_refusal(cpu, bit, replace); !refused) return refused;
+        if (outstanding() && !detail::demand_fits(runs_without_system(bit), demand_))
+            return fail(errc::no_space);
+        auto r = m_.assign_system(cpu, bit, replace);
+        if (r) {
+            if (replace) forget(cpu, bit);
+            recount_runs();
         }
-        if (r && replace) forget(cpu, bit);
         return r;
     }
 
-    status reserve_managed(cpu_span mask) {
-        if (!outstanding()) return m_.reserve_managed(mask);
-        return reserve_managed_placeable(mask, 0, /*empty_ok=*/true);
+    status reserve_managed(cpu_span mask) noexcept {
+        if (outstanding()) return reserve_managed_placeable(mask, 0, /*empty_ok=*/true);
+        return recounting(mask, [&] { return m_.reserve_managed(mask); });
     }
-    status remove_managed(cpu_span mask) noexcept { return m_.remove_managed(mask); }
+    status remove_managed(cpu_span mask) noexcept {
+        return recounting(mask, [&] { return m_.remove_managed(mask); });
+    }
 
     result<placement> alloc_managed(cpu_span mask) noexcept {
-        auto p = m_.alloc_managed(mask);
+        auto p = m_.alloc_managed(mask);  // a reserved vector: the free space is unchanged
         if (p) record({p->cpu, p->base, 0});
         return p;
     }
 
     status assign(unsigned cpu, unsigned bit) noexcept {
         if (outstanding() && cpu < nr_cpus() && bit >= alloc_start() && bit < alloc_end() &&
-            !m_.cpu_map(cpu).alloc_map.test(bit) && m_.cpu_map(cpu).online &&
-            m_.free_map(cpu).test(bit) &&
-            !fits_after_taking(cpu, bit, 0, demand_, online_runs(no_cpu)))
+            m_.cpu_map(cpu).online && m_.free_map(cpu).test(bit) &&
+            !fits_after_taking(cpu, bit, 0, demand_, online_runs_))
             return fail(errc::no_space);
-        auto r = m_.assign(cpu, bit);
+        auto r = in_word(cpu, bit, [&] { return m_.assign(cpu, bit); });
         if (r) record({cpu, bit, 0});
         return r;
     }
@@ -213,43 +347,39 @@ public:
     void reserve() noexcept { m_.reserve(); }
     status remove_reserved() noexcept { return m_.remove_reserved(); }
 
-    result<placement> alloc(cpu_span mask, bool reserved) {
-        if (!outstanding()) {
-            auto p = m_.alloc(mask, reserved);
-            if (p) record({p->cpu, p->base, 0});
-            return p;
-        }
-        return alloc_placeable(mask, 0, reserved, demand_);
+    result<placement> alloc(cpu_span mask, bool reserved) noexcept {
+        if (outstanding()) return alloc_placeable(mask, 0, reserved, demand_);
+        auto p = m_.alloc(mask, reserved);
+        if (p) took(*p, 0);
+        return p;
     }
 
     status free(unsigned cpu, unsigned bit, bool managed) noexcept {
-        auto r = m_.free(cpu, bit, managed);
+        auto r = in_word(cpu, bit, [&] { return m_.free(cpu, bit, managed); });
         if (r) forget(cpu, bit);
         return r;
     }
 
-    result<placement> alloc_block(cpu_span mask, unsigned order, bool reserved) {
-        if (!outstanding()) {
-            auto p = m_.alloc_block(mask, order, reserved);
-            if (p) record({p->cpu, p->base, order});
-            return p;
-        }
-        return alloc_placeable(mask, order, reserved, demand_);
+    result<placement> alloc_block(cpu_span mask, unsigned order, bool reserved) noexcept {
+        if (outstanding()) return alloc_placeable(mask, order, reserved, demand_);
+        auto p = m_.alloc_block(mask, order, reserved);
+        if (p) took(*p, order);
+        return p;
     }
 
     status free_block(unsigned cpu, unsigned base, unsigned order, bool managed) noexcept {
-        auto r = m_.free_block(cpu, base, order, managed);
+        auto r = in_word(cpu, base, [&] { return m_.free_block(cpu, base, order, managed); });
         if (r)
             for (unsigned b = base; b < base + (1u << order); ++b) forget(cpu, b);
         return r;
     }
 
-    status reserve_managed_block(cpu_span mask, unsigned order) {
-        if (!outstanding()) return m_.reserve_managed_block(mask, order);
-        return reserve_managed_placeable(mask, order, /*empty_ok=*/false);
+    status reserve_managed_block(cpu_span mask, unsigned order) noexcept {
+        if (outstanding()) return reserve_managed_placeable(mask, order, /*empty_ok=*/false);
+        return recounting(mask, [&] { return m_.reserve_managed_block(mask, order); });
     }
     status remove_managed_block(cpu_span mask, unsigned order) noexcept {
-        return m_.remove_managed_block(mask, order);
+        return recounting(mask, [&] { return m_.remove_managed_block(mask, order); });
     }
 
     result<placement> alloc_managed_block(cpu_span mask, unsigned order) noexcept {
@@ -262,10 +392,11 @@ public:
 
     /// The largest order K for which alloc_block(mask, K, false) would
     /// succeed now, or no_space. errc::invalid: empty mask or CPU out of range.
-    result<unsigned> largest_order(cpu_span mask) const {
+    result<unsigned> largest_order(cpu_span mask) const noexcept {
         if (auto v = m_.validate_mask(mask, 0); !v) return fail(v.error());
+        Placement asked = m_.policy();  // a query: a stateful policy's copy moves, not it
         for (unsigned k = max_order + 1; k-- > 0;)
-            if (first_candidate(mask, k, demand_)) return k;
+            if (guarded_pick(asked, mask, k, demand_, no_cpu)) return k;
         return fail(errc::no_space);
     }
 
@@ -273,11 +404,11 @@ public:
     /// any online CPU, admitted only if all outstanding ones, this one
     /// included, can be placed at once. errc::invalid: order out of range;
     /// errc::no_space: not admitted (nothing changes).
-    status reserve_block(unsigned order) {
+    status reserve_block(unsigned order) noexcept {
         if (order > max_order) return fail(errc::invalid);
         block_demand d = demand_;
         ++d[order];
-        if (!detail::demand_fits(online_runs(no_cpu), d)) return fail(errc::no_space);
+        if (!detail::demand_fits(online_runs_, d)) return fail(errc::no_space);
         demand_ = d;
         return {};
     }
@@ -292,16 +423,18 @@ public:
     }
 
     /// Allocates an outstanding guaranteed reservation of the order by the
-    /// alloc_block rule among the CPUs of the mask (the first candidate that
-    /// keeps the others placeable) and retires it. With every online CPU in
-    /// the mask it cannot fail. errc::invalid: empty mask, CPU or order out
-    /// of range; errc::busy: none of that order outstanding; errc::no_space.
-    result<placement> alloc_reserved_block(cpu_span mask, unsigned order) {
+    /// policy's block rule among the CPUs of the mask (its pick among the
+    /// blocks that keep the others placeable; where the policy refuses by a
+    /// rule of its own, freebsd's single CPU, the kernel's order instead)
+    /// and retires it. With every online CPU in the mask it cannot fail. errc::invalid: empty mask, CPU
+    /// or order out of range; errc::busy: none of that order outstanding;
+    /// errc::no_space.
+    result<placement> alloc_reserved_block(cpu_span mask, unsigned order) noexcept {
         if (auto v = m_.validate_mask(mask, order); !v) return fail(v.error());
         if (demand_[order] == 0) return fail(errc::busy);
         block_demand others = demand_;
         --others[order];
-        auto p = alloc_placeable(mask, order, false, others);
+        auto p = alloc_placeable(mask, order, false, others, /*honour=*/true);
         if (p) demand_ = others;
         return p;
     }
@@ -314,51 +447,62 @@ public:
     result<unsigned> can_offline(unsigned cpu) const {
         if (cpu >= nr_cpus()) return fail(errc::invalid);
         if (!m_.cpu_map(cpu).online) return fail(errc::busy);
-        const auto groups = movable_groups(cpu);
-        if (!groups) return fail(groups.error());
+        const auto movable = movable_on(cpu);
+        if (!movable) return fail(movable.error());
         block_demand d = demand_;
-        unsigned vectors = 0;
-        for (const auto& g : *groups) {
-            ++d[g.order];
-            vectors += members(g).count();
-        }
-        if (!detail::demand_fits(online_runs(cpu), d)) return fail(errc::no_space);
-        return vectors;
+        for (unsigned k = 0; k <= max_order; ++k) d[k] += movable->groups[k];
+        if (!detail::demand_fits(runs_except(cpu), d)) return fail(errc::no_space);
+        return movable->vectors;
     }
 
     /// Moves every non-managed group off the CPU, largest first (ties: lower
-    /// base first), each make-before-break to the first candidate among the
+    /// base first), each make-before-break to the policy's pick among the
     /// other online CPUs that keeps the groups still to move and the
-    /// reservations placeable. All or nothing; succeeds whenever
+    /// reservations placeable (where the policy refuses by a rule of its own,
+    /// the kernel's order instead). All or nothing; succeeds whenever
     /// can_offline() does. The CPU stays online. Errors as can_offline().
     result<unsigned> evacuate(unsigned cpu) {
         auto can = can_offline(cpu);
         if (!can) return can;
-        auto groups = *movable_groups(cpu);
-        std::stable_sort(groups.begin(), groups.end(), [](const group_ref& a, const group_ref& b) {
-            return a.order != b.order ? a.order > b.order : a.base < b.base;
-        });
-        cpu_set others(nr_cpus());
-        for (unsigned c = 0; c < nr_cpus(); ++c)
-            if (c != cpu && m_.cpu_map(c).online) others.set(c);
-        basic_planner trial = *this;
-        // Each moved vector: an alloc at the new place and a free at the old.
-        deferred_events held(m_.observer(), 2 * std::size_t{Capacity});
-        trial.m_.set_observer(held.observer());
+        const movable_set movable = *movable_on(cpu);
+        cpu_set others = cpu_set::all(nr_cpus());
+        others.reset(cpu);
+        // Each moved vector: an alloc at the new place and a free at the old,
+        // and as many again if the moves are undone.
+        held_events held(m_, 4 * std::size_t{*can});
+        // The CPU leaves the counts while it is emptied (every pick asks for
+        // them without it) and comes back, as it then is, at the end.
+        const uncounted_cpu aside(*this, cpu);
+        std::vector<std::pair<group_ref, placement>> done;
         block_demand still = demand_;
-        for (const auto& g : groups) ++still[g.order];
-        for (const auto& g : groups) {
-            --still[g.order];
-            const placement to = trial.first_candidate(others, g.order, still, cpu);
-            if (!to || !trial.move_members(g, to)) return fail(errc::no_space);
+        std::size_t groups = 0;
+        for (unsigned k = 0; k <= max_order; ++k) {
+            still[k] += movable.groups[k];
+            groups += movable.groups[k];
         }
-        *this = std::move(trial);  // m_ keeps its observer
+        done.reserve(groups);  // before any move: nothing below can throw
+        bool ok = true;
+        for (unsigned k = max_order + 1; ok && k-- > 0;)
+            for (unsigned w = 0; ok && w < bitmap_type::word_count; ++w)
+                for (std::uint64_t bits = movable.starts[k].word(w); ok && bits; bits &= bits - 1) {
+                    const group_ref g{cpu, w * 64 + static_cast<unsigned>(std::countr_zero(bits)),
+                                      k};
+                    --still[k];
+                    const placement to =
+                        guarded_pick(m_.policy(), others.view(), k, still, no_cpu, /*honour=*/true);
+                    ok = to && move_members(g, to);
+                    if (ok) done.emplace_back(g, to);
+                }
+        if (!ok) {
+            undo_moves(done);
+            return fail(errc::no_space);
+        }
         held.commit();
         return *can;
     }
 
     /// Moves the non-managed group based at (cpu, base) to where the
-    /// alloc_block rule puts a block of its order among the CPUs of the
+    /// policy's block rule puts a block of its order among the CPUs of the
     /// mask (never its current place); members keep their offsets.
     /// errc::invalid: CPU out of range or bad mask; errc::not_found: no such
     /// group; errc::busy: pinned or managed; errc::no_space: no room.
@@ -370,13 +514,12 @@ public:
         if (is_managed(*g) || is_pinned(*g)) return fail(errc::busy);
         // Both blocks are held during the move, so the demand must fit with
         // the new block taken and the old one still allocated.
-        const placement to = first_candidate(mask, g->order, demand_);
+        const placement to = guarded_pick(m_.policy(), mask, g->order, demand_, no_cpu);
         if (!to) return fail(errc::no_space);
-        basic_planner trial = *this;
-        deferred_events held(m_.observer(), std::size_t{2} << g->order);
-        trial.m_.set_observer(held.observer());
-        if (!trial.move_members(*g, to)) return fail(errc::no_space);
-        *this = std::move(trial);  // m_ keeps its observer
+        // A move refused half way is undone (move_members), and its events
+        // with it.
+        held_events held(m_, std::size_t{4} << g->order);
+        if (!move_members(*g, to)) return fail(errc::no_space);
         held.commit();
         return to;
     }
@@ -394,31 +537,35 @@ public:
         return std::any_of(demand_.begin(), demand_.end(), [](std::uint64_t n) { return n != 0; });
     }
 
+    /// Free aligned blocks per order over the online CPUs (R_k of the file
+    /// comment), as the planner keeps them.
+    const block_demand& online_free_blocks() const noexcept { return online_runs_; }
+
     /// The group named (cpu, base): the one of the lowest order whose block
     /// starts there and has an allocated member.
     std::optional<group_ref> find_group(unsigned cpu, unsigned base) const noexcept {
-        if (cpu >= nr_cpus()) return std::nullopt;
+        if (cpu >= nr_cpus() || base >= Capacity) return std::nullopt;
         for (unsigned k = 0; k <= max_order; ++k) {
             const unsigned n = 1u << k;
-            if (base % n != 0 || base + n > Capacity) continue;
+            if (base % n != 0) continue;
             const group_ref g{cpu, base, k};
-            if (members(g).any()) return g;
+            if (member_word(g) != 0) return g;
         }
         return std::nullopt;
     }
 
     /// The allocated vectors of a group.
     bitmap_type members(const group_ref& g) const noexcept {
-        bitmap_type in_block;
-        in_block.set_range(g.base, 1u << g.order);
-        return owned_with_order(g.cpu, g.order) & in_block;
+        bitmap_type out;
+        out.set_word(g.base / 64, member_word(g));
+        return out;
     }
 
     bool is_pinned(const group_ref& g) const noexcept {
-        return (members(g) & groups_[g.cpu].pinned).any();
+        return (member_word(g) & groups_[g.cpu].pinned.word(g.base / 64)) != 0;
     }
     bool is_managed(const group_ref& g) const noexcept {
-        return (members(g) & m_.cpu_map(g.cpu).managed_map).any();
+        return (member_word(g) & m_.cpu_map(g.cpu).managed_map.word(g.base / 64)) != 0;
     }
 
     /// Every group on a CPU, by base then order.
@@ -437,7 +584,8 @@ public:
 
     /// The matrix's verify() plus the planner's own rules: group planes only
     /// on allocated vectors, every member inside its aligned block's window,
-    /// and the outstanding reservations placeable.
+    /// the kept free-block counts equal to a recount, and the outstanding
+    /// reservations placeable.
     std::string verify() const {
         if (auto v = m_.verify(); !v.empty()) return v;
         for (unsigned c = 0; c < nr_cpus(); ++c) {
@@ -452,7 +600,9 @@ public:
                 return "cpu " + std::to_string(c) + ": a group order above " +
                        std::to_string(max_order);
         }
-        if (!detail::demand_fits(online_runs(no_cpu), demand_))
+        if (online_runs_ != count_online_runs())
+            return "the kept free-block counts differ from a recount of the online CPUs";
+        if (!detail::demand_fits(online_runs_, demand_))
             return "the outstanding guaranteed reservations are not placeable";
         return {};
     }
@@ -466,7 +616,32 @@ private:
         friend bool operator==(const cpu_groups&, const cpu_groups&) = default;
     };
 
-    explicit basic_planner(matrix_type m) : m_(std::move(m)), groups_(m_.nr_cpus()) {}
+    // The matrix's observer replaced, for the life of an operation that may
+    // be undone, by one that holds the events; commit() delivers them, and
+    // otherwise they are dropped.
+    class held_events {
+    public:
+        held_events(matrix_type& m, std::size_t most)
+            : m_(m), target_(m.observer()), held_(target_, most) {
+            m_.set_observer(held_.observer());
+        }
+        held_events(const held_events&) = delete;
+        held_events& operator=(const held_events&) = delete;
+        ~held_events() { m_.set_observer(target_); }
+        void commit() noexcept {
+            m_.set_observer(target_);
+            held_.commit();
+        }
+
+    private:
+        matrix_type& m_;
+        matrix_observer target_;
+        deferred_events held_;
+    };
+
+    explicit basic_planner(matrix_type m) : m_(std::move(m)), groups_(m_.nr_cpus()) {
+        online_runs_ = count_online_runs();
+    }
 
     unsigned owner_order(unsigned cpu, unsigned v) const noexcept {
         const auto& g = groups_[cpu];
@@ -474,29 +649,44 @@ private:
                (g.order[2].test(v) ? 4u : 0u);
     }
 
-    // The allocated vectors of a CPU whose group has order k, word by word.
-    bitmap_type owned_with_order(unsigned cpu, unsigned k) const noexcept {
+    // A group's members, in the word that holds its block (a block of an
+    // order up to max_order never straddles one).
+    // A group_ref that names no aligned block of this planner has none.
+    std::uint64_t member_word(const group_ref& g) const noexcept {
+        if (g.cpu >= nr_cpus() || g.order > max_order || g.base >= Capacity ||
+            g.base % (1u << g.order) != 0)
+            return 0;
+        return owned_word(g.cpu, g.order, g.base / 64) & run_mask(g.base % 64, 1u << g.order);
+    }
+
+    // Word w of the allocated vectors of a CPU whose group has order k.
+    std::uint64_t owned_word(unsigned cpu, unsigned k, unsigned w) const noexcept {
         const auto& g = groups_[cpu];
+        std::uint64_t x = m_.cpu_map(cpu).alloc_map.word(w);
+        for (unsigned b = 0; b < 3; ++b)
+            x &= (k >> b) & 1u ? g.order[b].word(w) : ~g.order[b].word(w);
+        return x;
+    }
+
+    // The allocated vectors of a CPU whose group has order k.
+    bitmap_type owned_with_order(unsigned cpu, unsigned k) const noexcept {
         bitmap_type out;
-        for (unsigned w = 0; w < bitmap_type::word_count; ++w) {
-            std::uint64_t x = m_.cpu_map(cpu).alloc_map.word(w);
-            for (unsigned b = 0; b < 3; ++b)
-                x &= (k >> b) & 1u ? g.order[b].word(w) : ~g.order[b].word(w);
-            out.set_word(w, x);
-        }
+        for (unsigned w = 0; w < bitmap_type::word_count; ++w)
+            out.set_word(w, owned_word(cpu, k, w));
         return out;
     }
 
+    // A group's block lies in one word (orders up to max_order never straddle
+    // one), so its planes change by one mask each.
     void record(const group_ref& g) noexcept {
         auto& planes = groups_[g.cpu];
-        const unsigned n = 1u << g.order;
+        const unsigned w = g.base / 64;
+        const std::uint64_t m = run_mask(g.base % 64, 1u << g.order);
         for (unsigned b = 0; b < 3; ++b) {
-            if ((g.order >> b) & 1u)
-                planes.order[b].set_range(g.base, n);
-            else
-                planes.order[b].reset_range(g.base, n);
+            const std::uint64_t x = planes.order[b].word(w);
+            planes.order[b].set_word(w, (g.order >> b) & 1u ? x | m : x & ~m);
         }
-        planes.pinned.reset_range(g.base, n);
+        planes.pinned.set_word(w, planes.pinned.word(w) & ~m);
     }
 
     // A vector no longer allocated belongs to no group.
@@ -520,159 +710,346 @@ private:
         return {};
     }
 
-    // The non-managed groups of a CPU; busy if any group there is pinned,
-    // a managed one included (the spec: "holds a pinned group").
-    result<std::vector<group_ref>> movable_groups(unsigned cpu) const {
-        std::vector<group_ref> out;
-        for (const auto& g : groups_on(cpu)) {
-            if (is_pinned(g)) return fail(errc::busy);
-            if (is_managed(g)) continue;
-            out.push_back(g);
+    // The non-managed groups of a CPU, word-parallel: per order the group
+    // bases (each group's aligned block holds at least one member), how many
+    // groups, and their members in all. busy if any group there is pinned, a
+    // managed one included (the spec: "holds a pinned group").
+    struct movable_set {
+        std::array<bitmap_type, max_order + 1> starts{};
+        block_demand groups{};
+        unsigned vectors = 0;
+    };
+
+    // The lanes of `x` (aligned runs of 2^k bits) with a bit set, marked at
+    // their first bit.
+    static std::uint64_t lanes_with_any(std::uint64_t x, unsigned k) noexcept {
+        for (unsigned span = 1; span < (1u << k); span <<= 1) x |= x >> span;
+        return x & detail::aligned_starts[k];
+    }
+    // Each lane start widened back to its whole lane.
+    static std::uint64_t whole_lanes(std::uint64_t starts, unsigned k) noexcept {
+        for (unsigned span = 1; span < (1u << k); span <<= 1) starts |= starts << span;
+        return starts;
+    }
+
+    result<movable_set> movable_on(unsigned cpu) const noexcept {
+        movable_set out;
+        const auto& cm = m_.cpu_map(cpu);
+        const auto& planes = groups_[cpu];
+        for (unsigned k = 0; k <= max_order; ++k) {
+            const bitmap_type owned = owned_with_order(cpu, k);
+            for (unsigned w = 0; w < bitmap_type::word_count; ++w) {
+                const std::uint64_t o = owned.word(w);
+                if (o == 0) continue;
+                if (lanes_with_any(o & planes.pinned.word(w), k)) return fail(errc::busy);
+                const std::uint64_t managed = lanes_with_any(o & cm.managed_map.word(w), k);
+                const std::uint64_t starts = lanes_with_any(o, k) & ~managed;
+                out.starts[k].set_word(w, starts);
+                out.groups[k] += static_cast<unsigned>(std::popcount(starts));
+                out.vectors += static_cast<unsigned>(std::popcount(o & whole_lanes(starts, k)));
+            }
         }
         return out;
     }
 
-    // Aligned free-block runs over the online CPUs, leaving out `except`.
-    block_demand online_runs(unsigned except) const noexcept { return online_runs(m_, except); }
-    static block_demand online_runs(const matrix_type& m, unsigned except) noexcept {
+    // While it lives, `cpu` is left out of the counts (runs_except(cpu) is
+    // then the counts themselves, and its changes are not tallied); on the
+    // way out it is counted again as it is then.
+    class uncounted_cpu {
+    public:
+        uncounted_cpu(basic_planner& p, unsigned cpu) noexcept : p_(p) {
+            p_.online_runs_ = without(p_.online_runs_, p_.cpu_runs(cpu));
+            p_.uncounted_ = cpu;
+        }
+        uncounted_cpu(const uncounted_cpu&) = delete;
+        uncounted_cpu& operator=(const uncounted_cpu&) = delete;
+        ~uncounted_cpu() {
+            add_runs(p_.online_runs_, p_.cpu_runs(p_.uncounted_));
+            p_.uncounted_ = no_cpu;
+        }
+
+    private:
+        basic_planner& p_;
+    };
+
+    // ---- the free-block counts over the online CPUs (file comment) -------
+
+    static void add_runs(block_demand& total, const block_demand& r) noexcept {
+        for (unsigned k = 0; k <= max_order; ++k) total[k] += r[k];
+    }
+    static block_demand without(block_demand total, const block_demand& r) noexcept {
+        for (unsigned k = 0; k <= max_order; ++k) total[k] -= r[k];
+        return total;
+    }
+
+    block_demand cpu_runs(unsigned cpu) const noexcept {
+        block_demand r{};
+        for (unsigned w = 0; w < bitmap_type::word_count; ++w)
+            add_runs(r, detail::word_runs(m_.free_word(cpu, w)));
+        return r;
+    }
+
+    block_demand count_online_runs() const noexcept {
         block_demand total{};
-        for (unsigned c = 0; c < m.nr_cpus(); ++c) {
-            if (c == except || !m.cpu_map(c).online) continue;
-            const auto r = detail::free_block_runs(m.free_map(c));
-            for (unsigned k = 0; k <= max_order; ++k) total[k] += r[k];
+        for (unsigned c = 0; c < nr_cpus(); ++c)
+            if (m_.cpu_map(c).online) add_runs(total, cpu_runs(c));
+        return total;
+    }
+    void recount_runs() noexcept { online_runs_ = count_online_runs(); }
+
+    // The counts over the online CPUs other than `except` (no_cpu: all).
+    block_demand runs_except(unsigned except) const noexcept {
+        if (except >= nr_cpus() || except == uncounted_ || !m_.cpu_map(except).online)
+            return online_runs_;
+        return without(online_runs_, cpu_runs(except));
+    }
+
+    // The counts once `bit` is a system vector: it leaves the free map of
+    // every online CPU where it is free.
+    block_demand runs_without_system(unsigned bit) const noexcept {
+        block_demand total = online_runs_;
+        if (bit >= Capacity) return total;
+        const unsigned w = bit / 64;
+        const std::uint64_t b = std::uint64_t{1} << (bit % 64);
+        for (unsigned c = 0; c < nr_cpus(); ++c) {
+            if (!m_.cpu_map(c).online) continue;
+            const std::uint64_t before = m_.free_word(c, w);
+            if (before & b) retally(total, before, before & ~b);
         }
         return total;
     }
 
+    // A word of a counted free map went from `before` to `after`. Nearly
+    // always one aligned block left or joined the free space: then the
+    // change is taking_delta for its order and fit, found with two bit scans
+    // and no population count (a library call on the baseline x86-64).
+    // Anything else is recounted.
+    static void retally(block_demand& total, std::uint64_t before, std::uint64_t after) noexcept {
+        const std::uint64_t changed = before ^ after;
+        if (changed == 0) return;
+        const auto at = static_cast<unsigned>(std::countr_zero(changed));
+        const std::uint64_t run = changed >> at;
+        const bool one_block = (run & (run + 1)) == 0 && run != ~std::uint64_t{0} &&
+                               ((before & changed) == changed || (after & changed) == changed);
+        const unsigned len = one_block ? static_cast<unsigned>(std::countr_zero(run + 1)) : 0;
+        if (!one_block || (len & (len - 1)) != 0 || len > (1u << max_order) || at % len != 0) {
+            const block_demand was = detail::word_runs(before);
+            const block_demand now = detail::word_runs(after);
+            for (unsigned k = 0; k <= max_order; ++k) total[k] += now[k] - was[k];
+            return;
+        }
+        const bool leaves = (before & changed) == changed;
+        const std::uint64_t free_with = leaves ? before : after;  // the word with the block free
+        const auto order = static_cast<unsigned>(std::countr_zero(len));
+        const block_demand& d = detail::taking_delta[order][detail::fit_in_word(free_with, at)];
+        if (leaves)
+            for (unsigned k = 0; k <= max_order; ++k) total[k] -= d[k];
+        else
+            for (unsigned k = 0; k <= max_order; ++k) total[k] += d[k];
+    }
+
+    // A word of an online CPU's free map went from `before` to its value now.
+    void retally_word(unsigned cpu, unsigned w, std::uint64_t before) noexcept {
+        const std::uint64_t after = m_.free_word(cpu, w);
+        if (after != before && cpu != uncounted_ && m_.cpu_map(cpu).online)
+            retally(online_runs_, before, after);
+    }
+
+    // Runs op(), which changes at most the word of `bit` in cpu's free map,
+    // and keeps the counts in step.
+    template <class Op>
+    auto in_word(unsigned cpu, unsigned bit, Op op) noexcept {
+        if (cpu >= nr_cpus() || bit >= Capacity) return op();
+        const unsigned w = bit / 64;
+        const std::uint64_t before = m_.free_word(cpu, w);
+        auto r = op();
+        retally_word(cpu, w, before);
+        return r;
+    }
+
+    // Runs op(), a mask operation that may change the free maps of the mask's
+    // CPUs (and nothing else), and recounts those CPUs.
+    template <class Op>
+    status recounting(cpu_span mask, Op op) noexcept {
+        if (!mask.fits(nr_cpus())) return op();
+        block_demand before{};
+        mask.for_each([&](unsigned c) {
+            if (m_.cpu_map(c).online) add_runs(before, cpu_runs(c));
+        });
+        auto r = op();
+        online_runs_ = without(online_runs_, before);
+        mask.for_each([&](unsigned c) {
+            if (m_.cpu_map(c).online) add_runs(online_runs_, cpu_runs(c));
+        });
+        return r;
+    }
+
+    // The picked block p of the order was free and is allocated now.
+    void took(placement p, unsigned order) noexcept {
+        const unsigned w = p.base / 64;
+        const std::uint64_t bits = run_mask(p.base % 64, 1u << order);
+        retally_word(p.cpu, w, m_.free_word(p.cpu, w) | bits);
+        record({p.cpu, p.base, order});
+    }
+
     // Would `demand` still fit after [base, base + 2^order) on `cpu` is
-    // taken? `total` is online_runs(except) of the current state, computed
-    // once by the caller for all the candidates it tries.
+    // taken, the counts being `total`?
     bool fits_after_taking(unsigned cpu, unsigned base, unsigned order, const block_demand& demand,
-                           block_demand total, unsigned except = no_cpu) const noexcept {
-        const auto before = detail::free_block_runs(m_.free_map(cpu));
-        auto after_map = m_.free_map(cpu);
-        after_map.reset_range(base, 1u << order);
-        const auto after = detail::free_block_runs(after_map);
-        if (m_.cpu_map(cpu).online && cpu != except)
-            for (unsigned k = 0; k <= max_order; ++k) total[k] = total[k] - before[k] + after[k];
+                           block_demand total) const noexcept {
+        const unsigned w = base / 64;
+        const std::uint64_t before = m_.free_word(cpu, w);
+        retally(total, before, before & ~run_mask(base % 64, 1u << order));
         return detail::demand_fits(total, demand);
     }
 
-    // The first candidate block of the order among the online CPUs of the
-    // mask with available >= 2^order, in the default order (most available,
-    // lowest CPU; lowest base), after which `demand` still fits over the
-    // online CPUs other than `except`. Empty if none.
-    placement first_candidate(cpu_span mask, unsigned order, const block_demand& demand,
-                              unsigned except = no_cpu) const {
-        const unsigned n = 1u << order;
-        std::vector<std::pair<unsigned, unsigned>> cpus;  // (available, cpu)
-        mask.for_each([&](unsigned c) {
-            const auto& cm = m_.cpu_map(c);
-            if (c < nr_cpus() && cm.online && cm.available >= n) cpus.emplace_back(cm.available, c);
-        });
-        std::sort(cpus.begin(), cpus.end(), [](const auto& a, const auto& b) {
-            return a.first != b.first ? a.first > b.first : a.second < b.second;
-        });
-        const bool constrained =
-            std::any_of(demand.begin(), demand.end(), [](std::uint64_t d) { return d != 0; });
-        const block_demand runs = constrained ? online_runs(except) : block_demand{};
-        for (const auto& [avail, c] : cpus) {
-            const auto free = m_.free_map(c);
-            for (unsigned w = 0; w < bitmap_type::word_count; ++w) {
-                std::uint64_t starts = aligned_block_starts(free.word(w), order);
-                while (starts) {
-                    const unsigned base = w * 64 + static_cast<unsigned>(std::countr_zero(starts));
-                    starts &= starts - 1;
-                    if (!constrained || fits_after_taking(c, base, order, demand, runs, except))
-                        return {c, base};
-                }
-            }
+    // ---- guarded picks (file comment) --------------------------------------
+
+    // The policy's pick of a free block of the order among the CPUs of the
+    // mask, restricted to the blocks after whose taking `demand` is still
+    // placeable over the online CPUs other than `except`. Empty if none. With
+    // `honour`, a refusal that is the policy's own rule rather than a lack of
+    // room (a policy with no fallback to another CPU: freebsd) is overruled
+    // by the kernel's order, so that a guarantee holds under every policy.
+    placement guarded_pick(Placement& policy, cpu_span mask, unsigned order,
+                           const block_demand& demand, unsigned except,
+                           bool honour = false) const noexcept {
+        if (mask.empty()) return {};
+        const block_demand runs = runs_except(except);
+        const int limit = detail::largest_breakable(runs, demand, order);
+        if (limit < 0) return {};
+        const auto f = static_cast<unsigned>(limit);
+        if (f == max_order || runs[f + 1] == 0) {
+            const placement p = policy.pick_block(m_, mask, order);
+            if (p || !honour) return p;
+            return kernel_scan_placement::pick_block(m_, mask, order);
         }
-        return {};
+        const detail::hidden_blocks_view<matrix_type> view(m_, f + 1);
+        using unindexed = typename without_index<Placement>::type;
+        placement p;
+        if constexpr (std::is_same_v<unindexed, Placement>)
+            p = policy.pick_block(view, mask, order);
+        else
+            p = unindexed{}.pick_block(view, mask, order);
+        if (p || !honour) return p;
+        return kernel_scan_placement::pick_block(view, mask, order);
     }
 
     result<placement> alloc_placeable(cpu_span mask, unsigned order, bool reserved,
-                                      const block_demand& demand) {
+                                      const block_demand& demand, bool honour = false) noexcept {
         if (auto v = m_.validate_mask(mask, order); !v) return fail(v.error());
         if (reserved && m_.reserved() < (1u << order)) return fail(errc::busy);
-        const placement p = first_candidate(mask, order, demand);
+        const placement p = guarded_pick(m_.policy(), mask, order, demand, no_cpu, honour);
         if (!p) return fail(errc::no_space);
         auto r = m_.alloc_at(p.cpu, p.base, order, reserved);
-        if (r) record({p.cpu, p.base, order});
+        if (r) took(*r, order);
         return r;
     }
 
     // reserve_managed(_block) with reservations outstanding: on each CPU of
     // the mask in turn, the lowest free aligned block whose reservation
-    // keeps the demand placeable; all or nothing.
-    status reserve_managed_placeable(cpu_span mask, unsigned order, bool empty_ok) {
+    // keeps the demand placeable (on an offline CPU, which the counts leave
+    // out, the lowest); all or nothing. Every CPU is planned before any is
+    // reserved: a CPU's choice depends only on its own map and the counts,
+    // which the plan follows.
+    status reserve_managed_placeable(cpu_span mask, unsigned order, bool empty_ok) noexcept {
         if (order > max_order || !mask.fits(nr_cpus())) return fail(errc::invalid);
         if (mask.empty()) return empty_ok ? status{} : status{fail(errc::invalid)};
-        // Reserve CPU by CPU on the live matrix (each choice sees the ones
-        // before it); restore the copy if some CPU has no placeable block.
-        matrix_type backup = m_;
-        const matrix_observer observer = m_.observer();
-        deferred_events held(observer, mask.count());  // an event per CPU
-        m_.set_observer(held.observer());
+        block_demand runs = online_runs_;
         bool ok = true;
         mask.for_each([&](unsigned c) {
             if (!ok) return;
-            const auto free = m_.free_map(c);
-            const block_demand runs = online_runs(no_cpu);  // changes only after a reservation
-            for (unsigned w = 0; w < bitmap_type::word_count && ok; ++w) {
-                std::uint64_t starts = aligned_block_starts(free.word(w), order);
-                while (starts) {
-                    const unsigned base = w * 64 + static_cast<unsigned>(std::countr_zero(starts));
-                    starts &= starts - 1;
-                    if (fits_after_taking(c, base, order, demand_, runs)) {
-                        ok = static_cast<bool>(m_.reserve_managed_at(c, base, order));
-                        return;
-                    }
-                }
+            const bool counted = m_.cpu_map(c).online;
+            const int limit =
+                counted ? detail::largest_breakable(runs, demand_, order) : int{max_order};
+            ok = limit >= 0 && lowest_within(c, order, static_cast<unsigned>(limit)) < Capacity;
+            if (ok && counted) {
+                const unsigned base = lowest_within(c, order, static_cast<unsigned>(limit));
+                const std::uint64_t before = m_.free_word(c, base / 64);
+                retally(runs, before, before & ~run_mask(base % 64, 1u << order));
             }
-            ok = false;
         });
-        m_.set_observer(observer);
-        if (!ok) {
-            m_ = std::move(backup);  // m_ keeps its observer
-            return fail(errc::no_space);
-        }
-        held.commit();
+        if (!ok) return fail(errc::no_space);
+        mask.for_each([&](unsigned c) {
+            const unsigned base = lowest_within(c, order, largest_now(c, order));
+            (void)in_word(c, base, [&] { return m_.reserve_managed_at(c, base, order); });
+        });
         return {};
     }
 
+    // The limit reserve_managed_placeable planned for CPU c, taken again now
+    // that the CPUs before it are reserved (the counts then are the plan's).
+    unsigned largest_now(unsigned c, unsigned order) const noexcept {
+        if (!m_.cpu_map(c).online) return max_order;
+        return static_cast<unsigned>(detail::largest_breakable(online_runs_, demand_, order));
+    }
+
+    // The lowest free aligned block of the order on `cpu` whose fit is at
+    // most `limit`, or Capacity.
+    unsigned lowest_within(unsigned cpu, unsigned order, unsigned limit) const noexcept {
+        if (limit >= max_order) return m_.first_free_block(cpu, order);
+        return detail::hidden_blocks_view<matrix_type>(m_, limit + 1).first_free_block(cpu, order);
+    }
+
     // Allocates g's members at the same offsets in the free block `to`, then
-    // frees the old ones (make before break). The group keeps its order.
-    bool move_members(const group_ref& g, placement to) {
+    // frees the old ones (make before break), a vector at a time as the
+    // kernel moves each. The group keeps its order. If a member cannot be
+    // placed (a counter below the bitmap's room, Q1), the ones placed are
+    // freed again and nothing has changed. A block lies in one word, so the
+    // members and the planes are a word each.
+    bool move_members(const group_ref& g, placement to) noexcept {
         const unsigned n = 1u << g.order;
-        if (!m_.free_map(to.cpu).all_set(to.base, n)) return false;
-        const auto old = members(g);
+        const unsigned from_w = g.base / 64, to_w = to.base / 64;
+        const unsigned from_at = g.base % 64, to_at = to.base % 64;
+        const std::uint64_t to_before = m_.free_word(to.cpu, to_w);
+        if ((to_before & run_mask(to_at, n)) != run_mask(to_at, n)) return false;
+        const std::uint64_t old = member_word(g);
+        // The members' bits at their new offsets.
+        const std::uint64_t moved =
+            to_at >= from_at ? old << (to_at - from_at) : old >> (from_at - to_at);
+        std::uint64_t placed = 0;
         bool ok = true;
-        old.for_each_set([&](unsigned v) {
-            ok = ok && static_cast<bool>(m_.alloc_at(to.cpu, to.base + (v - g.base), 0, false));
-        });
+        for (std::uint64_t x = moved; ok && x != 0; x &= x - 1) {
+            const auto b = static_cast<unsigned>(std::countr_zero(x));
+            ok = static_cast<bool>(m_.alloc_at(to.cpu, to_w * 64 + b, 0, false));
+            if (ok) placed |= std::uint64_t{1} << b;
+        }
+        if (!ok)
+            for (std::uint64_t x = placed; x != 0; x &= x - 1)
+                (void)m_.free(to.cpu, to_w * 64 + static_cast<unsigned>(std::countr_zero(x)),
+                              false);
+        retally_word(to.cpu, to_w, to_before);
         if (!ok) return false;
-        old.for_each_set([&](unsigned v) {
-            ok = ok && static_cast<bool>(m_.free(g.cpu, v, false));
-            forget(g.cpu, v);
-        });
-        auto& planes = groups_[to.cpu];
-        old.for_each_set([&](unsigned v) {
-            const unsigned nv = to.base + (v - g.base);
-            for (unsigned b = 0; b < 3; ++b) {
-                if ((g.order >> b) & 1u)
-                    planes.order[b].set(nv);
-                else
-                    planes.order[b].reset(nv);
-            }
-            planes.pinned.reset(nv);
-        });
+        const std::uint64_t from_before = m_.free_word(g.cpu, from_w);
+        for (std::uint64_t x = old; x != 0; x &= x - 1)
+            ok = m_.free(g.cpu, from_w * 64 + static_cast<unsigned>(std::countr_zero(x)), false) &&
+                 ok;
+        retally_word(g.cpu, from_w, from_before);
+        auto& from = groups_[g.cpu];
+        auto& dest = groups_[to.cpu];
+        for (unsigned b = 0; b < 3; ++b) {
+            from.order[b].set_word(from_w, from.order[b].word(from_w) & ~old);
+            const std::uint64_t x = dest.order[b].word(to_w);
+            dest.order[b].set_word(to_w, (g.order >> b) & 1u ? x | moved : x & ~moved);
+        }
+        from.pinned.set_word(from_w, from.pinned.word(from_w) & ~old);
+        dest.pinned.set_word(to_w, dest.pinned.word(to_w) & ~moved);
         return ok;
+    }
+
+    // Moves each group of the log back where it came from, last first.
+    void undo_moves(const std::vector<std::pair<group_ref, placement>>& done) noexcept {
+        for (auto it = done.rbegin(); it != done.rend(); ++it) {
+            const group_ref& from = it->first;
+            (void)move_members({it->second.cpu, it->second.base, from.order},
+                               {from.cpu, from.base});
+        }
     }
 
     matrix_type m_;
     std::vector<cpu_groups> groups_;
     block_demand demand_{};
+    block_demand online_runs_{};   // free aligned blocks per order over the online CPUs
+    unsigned uncounted_ = no_cpu;  // a CPU left out of online_runs_ for now (uncounted_cpu)
 };
 
 /// The x86-sized planner with the kernel's placement.
