@@ -101,7 +101,11 @@ struct workload {
     std::unique_ptr<before_engine> before;
     irqmatrix::cpu_set all;
     unsigned subject = 0;  ///< the CPU can_offline/evacuate/move_block ask about
-    std::string error;     ///< non-empty: unusable (both rows are skipped with it)
+    /// The largest order a guaranteed reservation is admitted for (the
+    /// reserve_block rows and the one outstanding reservation use it): 5
+    /// unless the fill leaves no free 32-vector block.
+    unsigned reservable = 0;
+    std::string error;  ///< non-empty: unusable (both rows are skipped with it)
 };
 
 /// The starting state for the CPU count and fill (built once, then cached).

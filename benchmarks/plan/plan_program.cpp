@@ -3,13 +3,15 @@
 // library's planner (lib) against its previous algorithms (before), at 4 to
 // 8192 CPUs and 10%, 50% and 90% fill. One family per operation:
 //
-//   reserve_block      reserve_block(5) + remove_reserved_block(5)
+//   reserve_block      reserve_block(K) + remove_reserved_block(K), K = 5 or,
+//                      where the fill leaves no free 32-vector block, the
+//                      largest order admitted
 //   largest_order      largest_order(every CPU)
 //   can_offline        can_offline(the middle CPU)
 //   evacuate           evacuate(the middle CPU), the state restored untimed
 //   move_block         one vector moved to the best CPU and back again
 //   alloc_free         alloc(every CPU) + free, with 0 or 1 guaranteed
-//                      order-5 reservation outstanding
+//                      reservation (of order K) outstanding
 //   alloc_block_free   alloc_block(every CPU, 4) + free_block, likewise
 //
 // Each row first checks, on scratch copies, that both engines give the same
@@ -71,7 +73,17 @@ std::string build(workload& w) {
         if (!disagreement.empty()) return disagreement;
     }
     if (!(w.lib->matrix() == w.before->matrix())) return "the filled matrices differ";
-    return {};
+    for (unsigned k = max_order + 1; k-- > 0;) {
+        lib_engine l = *w.lib;
+        before_engine b = *w.before;
+        const outcome a = l.reserve_block(k), c = b.reserve_block(k);
+        if (!(a == c)) return "reserve_block: lib " + text(a) + ", before " + text(c);
+        if (a.ok()) {
+            w.reservable = k;
+            return {};
+        }
+    }
+    return "no guaranteed reservation is admitted";
 }
 
 // Runs op on scratch copies of both engines: false (the benchmark failed)
@@ -93,8 +105,8 @@ bool agree(benchmark::State& st, const workload& w, Op op, outcome& want) {
 // After a timed loop of round trips each expected to give `want`: the
 // checksum, and the engine's matrix as it was at the start of the loop.
 template <class E>
-void finish(benchmark::State& st, const workload& w, const E& e, const E& start,
-            std::uint64_t sum, const outcome& want, double ops_per_iteration) {
+void finish(benchmark::State& st, const workload& w, const E& e, const E& start, std::uint64_t sum,
+            const outcome& want, double ops_per_iteration) {
     finish_loop(
         st, E::name, sum, repeated_key(st, key(want)),
         [&] {
@@ -140,9 +152,10 @@ constexpr auto no_setup = [](auto&) { return true; };
 
 template <class E>
 void reserve_block(benchmark::State& st, unsigned n, unsigned fill) {
-    round_trip<E>(st, n, fill, 2, no_setup, [](auto& e) {
-        const outcome o = e.reserve_block(max_order);
-        return o.ok() && e.remove_reserved_block(max_order) ? o : outcome{-1, 0, 0};
+    const unsigned k = workload_for(n, fill).reservable;
+    round_trip<E>(st, n, fill, 2, no_setup, [k](auto& e) {
+        const outcome o = e.reserve_block(k);
+        return o.ok() && e.remove_reserved_block(k) ? o : outcome{-1, 0, 0};
     });
 }
 
@@ -158,14 +171,14 @@ void can_offline(benchmark::State& st, unsigned n, unsigned fill) {
     round_trip<E>(st, n, fill, 1, no_setup, [&](auto& e) { return e.can_offline(w.subject); });
 }
 
-// With `outstanding`, one guaranteed order-5 reservation is made first.
+// With `outstanding`, one guaranteed reservation of order K is made first.
 template <class E>
 void alloc_free(benchmark::State& st, unsigned n, unsigned fill, unsigned order,
                 unsigned outstanding) {
     const workload& w = workload_for(n, fill);
     round_trip<E>(
         st, n, fill, 2,
-        [&](auto& e) { return outstanding == 0 || e.reserve_block(max_order).ok(); },
+        [&](auto& e) { return outstanding == 0 || e.reserve_block(w.reservable).ok(); },
         [&](auto& e) {
             const outcome p = e.alloc_block(w.all.view(), order);
             return p.ok() && e.free_block(p.cpu, p.base, order) ? p : outcome{-1, 0, 0};

@@ -117,6 +117,9 @@ struct group_ref {
     friend constexpr bool operator==(const group_ref&, const group_ref&) noexcept = default;
 };
 
+/// A group moved by evacuate(): where it was and where it went.
+using group_move = std::pair<group_ref, placement>;
+
 /// Free-space demand per order (0..max_order).
 using block_demand = std::array<std::uint64_t, max_order + 1>;
 
@@ -455,13 +458,40 @@ public:
         return movable->vectors;
     }
 
+    /// Whether a block of the order would fit on the online CPUs of the mask
+    /// if every group there that may move (neither managed nor pinned) were
+    /// placed anew, together with the outstanding reservations: "was a
+    /// refusal fragmentation, which moving could cure?". Exact (the file
+    /// comment's admission test over those CPUs' free and movable space).
+    /// O(CPUs of the mask). false for an order out of range.
+    bool fits_after_repack(cpu_span mask, unsigned order) const noexcept {
+        if (order > max_order || !mask.fits(nr_cpus())) return false;
+        block_demand runs{}, d = demand_;
+        ++d[order];
+        mask.for_each([&](unsigned c) {
+            if (!m_.cpu_map(c).online) return;
+            const movable_set movable = *movable_on(c, /*pinned_stay=*/true);
+            for (unsigned w = 0; w < bitmap_type::word_count; ++w) {
+                std::uint64_t space = m_.free_word(c, w);
+                for (unsigned k = 0; k <= max_order; ++k)
+                    space |= owned_word(c, k, w) & whole_lanes(movable.starts[k].word(w), k);
+                add_runs(runs, detail::word_runs(space));
+            }
+            for (unsigned k = 0; k <= max_order; ++k) d[k] += movable.groups[k];
+        });
+        return detail::demand_fits(runs, d);
+    }
+
     /// Moves every non-managed group off the CPU, largest first (ties: lower
     /// base first), each make-before-break to the policy's pick among the
     /// other online CPUs that keeps the groups still to move and the
     /// reservations placeable (where the policy refuses by a rule of its own,
     /// the kernel's order instead). All or nothing; succeeds whenever
     /// can_offline() does. The CPU stays online. Errors as can_offline().
-    result<unsigned> evacuate(unsigned cpu) {
+    ///
+    /// `moves`, if given, receives each group moved and where it went, in
+    /// the order moved (a simulator keeps its own names for the groups).
+    result<unsigned> evacuate(unsigned cpu, std::vector<group_move>* moves = nullptr) {
         auto can = can_offline(cpu);
         if (!can) return can;
         const movable_set movable = *movable_on(cpu);
@@ -473,7 +503,7 @@ public:
         // The CPU leaves the counts while it is emptied (every pick asks for
         // them without it) and comes back, as it then is, at the end.
         const uncounted_cpu aside(*this, cpu);
-        std::vector<std::pair<group_ref, placement>> done;
+        std::vector<group_move> done;
         block_demand still = demand_;
         std::size_t groups = 0;
         for (unsigned k = 0; k <= max_order; ++k) {
@@ -498,6 +528,7 @@ public:
             return fail(errc::no_space);
         }
         held.commit();
+        if (moves) *moves = std::move(done);
         return *can;
     }
 
@@ -732,7 +763,8 @@ private:
         return starts;
     }
 
-    result<movable_set> movable_on(unsigned cpu) const noexcept {
+    // With pinned_stay, a pinned group is left out rather than an error.
+    result<movable_set> movable_on(unsigned cpu, bool pinned_stay = false) const noexcept {
         movable_set out;
         const auto& cm = m_.cpu_map(cpu);
         const auto& planes = groups_[cpu];
@@ -741,9 +773,10 @@ private:
             for (unsigned w = 0; w < bitmap_type::word_count; ++w) {
                 const std::uint64_t o = owned.word(w);
                 if (o == 0) continue;
-                if (lanes_with_any(o & planes.pinned.word(w), k)) return fail(errc::busy);
+                const std::uint64_t pinned = lanes_with_any(o & planes.pinned.word(w), k);
+                if (pinned && !pinned_stay) return fail(errc::busy);
                 const std::uint64_t managed = lanes_with_any(o & cm.managed_map.word(w), k);
-                const std::uint64_t starts = lanes_with_any(o, k) & ~managed;
+                const std::uint64_t starts = lanes_with_any(o, k) & ~managed & ~pinned;
                 out.starts[k].set_word(w, starts);
                 out.groups[k] += static_cast<unsigned>(std::popcount(starts));
                 out.vectors += static_cast<unsigned>(std::popcount(o & whole_lanes(starts, k)));
@@ -868,10 +901,29 @@ private:
     }
 
     // Runs op(), a mask operation that may change the free maps of the mask's
-    // CPUs (and nothing else), and recounts those CPUs.
+    // CPUs (and nothing else), and keeps the counts in step: a small mask's
+    // CPUs word by word (their words before, tallied against after), a
+    // larger one's recounted whole.
     template <class Op>
     status recounting(cpu_span mask, Op op) noexcept {
         if (!mask.fits(nr_cpus())) return op();
+        constexpr unsigned small = 4;
+        if (mask.count() <= small) {
+            unsigned cpus[small];
+            std::uint64_t words[small][bitmap_type::word_count];
+            unsigned n = 0;
+            mask.for_each([&](unsigned c) {
+                cpus[n] = c;
+                for (unsigned w = 0; w < bitmap_type::word_count; ++w)
+                    words[n][w] = m_.free_word(c, w);
+                ++n;
+            });
+            auto r = op();
+            for (unsigned i = 0; i < n; ++i)
+                for (unsigned w = 0; w < bitmap_type::word_count; ++w)
+                    retally_word(cpus[i], w, words[i][w]);
+            return r;
+        }
         block_demand before{};
         mask.for_each([&](unsigned c) {
             if (m_.cpu_map(c).online) add_runs(before, cpu_runs(c));
@@ -1037,7 +1089,7 @@ private:
     }
 
     // Moves each group of the log back where it came from, last first.
-    void undo_moves(const std::vector<std::pair<group_ref, placement>>& done) noexcept {
+    void undo_moves(const std::vector<group_move>& done) noexcept {
         for (auto it = done.rbegin(); it != done.rend(); ++it) {
             const group_ref& from = it->first;
             (void)move_members({it->second.cpu, it->second.base, from.order},
