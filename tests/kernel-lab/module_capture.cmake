@@ -9,6 +9,7 @@
 # the import must then print exactly the captured event lines, in order.
 #
 #   cmake -DTOOL=irqmatrix -DCAPTURE=dir -DWORK=dir -P module_capture.cmake
+include("${CMAKE_CURRENT_LIST_DIR}/../cli/replay_check.cmake")
 set(name module-capture)
 execute_process(COMMAND "${TOOL}" import-events "${CAPTURE}/trace.txt"
                 RESULT_VARIABLE rc OUTPUT_VARIABLE trace ERROR_VARIABLE summary)
@@ -20,22 +21,9 @@ if(NOT summary MATCHES " 0 inferences, 0 operations inferred")
     message(FATAL_ERROR "${name}: the import inferred something:\n${summary}")
 endif()
 file(WRITE "${WORK}/${name}.trace" "${trace}")
-execute_process(COMMAND "${TOOL}" replay --check "${WORK}/${name}.trace"
-                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc EQUAL 0 OR NOT out MATCHES ": ([0-9]+) operations, ([0-9]+) results checked, 0 mismatched")
-    message(FATAL_ERROR "${name}: the import does not replay cleanly (${rc}):\n${out}${err}")
-endif()
-if(NOT CMAKE_MATCH_1 EQUAL CMAKE_MATCH_2 OR CMAKE_MATCH_1 LESS 1000)
-    message(FATAL_ERROR "${name}: ${CMAKE_MATCH_2} of ${CMAKE_MATCH_1} operations checked")
-endif()
-set(operations ${CMAKE_MATCH_1})
+irqmatrix_replay_check(${name} "${WORK}/${name}.trace" 1000 operations)
 
-execute_process(COMMAND "${TOOL}" replay --events "${WORK}/${name}.trace"
-                RESULT_VARIABLE rc OUTPUT_VARIABLE replayed ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "${name}: replay --events failed (${rc}):\n${err}")
-endif()
-string(REGEX MATCHALL "[^\n]+" replayed_lines "${replayed}")
+irqmatrix_replay_events(${name} "${WORK}/${name}.trace" replayed_lines)
 file(STRINGS "${CAPTURE}/trace.txt" captured_raw REGEX "irq_matrix_[a-z_]+: ")
 set(captured "")
 set(blocks 0)
