@@ -37,7 +37,9 @@ irqmatrix_install_missing
 . "$here/kernel-lab/kernel.sh"
 kernel_lab_fetch
 # The headers of exactly the kernel that boots: the module's vermagic and
-# symbol versions must match it, or insmod refuses it.
+# symbol versions must match it, or insmod refuses it. (A package cache
+# older than the apt sources may name headers the mirror no longer has:
+# delete build/kernel-lab/cache to move both to the current kernel.)
 irqmatrix_need_file "/usr/src/linux-headers-$kver/Makefile:linux-headers-$kver"
 irqmatrix_install_missing
 headers=/usr/src/linux-headers-$kver
@@ -52,7 +54,7 @@ mkdir -p "$src"
 # ---- the expected results: the library's, through irqmatrix-port-diff
 port_diff="$build/examples/kernel-port/irqmatrix-port-diff"
 if [ ! -x "$port_diff" ]; then
-    [ -f "$build/CMakeCache.txt" ] || cmake --preset dev >&2
+    [ -f "$build/CMakeCache.txt" ] || (cd "$repo" && cmake --preset dev >&2)
     cmake --build "$build" --target irqmatrix-port-diff >&2
 fi
 # x86 geometries (before 6.10 with 8 CPUs, 6.10+ with 4): boot, then blocks,
