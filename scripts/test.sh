@@ -4,8 +4,9 @@
 # AddressSanitizer and UndefinedBehaviorSanitizer; then the ThreadSanitizer
 # stress test of locked_matrix, and each libFuzzer target for 45 seconds; last
 # a copy of the tracked files alone, built bare and with its golden tests
-# (scripts/lone-copy.sh), and a boot of Debian's kernel in QEMU whose own
-# irq_matrix events are imported and replayed (scripts/kernel-lab.sh).
+# (scripts/lone-copy.sh), a boot of Debian's kernel in QEMU whose own
+# irq_matrix events are imported and replayed (scripts/kernel-lab.sh), and
+# the kernel port loaded into that kernel as a module (scripts/kernel-module.sh).
 # Installs missing Debian packages when run as root; otherwise prints the
 # command to install them.
 set -euo pipefail
@@ -33,4 +34,8 @@ rm -rf build/kernel-lab/ci
 ./scripts/kernel-lab.sh tests/kernel-lab/scenarios/smoke.toml build/kernel-lab/ci/smoke
 cmake -DTOOL=build/dev/tools/irqmatrix/irqmatrix -DCAPTURES=build/kernel-lab/ci \
       -DWORK=build/kernel-lab/ci -DONLY=smoke -P tests/cli/kernel_captures.cmake
-echo "==== irqmatrix: all tests passed (g++, clang++, ASan+UBSan, TSan, 45 s of each fuzzer, a lone copy, a real kernel)"
+# The kernel port as a module of that kernel: built against its headers,
+# loaded, its KTAP self-test all ok with a clean kernel log, and its block
+# workload's tracepoints imported and replayed (scripts/kernel-module.sh).
+./scripts/kernel-module.sh build/kernel-module/ci
+echo "==== irqmatrix: all tests passed (g++, clang++, ASan+UBSan, TSan, 45 s of each fuzzer, a lone copy, a real kernel, the port as a module)"

@@ -15,12 +15,25 @@
  *    have WARN_ON_ONCE() paths that now report an errno:
  *    irq_matrix_remove_managed(), irq_matrix_assign() and irq_matrix_free().
  *  - irq_free_matrix() exists only in the port (the kernel's matrix lives
- *    for the whole boot).
+ *    for the whole boot), and irq_alloc_matrix() is not __init: the test
+ *    module creates matrices after its init too.
  */
 #ifndef IRQ_MATRIX_PORT_H
 #define IRQ_MATRIX_PORT_H
 
+#ifdef __KERNEL__
+/* An out-of-tree module against a distribution kernel's headers (Kbuild). */
+#include <linux/bitmap.h>
+#include <linux/bug.h>
+#include <linux/cpumask.h>
+#include <linux/limits.h>
+#include <linux/percpu.h>
+#include <linux/printk.h>
+#include <linux/slab.h>
+#else
+/* User space: the compatibility header stands in for the kernel. */
 #include "kernel_compat.h"
+#endif
 
 /* The largest block: 2^5 = 32 vectors, the limit of PCI multi-MSI. */
 #define IRQ_MATRIX_MAX_BLOCK_ORDER 5
@@ -125,5 +138,10 @@ int irq_matrix_alloc_managed_block(struct irq_matrix *m,
 				   const struct cpumask *msk,
 				   unsigned int order,
 				   unsigned int *mapped_cpu);
+
+#ifdef __KERNEL__
+/* The tracepoints need the two structures above. */
+#include "irq_matrix_trace.h"
+#endif
 
 #endif /* IRQ_MATRIX_PORT_H */

@@ -34,6 +34,10 @@
  * kernel only warns).
  *
  * Locking: none inside; callers serialise (on x86, vector_lock).
+ *
+ * Built two ways: in user space over kernel_compat.h, and as part of an
+ * out-of-tree module against a kernel's own headers (Kbuild), where the
+ * tracepoints are those of irq_matrix_trace.h.
  */
 #include "irq_matrix.h"
 
@@ -50,9 +54,9 @@
  *
  * Return: the matrix, or NULL if memory ran out.
  */
-__init struct irq_matrix *irq_alloc_matrix(unsigned int matrix_bits,
-					   unsigned int alloc_start,
-					   unsigned int alloc_end)
+struct irq_matrix *irq_alloc_matrix(unsigned int matrix_bits,
+				    unsigned int alloc_start,
+				    unsigned int alloc_end)
 {
 	unsigned int cpu, words = BITS_TO_LONGS(matrix_bits);
 	struct irq_matrix *m;
@@ -734,7 +738,7 @@ int irq_matrix_alloc_block(struct irq_matrix *m, const struct cpumask *msk,
 	if (reserved)
 		m->global_reserved -= num;
 	*mapped_cpu = cpu;
-	trace_irq_matrix_alloc_block(base, cpu, m, cm);
+	trace_irq_matrix_alloc_block(base, order, cpu, m, cm);
 	return (int)base;
 }
 
@@ -796,7 +800,7 @@ int irq_matrix_free_block(struct irq_matrix *m, unsigned int cpu,
 		if (cm->online)
 			m->global_available += num;
 	}
-	trace_irq_matrix_free_block(base, cpu, m, cm);
+	trace_irq_matrix_free_block(base, order, cpu, m, cm);
 	return 0;
 }
 
@@ -842,7 +846,7 @@ int irq_matrix_reserve_managed_block(struct irq_matrix *m,
 			cm->available -= num;
 			m->global_available -= num;
 		}
-		trace_irq_matrix_reserve_managed_block(base, cpu, m, cm);
+		trace_irq_matrix_reserve_managed_block(base, order, cpu, m, cm);
 	}
 	return 0;
 }
@@ -891,7 +895,7 @@ int irq_matrix_remove_managed_block(struct irq_matrix *m,
 			cm->available += num;
 			m->global_available += num;
 		}
-		trace_irq_matrix_remove_managed_block(base, cpu, m, cm);
+		trace_irq_matrix_remove_managed_block(base, order, cpu, m, cm);
 	}
 	return 0;
 }
@@ -934,6 +938,6 @@ int irq_matrix_alloc_managed_block(struct irq_matrix *m,
 	cm->managed_allocated += num;
 	m->total_allocated += num;
 	*mapped_cpu = cpu;
-	trace_irq_matrix_alloc_managed_block(base, cpu, m, cm);
+	trace_irq_matrix_alloc_managed_block(base, order, cpu, m, cm);
 	return (int)base;
 }

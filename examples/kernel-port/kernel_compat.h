@@ -4,7 +4,8 @@
  * to build irq_matrix_block.c unchanged in spirit: bitmaps and cpumasks held
  * in native unsigned long words, the find/area primitives with the kernel's
  * contracts, WARN_ON_ONCE()/BUG_ON(), per-CPU allocation, kzalloc() and
- * stand-ins for the irq_matrix tracepoints.
+ * stand-ins for the irq_matrix tracepoints. The module build (Kbuild) uses
+ * the kernel's own headers instead and never sees this file.
  *
  * Written for this port from the documented contracts of the kernel's
  * helpers (include/linux/bitmap.h, include/linux/find.h, lib/bitmap.c,
@@ -255,12 +256,12 @@ const struct cpumask *cpumask_of(unsigned int cpu);
 
 /* ---- the irq_matrix tracepoints ------------------------------------------ */
 /*
- * In the kernel these come from <trace/events/irq_matrix.h>: three event
- * classes (global, global with a bit, per CPU). Here they compile to
+ * In the module build these are the events of irq_matrix_trace.h: an event
+ * class for the global counters, one with a bit, one per CPU, and the new
+ * block class (the per-CPU one plus the order). Here they compile to
  * nothing but keep the call sites. The events' bit field is an int; the
  * stand-ins take the callers' unsigned int, so that the port builds
- * cleanly with -Wsign-conversion. The _block events are new: DEFINE_EVENT()s
- * of the per-CPU class whose bit is the block's base.
+ * cleanly with -Wsign-conversion.
  */
 struct irq_matrix;
 struct cpumap;
@@ -287,6 +288,18 @@ struct cpumap;
 		(void)m;                                                    \
 		(void)cm;                                                   \
 	}
+#define COMPAT_TRACE_BLOCK(name)                                              \
+	static inline void trace_##name(unsigned int bit, unsigned int order, \
+					unsigned int cpu,                     \
+					struct irq_matrix *m,                 \
+					struct cpumap *cm)                    \
+	{                                                                     \
+		(void)bit;                                                    \
+		(void)order;                                                  \
+		(void)cpu;                                                    \
+		(void)m;                                                      \
+		(void)cm;                                                     \
+	}
 
 COMPAT_TRACE_GLOBAL(irq_matrix_online)
 COMPAT_TRACE_GLOBAL(irq_matrix_offline)
@@ -299,14 +312,15 @@ COMPAT_TRACE_CPU(irq_matrix_alloc_managed)
 COMPAT_TRACE_CPU(irq_matrix_assign)
 COMPAT_TRACE_CPU(irq_matrix_alloc)
 COMPAT_TRACE_CPU(irq_matrix_free)
-COMPAT_TRACE_CPU(irq_matrix_alloc_block)
-COMPAT_TRACE_CPU(irq_matrix_free_block)
-COMPAT_TRACE_CPU(irq_matrix_reserve_managed_block)
-COMPAT_TRACE_CPU(irq_matrix_remove_managed_block)
-COMPAT_TRACE_CPU(irq_matrix_alloc_managed_block)
+COMPAT_TRACE_BLOCK(irq_matrix_alloc_block)
+COMPAT_TRACE_BLOCK(irq_matrix_free_block)
+COMPAT_TRACE_BLOCK(irq_matrix_reserve_managed_block)
+COMPAT_TRACE_BLOCK(irq_matrix_remove_managed_block)
+COMPAT_TRACE_BLOCK(irq_matrix_alloc_managed_block)
 
 #undef COMPAT_TRACE_GLOBAL
 #undef COMPAT_TRACE_GLOBAL_UPDATE
 #undef COMPAT_TRACE_CPU
+#undef COMPAT_TRACE_BLOCK
 
 #endif /* IRQ_MATRIX_KERNEL_COMPAT_H */

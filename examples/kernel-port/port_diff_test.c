@@ -26,6 +26,7 @@
  * seed and the command line that reproduces it.
  *
  * Usage: irqmatrix-port-diff [--seed N] [--scale K] [--geometry NAME] [--verbose]
+ *        irqmatrix-port-diff --emit-trace NAME [--seed N] [--ops N]
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -1351,14 +1352,101 @@ static bool coverage_ok(void)
 	return ok;
 }
 
+/*
+ * --emit-trace NAME: one epoch of geometry NAME as a trace whose results are
+ * the library's (through the shim), for the kernel module's self-test
+ * (README.md, "The port as a kernel module"). Only the calls a kernel
+ * answers without a warning are kept: in a booted kernel a WARN_ON_ONCE()
+ * prints a WARNING, which the self-test counts as a failure. Such a call is
+ * refused by both sides with nothing changed, so leaving it out changes
+ * nothing that follows; nor is an assign_system that replaces a vector on a
+ * CPU other than the one online, which the kernel (acting on the CPU it
+ * runs on) cannot make. After every operation the global counters are
+ * expected too, and every 16 operations each CPU's.
+ */
+static int emit_trace(const struct geometry *g, uint64_t seed,
+		      unsigned int nr_ops)
+{
+	struct generator gen = { .g = g };
+	unsigned int done = 0, tries = 0, cpu;
+	struct sides s;
+
+	rng_state = seed;
+	compat_quiet = true;
+	if (!sides_create(&s, g)) {
+		sides_destroy(&s);
+		fprintf(stderr, "cannot create the matrices for '%s'\n",
+			g->name);
+		return 1;
+	}
+	gen_new_epoch(&gen);
+	printf("# irqmatrix-port-diff --emit-trace %s --seed %" PRIu64
+	       " --ops %u: %s; results from irqmatrix %s\n",
+	       g->name, seed, nr_ops, g->what, irqm_version());
+	printf("matrix %u %u %u %u => 0\n", g->bits, g->start, g->end,
+	       g->nr_cpus);
+	while (done < nr_ops && tries++ < 4 * nr_ops) {
+		unsigned long warns = compat_warnings;
+		struct outcome r, l;
+		struct irqm_stats st;
+		const char *why;
+		struct op o;
+		char text[64];
+
+		gen_next(&gen, &s, &o);
+		if (!kernel_defined(&s, &o))
+			continue;
+		/* The kernel replaces a system vector on the CPU it runs on,
+		 * the only one online: not on another. */
+		if (o.kind == OP_ASSIGN_SYSTEM && o.flag &&
+		    !port_cpu(&s, o.cpu)->online)
+			continue;
+		why = step(&s, &o, &r, &l);
+		if (why) {
+			fprintf(stderr, "DIVERGENCE while emitting: %s\n", why);
+			sides_destroy(&s);
+			return 1;
+		}
+		if (compat_warnings != warns)
+			continue;
+		print_op(stdout, &o, g->nr_cpus);
+		outcome_text(&l, text, sizeof(text));
+		printf(" => %s\n", text);
+		if (irqm_get_stats(s.lib, &st))
+			break;
+		printf("stats => %u %u %u %u\n", st.online_maps,
+		       st.global_available, st.global_reserved,
+		       st.total_allocated);
+		if (++done % 16)
+			continue;
+		for (cpu = 0; cpu < g->nr_cpus; cpu++) {
+			struct irqm_cpu_stats cs;
+
+			if (irqm_get_cpu_stats(s.lib, cpu, &cs))
+				break;
+			printf("cpu %u => %d %u %u %u %u\n", cpu,
+			       cs.online ? 1 : 0, cs.available, cs.allocated,
+			       cs.managed, cs.managed_allocated);
+		}
+	}
+	sides_destroy(&s);
+	if (done < nr_ops) {
+		fprintf(stderr, "only %u of %u operations emitted\n", done,
+			nr_ops);
+		return 1;
+	}
+	return 0;
+}
+
 static void usage(const char *argv0)
 {
 	unsigned int i;
 
 	fprintf(stderr,
 		"usage: %s [--seed N] [--scale K] [--geometry NAME] [--verbose]\n"
+		"       %s --emit-trace NAME [--seed N] [--ops N]\n"
 		"geometries:",
-		argv0);
+		argv0, argv0);
 	for (i = 0; i < NR_GEOMETRIES; i++)
 		fprintf(stderr, " %s", geometries[i].name);
 	fputc('\n', stderr);
@@ -1368,8 +1456,8 @@ int main(int argc, char **argv)
 {
 	uint64_t seed = 0x1d6a5eedULL;
 	bool seed_given = false, verbose = false, all_ok = true;
-	const char *only = NULL;
-	unsigned int scale = 1, i;
+	const char *only = NULL, *emit = NULL;
+	unsigned int scale = 1, nr_ops = 2000, i;
 	struct totals t = { 0, 0 };
 	clock_t start = clock();
 	int a;
@@ -1382,6 +1470,10 @@ int main(int argc, char **argv)
 			scale = (unsigned int)strtoul(argv[++a], NULL, 0);
 		} else if (!strcmp(argv[a], "--geometry") && a + 1 < argc) {
 			only = argv[++a];
+		} else if (!strcmp(argv[a], "--emit-trace") && a + 1 < argc) {
+			emit = argv[++a];
+		} else if (!strcmp(argv[a], "--ops") && a + 1 < argc) {
+			nr_ops = (unsigned int)strtoul(argv[++a], NULL, 0);
 		} else if (!strcmp(argv[a], "--verbose")) {
 			verbose = true;
 		} else {
@@ -1393,6 +1485,13 @@ int main(int argc, char **argv)
 		seed = strtoull(getenv("IRQMATRIX_PORT_DIFF_SEED"), NULL, 0);
 	if (scale == 0)
 		scale = 1;
+	if (emit) {
+		for (i = 0; i < NR_GEOMETRIES; i++)
+			if (!strcmp(emit, geometries[i].name))
+				return emit_trace(&geometries[i], seed, nr_ops);
+		usage(argv[0]);
+		return 2;
+	}
 
 	/* The port warns once per call site on bad input; count, don't print. */
 	compat_quiet = !verbose;

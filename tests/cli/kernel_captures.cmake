@@ -8,6 +8,7 @@
 # CPU the kernel reported.
 #
 #   cmake -DTOOL=irqmatrix -DCAPTURES=dir -DWORK=dir [-DONLY=name] -P kernel_captures.cmake
+include("${CMAKE_CURRENT_LIST_DIR}/replay_check.cmake")
 if(ONLY)
     set(dirs "${CAPTURES}/${ONLY}")
 else()
@@ -29,26 +30,13 @@ foreach(dir IN LISTS dirs)
     endif()
     message(STATUS "${name}:\n${summary}")
     file(WRITE "${WORK}/${name}.trace" "${trace}")
-    execute_process(COMMAND "${TOOL}" replay --check "${WORK}/${name}.trace"
-                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-    if(NOT rc EQUAL 0 OR NOT out MATCHES ": ([0-9]+) operations, ([0-9]+) results checked, 0 mismatched")
-        message(FATAL_ERROR "${name}: the import does not replay cleanly (${rc}):\n${out}${err}")
-    endif()
-    set(operations ${CMAKE_MATCH_1})
-    if(NOT CMAKE_MATCH_1 EQUAL CMAKE_MATCH_2 OR operations LESS 50)
-        message(FATAL_ERROR "${name}: ${CMAKE_MATCH_2} of ${operations} operations checked")
-    endif()
+    irqmatrix_replay_check(${name} "${WORK}/${name}.trace" 50 operations)
 
     # The library's own events for the replay of the import: the capture's
     # irq_matrix lines (prefix and the console's carriage return removed), in
     # order, with exactly one more line for each inferred operation (the
     # events the kernel could not trace).
-    execute_process(COMMAND "${TOOL}" replay --events "${WORK}/${name}.trace"
-                    RESULT_VARIABLE rc OUTPUT_VARIABLE replayed ERROR_VARIABLE err)
-    if(NOT rc EQUAL 0)
-        message(FATAL_ERROR "${name}: replay --events failed (${rc}):\n${err}")
-    endif()
-    string(REGEX MATCHALL "[^\n]+" replayed_lines "${replayed}")
+    irqmatrix_replay_events(${name} "${WORK}/${name}.trace" replayed_lines)
     file(STRINGS "${dir}/console.log" captured_raw
          REGEX "irq_matrix_[a-z_]+: |irqmatrix-lab: begin interrupts")
     set(captured "")

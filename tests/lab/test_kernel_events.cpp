@@ -214,3 +214,63 @@ TEST_CASE("a capture that starts after boot, or contradicts itself, is refused",
     REQUIRE(!r);
     CHECK(r.error.line == 3);
 }
+
+TEST_CASE("block events (the kernel port's tracepoints) rebuild the blocks they report",
+          "[lab][events]") {
+    // A trace of block operations; the library prints its events in the
+    // kernel's text (replay --events), given here the trace buffer's prefix,
+    // whose CPU column names the CPU coming online as the port's module does.
+    const std::string ops =
+        "matrix 256 32 236 2 => 0\n"
+        "assign_system 0 236 0\n"
+        "online 0\nonline 1\n"
+        "alloc 0-1 0\n"
+        "alloc_block 0-1 3 0\n"
+        "reserve\nreserve\n"
+        "alloc_block 0 1 1\n"
+        "reserve_managed_block 0-1 2\n"
+        "alloc_managed_block 0-1 2\n"
+        "free_block 1 32 3 0\n"
+        "free_block 1 40 2 1\n"
+        "remove_managed_block 0-1 2\n";
+    std::istringstream in(ops);
+    std::ostringstream printed;
+    irqmatrix::trace::replay_options opt;
+    opt.events = true;
+    REQUIRE(irqmatrix::trace::replay(in, printed, opt).mismatches == 0);
+    std::istringstream lines(printed.str());
+    std::string text, line;
+    unsigned online = 0;
+    while (std::getline(lines, line)) {
+        const bool up = line.rfind("irq_matrix_online:", 0) == 0;
+        text += "  insmod-93  [00" + std::to_string(up ? online++ : 0) + "] .....  1.000: " + line +
+                "\n";
+    }
+    INFO(text);
+    REQUIRE(text.find("irq_matrix_alloc_managed_block: bit=40 cpu=1") != std::string::npos);
+    const auto p = parse_ok(text);
+    const auto r = import_events(p, {});
+    INFO(r.error.what());
+    REQUIRE(r);
+    const std::string& trace = r.import->trace;
+    INFO(trace);
+    CHECK(r.import->inferred.empty());
+    for (const char* op : {"alloc_block 1 3 0 => 1 32\n", "alloc_block 0 1 1 => 0 34\n",
+                           "reserve_managed_block 0 2 => 0\n", "reserve_managed_block 1 2 => 0\n",
+                           "alloc_managed_block 1 2 => 1 40\n", "free_block 1 32 3 0 => 0\n",
+                           "free_block 1 40 2 1 => 0\n", "remove_managed_block 1 2 => 0\n"})
+        CHECK(trace.find(op) != std::string::npos);
+    const auto sum = check(trace);
+    CHECK(sum.mismatches == 0);
+    CHECK(sum.checked == sum.operations);
+
+    // An order beyond a multi-MSI block is a damaged line.
+    parsed_events bad;
+    const auto err = parse_kernel_events(
+        "irq_matrix_free_block: bit=32 cpu=1 online=1 avl=204 alloc=0 managed=0 online_maps=2 "
+        "global_avl=408, global_rsvd=0, total_alloc=1 order=6\n",
+        "capture.txt", bad);
+    REQUIRE(err);
+    CHECK(err->line == 1);
+    CHECK(err->message.find("'order' is 0..5") != std::string::npos);
+}

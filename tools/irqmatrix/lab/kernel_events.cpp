@@ -26,7 +26,7 @@ constexpr std::string_view cpu_fields[] = {"bit", "cpu", "online", "avl", "alloc
 
 struct event_spec {
     std::string_view name;
-    enum { global, global_update, per_cpu, vector } cls;
+    enum { global, global_update, per_cpu, block, vector } cls;
     std::vector<std::string_view> vector_fields;  // the irq_vectors events' own
 };
 
@@ -51,6 +51,10 @@ const std::vector<event_spec>& kinds() {
              {"irq_matrix_reserve_managed", "irq_matrix_remove_managed", "irq_matrix_alloc_managed",
               "irq_matrix_assign", "irq_matrix_alloc", "irq_matrix_free",
               "irq_matrix_alloc_reserved"}},
+            // The aligned blocks of the kernel port and the library: per CPU, plus order.
+            {event_spec::block,
+             {"irq_matrix_alloc_block", "irq_matrix_free_block", "irq_matrix_reserve_managed_block",
+              "irq_matrix_remove_managed_block", "irq_matrix_alloc_managed_block"}},
         };
         std::vector<event_spec> all;
         for (const matrix_event_class& c : matrix_classes)
@@ -90,8 +94,10 @@ std::vector<std::string_view> required_fields(const event_spec& k) {
     std::vector<std::string_view> f;
     if (k.cls == event_spec::vector) return k.vector_fields;
     if (k.cls == event_spec::global_update) f.push_back("bit");
-    if (k.cls == event_spec::per_cpu) f.assign(std::begin(cpu_fields), std::end(cpu_fields));
+    if (k.cls == event_spec::per_cpu || k.cls == event_spec::block)
+        f.assign(std::begin(cpu_fields), std::end(cpu_fields));
     f.insert(f.end(), std::begin(global_fields), std::end(global_fields));
+    if (k.cls == event_spec::block) f.push_back("order");
     return f;
 }
 
@@ -365,6 +371,9 @@ std::optional<events_error> parse_kernel_events(std::string_view text, std::stri
             if (is_flag_field(k) && v != 0 && v != 1)
                 return fail(name + ": field '" + k + "' is a flag (0 or 1), not " +
                             std::to_string(v));
+            if (k == "order" && v > 5)
+                return fail(name + ": field 'order' is 0..5 (32 vectors at most), not " +
+                            std::to_string(v));
         }
         into.events.push_back(std::move(ev));
     }
@@ -390,7 +399,7 @@ counters event_globals(const kernel_event& e) {
 
 bool per_cpu_event(const kernel_event& e) {
     const event_spec* k = find_kind(e.name);
-    return k && k->cls == event_spec::per_cpu;
+    return k && (k->cls == event_spec::per_cpu || k->cls == event_spec::block);
 }
 
 // What the irq_vectors events say about one IRQ.
@@ -541,10 +550,25 @@ std::string operation_for(const state<Matrix>& s, const kernel_event& e, unsigne
         const bool reserved = g.global_rsvd + 1 == s.m.stats().global_reserved;
         return "alloc " + c + (reserved ? " 1" : " 0");
     }
-    // irq_matrix_free: managed if the bit is a managed reservation there.
+    // A block event: the operation on the one CPU it names, base as bit.
+    const std::string order = std::to_string(e.has("order") ? e.get("order") : 0);
+    if (e.name == "irq_matrix_alloc_block") {
+        // RESERVED: global_rsvd fell by the block's size.
+        const auto size = std::int64_t{1} << (e.get("order") & 7);
+        const bool reserved = g.global_rsvd + size == s.m.stats().global_reserved;
+        return "alloc_block " + c + " " + order + (reserved ? " 1" : " 0");
+    }
+    if (e.name == "irq_matrix_alloc_managed_block") return "alloc_managed_block " + c + " " + order;
+    if (e.name == "irq_matrix_reserve_managed_block")
+        return "reserve_managed_block " + c + " " + order;
+    if (e.name == "irq_matrix_remove_managed_block")
+        return "remove_managed_block " + c + " " + order;
+    // irq_matrix_free(_block): managed if the bit is a managed reservation there.
     const bool managed = ecpu < s.m.nr_cpus() && bit >= 0 &&
                          static_cast<unsigned>(bit) < s.m.bits() &&
                          s.m.cpu_map(ecpu).managed_map.test(static_cast<unsigned>(bit));
+    if (e.name == "irq_matrix_free_block")
+        return "free_block " + c + " " + b + " " + order + (managed ? " 1" : " 0");
     return "free " + c + " " + b + (managed ? " 1" : " 0");
 }
 
@@ -553,11 +577,22 @@ template <class Matrix>
 std::string disagreement(const state<Matrix>& s, const kernel_event& e, const trace::outcome& r) {
     if (r.error) return "the operation failed (" + r.text() + ")";
     const auto ecpu = static_cast<unsigned>(e.get("cpu"));
-    if (e.name == "irq_matrix_alloc" || e.name == "irq_matrix_alloc_managed") {
+    if (e.name == "irq_matrix_alloc" || e.name == "irq_matrix_alloc_managed" ||
+        e.name == "irq_matrix_alloc_block" || e.name == "irq_matrix_alloc_managed_block") {
         if (r.values[0] != ecpu || r.values[1] != static_cast<unsigned>(e.get("bit")))
             return "the kernel's rule gives CPU " + std::to_string(r.values[0]) + " bit " +
                    std::to_string(r.values[1]);
     }
+    // A managed block is reserved (or released) at the lowest aligned base:
+    // the event's base must be the one the library took (or gave back).
+    if ((e.name == "irq_matrix_reserve_managed_block" ||
+         e.name == "irq_matrix_remove_managed_block") &&
+        ecpu < s.m.nr_cpus() && e.get("bit") >= 0 &&
+        static_cast<unsigned>(e.get("bit")) < s.m.bits() &&
+        s.m.cpu_map(ecpu).managed_map.test(static_cast<unsigned>(e.get("bit"))) !=
+            (e.name == "irq_matrix_reserve_managed_block"))
+        return "the library's block on CPU " + std::to_string(ecpu) + " is not at bit " +
+               std::to_string(e.get("bit"));
     const auto have = s.globals();
     const auto want = event_globals(e);
     if (!(have == want))
@@ -591,6 +626,10 @@ std::string apply_event(state<Matrix>& s, const kernel_event& e, unsigned cpu) {
         s.pending_reservations.push_back(static_cast<unsigned>(e.get("cpu")));
     if (e.name == "irq_matrix_free")
         forget_vector(s, static_cast<unsigned>(e.get("cpu")), static_cast<unsigned>(e.get("bit")));
+    if (e.name == "irq_matrix_free_block")
+        for (unsigned k = 0; k < (1u << e.get("order")); ++k)
+            forget_vector(s, static_cast<unsigned>(e.get("cpu")),
+                          static_cast<unsigned>(e.get("bit")) + k);
     // The counters the event reported, as expectations.
     if (per_cpu_event(e)) {
         const auto c = s.m.cpu(static_cast<unsigned>(e.get("cpu")));

@@ -27,6 +27,10 @@
 //    interrupt with no online CPU left is shut down, then the CPU goes
 //    offline. Which CPUs died is chosen by the counters of the events that
 //    follow.
+// The block events of the kernel port (examples/kernel-port/irq_matrix_trace.h)
+// and of the library (include/irqmatrix/events.hpp) are read too: each is
+// the per-CPU text plus " order=K" and becomes the block operation on the
+// CPU it names.
 // The x86 irq_vectors events (vector_config, vector_update, ...) say which
 // IRQ owns which vector; they are kept as comments in the trace and give the
 // final owner of every vector.
