@@ -140,9 +140,10 @@ irq_debugfs_result parse_irq_debugfs(std::string_view text) {
         const auto s = split(line);
         if (!s.irq) {
             out.error = input_error{
-                number, "expected an IRQ's line as grep -r . /sys/kernel/debug/irq/irqs/ prints "
-                        "it ('[PATH/]N:LABEL: VALUE'), found " +
-                            quote(line)};
+                number,
+                "expected an IRQ's line as grep -r . /sys/kernel/debug/irq/irqs/ prints "
+                "it ('[PATH/]N:LABEL: VALUE'), found " +
+                    quote(line)};
             return out;
         }
         auto [it, added] = irqs.try_emplace(*s.irq);
@@ -166,8 +167,9 @@ irq_debugfs_result parse_irq_debugfs(std::string_view text) {
         }
     }
     if (irqs.empty()) {
-        out.error = input_error{number + 1, "no IRQ found (expected grep -r . "
-                                            "/sys/kernel/debug/irq/irqs/ output)"};
+        out.error = input_error{number + 1,
+                                "no IRQ found (expected grep -r . "
+                                "/sys/kernel/debug/irq/irqs/ output)"};
         return out;
     }
     out.irqs.reserve(irqs.size());

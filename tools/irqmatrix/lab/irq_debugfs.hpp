@@ -27,15 +27,16 @@ namespace irqmatrix::lab {
 /// One IRQ's debugfs file.
 struct irq_record {
     unsigned irq = 0;
-    unsigned line = 0;                 ///< its first line in the input
-    std::string device;                ///< "0000:02:00.0"; empty for "(null)"
-    std::string handler;               ///< "handle_edge_irq"
-    std::vector<std::string> states;   ///< IRQD_* names listed under dstate:
-    std::optional<int> node;           ///< -1: no NUMA node
+    unsigned line = 0;                               ///< its first line in the input
+    std::string device;                              ///< "0000:02:00.0"; empty for "(null)"
+    std::string handler;                             ///< "handle_edge_irq"
+    std::vector<std::string> states;                 ///< IRQD_* names listed under dstate:
+    std::optional<int> node;                         ///< -1: no NUMA node
     std::optional<std::vector<unsigned>> affinity;   ///< the requested mask
     std::optional<std::vector<unsigned>> effective;  ///< where it is delivered
-    std::vector<std::string> domains;  ///< outermost first: "IR-PCI-MSIX-0000:02:00.0-13", ..., "VECTOR"
-    std::vector<std::string> chips;    ///< the chip of each domain
+    std::vector<std::string>
+        domains;  ///< outermost first: "IR-PCI-MSIX-0000:02:00.0-13", ..., "VECTOR"
+    std::vector<std::string> chips;  ///< the chip of each domain
     // The VECTOR domain's record (x86_vector_debug_show):
     bool has_vector_record = false;
     bool vector_not_assigned = false;  ///< "Vector: Not assigned"

@@ -40,6 +40,18 @@ bool is_hex_dump(std::string_view line) {
     return colon + 1 == line.size() || line[colon + 1] == ' ';
 }
 
+/// Noise real captures carry between devices: lspci's own warnings
+/// ("pcilib: sysfs_read_vpd: read failed"), the rest of a hex dump line they
+/// interrupted ("00 00 00 00"), and separator lines ("----").
+bool is_noise(std::string_view line) {
+    const auto t = trim(line);
+    if (t.starts_with("pcilib:")) return true;
+    if (t.find_first_not_of('-') == std::string_view::npos) return true;
+    for (const auto w : detail::split_words(t))
+        if (!hex_run(w, 2)) return false;
+    return true;
+}
+
 bool is_comment_or_blank(std::string_view line) {
     const auto t = trim(line);
     return t.empty() || t.front() == '#';
@@ -83,13 +95,14 @@ lspci_result parse_lspci(std::string_view text) {
             return out;
         };
         if (!detail::is_blank(line.front())) {
-            if (is_hex_dump(line)) continue;
+            if (is_hex_dump(line) || is_noise(line)) continue;
             const std::size_t space = line.find(' ');
             const std::string address = pci_address(line.substr(0, space));
             if (address.empty())
-                return fail("expected a device line ('02:00.0 Class: Name') or an indented one, "
-                            "found " +
-                            quote(line));
+                return fail(
+                    "expected a device line ('02:00.0 Class: Name') or an indented one, "
+                    "found " +
+                    quote(line));
             pci_function f;
             f.address = address;
             f.line = number;
@@ -118,8 +131,9 @@ lspci_result parse_lspci(std::string_view text) {
             continue;
         }
         const std::size_t slash = count.find('/');
-        const auto granted =
-            slash == std::string_view::npos ? std::nullopt : detail::parse_decimal(count.substr(0, slash), 128);
+        const auto granted = slash == std::string_view::npos
+                                 ? std::nullopt
+                                 : detail::parse_decimal(count.substr(0, slash), 128);
         const auto capable = slash == std::string_view::npos
                                  ? std::nullopt
                                  : detail::parse_decimal(count.substr(slash + 1), 128);

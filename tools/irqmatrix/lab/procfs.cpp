@@ -47,8 +47,7 @@ std::string device_in_chip(std::string_view chip) {
 }
 
 bool is_old_pci_msi_chip(std::string_view chip) {
-    return chip == "PCI-MSI" || chip == "IR-PCI-MSI" || chip == "PCI-MSIX" ||
-           chip == "IR-PCI-MSIX";
+    return chip == "PCI-MSI" || chip == "IR-PCI-MSI" || chip == "PCI-MSIX" || chip == "IR-PCI-MSIX";
 }
 
 }  // namespace
@@ -84,9 +83,10 @@ proc_interrupts_result parse_proc_interrupts(std::string_view text) {
             for (const auto w : words) {
                 const auto cpu = header_cpu(w);
                 if (!cpu) {
-                    out.error = input_error{number, "expected the header of /proc/interrupts "
-                                                    "('CPU0 CPU1 ...'), found " +
-                                                        quote(w)};
+                    out.error = input_error{number,
+                                            "expected the header of /proc/interrupts "
+                                            "('CPU0 CPU1 ...'), found " +
+                                                quote(w)};
                     return out;
                 }
                 if (!p.online.empty() && *cpu <= p.online.back()) {
@@ -100,8 +100,8 @@ proc_interrupts_result parse_proc_interrupts(std::string_view text) {
         }
         const std::string_view label = words[0];
         if (label.back() != ':') {
-            out.error = input_error{number, "expected 'IRQ:' or 'NAME:' first, found " +
-                                                quote(label)};
+            out.error =
+                input_error{number, "expected 'IRQ:' or 'NAME:' first, found " + quote(label)};
             return out;
         }
         const auto irq = detail::parse_decimal(label.substr(0, label.size() - 1), max_irq);
@@ -116,9 +116,9 @@ proc_interrupts_result parse_proc_interrupts(std::string_view text) {
             r.counts.push_back(*c);
         }
         if (r.counts.size() != p.online.size()) {
-            out.error = input_error{
-                number, fmt::format("IRQ {}: {} count columns for the header's {} CPUs", r.irq,
-                                    r.counts.size(), p.online.size())};
+            out.error =
+                input_error{number, fmt::format("IRQ {}: {} count columns for the header's {} CPUs",
+                                                r.irq, r.counts.size(), p.online.size())};
             return out;
         }
         if (!p.rows.empty() && r.irq <= p.rows.back().irq) {
@@ -183,8 +183,8 @@ affinity_line split_affinity(std::string_view line) {
     a.file = path.substr(slash + 1);
     path = path.substr(0, slash);
     const std::size_t dir = path.rfind('/');
-    a.irq = detail::parse_decimal(dir == std::string_view::npos ? path : path.substr(dir + 1),
-                                  max_irq);
+    a.irq =
+        detail::parse_decimal(dir == std::string_view::npos ? path : path.substr(dir + 1), max_irq);
     return a;
 }
 
@@ -211,9 +211,10 @@ proc_irq_affinity_result parse_proc_irq_affinity(std::string_view text) {
             // /proc/irq/default_smp_affinity and lines of an action's
             // directory have no IRQ directory right above the file.
             if (line.find("default_smp_affinity") != std::string_view::npos) continue;
-            out.error = input_error{number, "expected 'PATH/IRQ/FILE:VALUE' as grep . "
-                                            "/proc/irq/*/smp_affinity_list prints it, found " +
-                                                quote(line)};
+            out.error = input_error{number,
+                                    "expected 'PATH/IRQ/FILE:VALUE' as grep . "
+                                    "/proc/irq/*/smp_affinity_list prints it, found " +
+                                        quote(line)};
             return out;
         }
         const bool smp = a.file == "smp_affinity_list";
@@ -232,8 +233,9 @@ proc_irq_affinity_result parse_proc_irq_affinity(std::string_view text) {
         (smp ? it->second.smp_affinity : it->second.effective) = std::move(cpus);
     }
     if (irqs.empty()) {
-        out.error = input_error{number + 1, "no smp_affinity_list or effective_affinity_list "
-                                            "line found"};
+        out.error = input_error{number + 1,
+                                "no smp_affinity_list or effective_affinity_list "
+                                "line found"};
         return out;
     }
     for (auto& [irq, a] : irqs) out.irqs.push_back(std::move(a));

@@ -28,11 +28,11 @@ namespace irqmatrix::lab {
 struct proc_irq_row {
     unsigned irq = 0;
     unsigned line = 0;
-    std::vector<std::uint64_t> counts;  ///< one per header CPU, in header order
-    std::string chip;                   ///< "IR-PCI-MSI", "IR-PCI-MSIX-0000:02:00.0", "IO-APIC"
+    std::vector<std::uint64_t> counts;   ///< one per header CPU, in header order
+    std::string chip;                    ///< "IR-PCI-MSI", "IR-PCI-MSIX-0000:02:00.0", "IO-APIC"
     std::optional<std::uint64_t> hwirq;  ///< "524288" of "524288-edge"
-    std::string trigger;                ///< "edge", "fasteoi"
-    std::string actions;                ///< "nvme0q1", "eno1-TxRx-0", "PCIe PME" (may be empty)
+    std::string trigger;                 ///< "edge", "fasteoi"
+    std::string actions;                 ///< "nvme0q1", "eno1-TxRx-0", "PCIe PME" (may be empty)
     /// The PCI device, from the chip's name (6.2+) or the hardware IRQ
     /// number of a PCI-MSI chip (before); empty if neither says.
     std::string device;

@@ -30,9 +30,9 @@ namespace irqmatrix::lab {
 /// One IRQ as the snapshot knows it.
 struct snapshot_irq {
     unsigned irq = 0;
-    std::string device;   ///< PCI address or "" (per-IRQ debugfs, else /proc/interrupts)
-    std::string names;    ///< /proc/interrupts actions ("nvme0q1")
-    std::string chip;     ///< the outermost domain or /proc/interrupts chip
+    std::string device;         ///< PCI address or "" (per-IRQ debugfs, else /proc/interrupts)
+    std::string names;          ///< /proc/interrupts actions ("nvme0q1")
+    std::string chip;           ///< the outermost domain or /proc/interrupts chip
     bool vector_known = false;  ///< vector and cpu come from the VECTOR domain's record
     unsigned vector = 0;        ///< 0: none (shut down, reservation mode, not activated)
     bool cpu_known = false;     ///< cpu is known (from the record or the effective mask)
@@ -41,8 +41,8 @@ struct snapshot_irq {
     bool managed = false;
     bool managed_known = false;
     bool has_reserved = false;
-    bool started = true;        ///< IRQD_IRQ_STARTED (assumed when not said)
-    bool legacy = false;        ///< a legacy PIC vector on all CPUs: not in the matrix
+    bool started = true;             ///< IRQD_IRQ_STARTED (assumed when not said)
+    bool legacy = false;             ///< a legacy PIC vector on all CPUs: not in the matrix
     std::vector<unsigned> affinity;  ///< the requested mask (empty: unknown)
     bool affinity_known = false;
     std::vector<unsigned> effective;
@@ -54,12 +54,12 @@ struct snapshot_irq {
 };
 
 struct snapshot {
-    std::vector<std::string> sources;  ///< "FILE: what it was read as"
+    std::vector<std::string> sources;     ///< "FILE: what it was read as"
     std::optional<imported_state> table;  ///< the VECTOR table, when given
     std::string table_file;
     std::vector<unsigned> online;  ///< online CPUs (table rows, else /proc/interrupts)
     bool online_known = false;
-    std::vector<snapshot_irq> irqs;   ///< ascending IRQ numbers
+    std::vector<snapshot_irq> irqs;  ///< ascending IRQ numbers
     std::vector<pci_function> pci;
     std::vector<std::string> guesses;  ///< what had to be assumed, one sentence each
     /// (cpu, vector) -> index into irqs, for every vector an IRQ holds

@@ -263,8 +263,8 @@ offline_report run_offline(Planner p, const snapshot& s, const std::vector<unsig
 std::string fate_text(const irq_fate& f) {
     switch (f.what) {
     case irq_fate::moved:
-        return fmt::format("vector {} -> CPU {} vector {}{}", f.from_vector, f.to_cpu,
-                           f.to_vector, f.broke_affinity ? " (affinity broken)" : "");
+        return fmt::format("vector {} -> CPU {} vector {}{}", f.from_vector, f.to_cpu, f.to_vector,
+                           f.broke_affinity ? " (affinity broken)" : "");
     case irq_fate::shut_down:
         return fmt::format("vector {} freed: managed, no CPU of its mask left, shut down",
                            f.from_vector);
@@ -360,10 +360,12 @@ std::string format_leaks(const leaks_report& r) {
         drifted += c.drift.empty() ? 0u : 1u;
     }
     if (!r.owners_known)
-        out += "no per-IRQ debugfs files: no vector's owner is known; 'by eff.' counts the IRQs "
-               "whose effective mask is that CPU alone (from /proc/irq)\n";
-    out += "  CPU   act  owned  unowned  by eff.  unowned vectors / owned but not allocated / "
-           "drift\n";
+        out +=
+            "no per-IRQ debugfs files: no vector's owner is known; 'by eff.' counts the IRQs "
+            "whose effective mask is that CPU alone (from /proc/irq)\n";
+    out +=
+        "  CPU   act  owned  unowned  by eff.  unowned vectors / owned but not allocated / "
+        "drift\n";
     for (const auto& c : r.cpus) {
         std::string notes;
         if (r.owners_known && !c.unowned.empty()) notes += "unowned " + cpu_list_text(c.unowned);
@@ -374,7 +376,7 @@ std::string format_leaks(const leaks_report& r) {
                      cpu_list_text(sorted);
         }
         for (const auto& d : c.drift) notes += (notes.empty() ? "" : "; ") + d;
-        out += fmt::format("{:5} {:5} {:6} {:8} {:8}  {}\n", c.cpu, c.allocated,
+        out += fmt::format("{:5} {:5} {:>6} {:>8} {:8}  {}\n", c.cpu, c.allocated,
                            r.owners_known ? std::to_string(c.owned) : "?",
                            r.owners_known ? std::to_string(c.unowned.size()) : "?",
                            c.irqs_by_effective, notes.empty() ? "-" : notes);
@@ -422,9 +424,9 @@ std::optional<offline_report> offline_cpus(const snapshot& s, const std::vector<
 std::string format_offline(const offline_report& r) {
     std::string out;
     for (const auto& st : r.steps) {
-        std::string planner = st.planner_ok ? fmt::format("can go ({} vectors move)",
-                                                          st.planner_vectors)
-                                            : "refuses: " + st.planner_why;
+        std::string planner = st.planner_ok
+                                  ? fmt::format("can go ({} vectors move)", st.planner_vectors)
+                                  : "refuses: " + st.planner_why;
         if (st.refused) {
             out += fmt::format("CPU {}: refused: {}\n  planner: {}\n", st.cpu, st.why, planner);
             continue;
@@ -445,14 +447,13 @@ std::string format_offline(const offline_report& r) {
         for (const auto& b : st.blocks_without_room)
             out += "  multi-MSI block with no room left: " + b + "\n";
     }
-    out += fmt::format("{} CPU(s) offline{}: {}\n", r.offlined.size(),
-                       r.stopped ? " before suspend stopped" : "",
-                       r.offlined.empty() ? std::string("none") : [&] {
-                           std::string list;
-                           for (unsigned c : r.offlined)
-                               list += (list.empty() ? "" : ",") + std::to_string(c);
-                           return list;
-                       }());
+    out += fmt::format(
+        "{} CPU(s) offline{}: {}\n", r.offlined.size(), r.stopped ? " before suspend stopped" : "",
+        r.offlined.empty() ? std::string("none") : [&] {
+            std::string list;
+            for (unsigned c : r.offlined) list += (list.empty() ? "" : ",") + std::to_string(c);
+            return list;
+        }());
     out += "\nfinal table:\n" + r.final_table;
     if (!r.assumed.empty()) {
         out += "\nassumed (not in the inputs):\n";
@@ -527,8 +528,9 @@ affinity_answer answer_affinity(Planner p, const snapshot& s, const snapshot_irq
     if (dest.empty()) return fail(-22, "no online CPU in the list");
     if (!me || !me->active) {
         a.ok = true;
-        a.why = "the IRQ holds no vector now: the mask is stored, a vector is chosen when it "
-                "starts";
+        a.why =
+            "the IRQ holds no vector now: the mask is stored, a vector is chosen when it "
+            "starts";
         return a;
     }
     if (dest.view().test(me->cpu)) {
@@ -559,8 +561,7 @@ affinity_answer answer_affinity(Planner p, const snapshot& s, const snapshot_irq
 }  // namespace
 
 std::optional<affinity_answer> try_affinity(const snapshot& s, unsigned irq,
-                                            const std::vector<unsigned>& cpus,
-                                            std::string& error) {
+                                            const std::vector<unsigned>& cpus, std::string& error) {
     const snapshot_irq* target = s.find(irq);
     if (!target) {
         error = fmt::format("IRQ {} is in none of the inputs", irq);
@@ -574,7 +575,8 @@ std::optional<affinity_answer> try_affinity(const snapshot& s, unsigned irq,
 }
 
 std::string format_affinity(const affinity_answer& a) {
-    if (!a.ok) return fmt::format("{}: the write fails ({}): {}\n", a.label, errno_text(a.error), a.why);
+    if (!a.ok)
+        return fmt::format("{}: the write fails ({}): {}\n", a.label, errno_text(a.error), a.why);
     if (!a.vector_known) return fmt::format("{}: the write succeeds: {}\n", a.label, a.why);
     return fmt::format("{}: the write succeeds: CPU {} vector {} ({})\n", a.label, a.cpu, a.vector,
                        a.why);
@@ -601,9 +603,8 @@ std::optional<headroom_report> headroom(const snapshot& s, std::string& error) {
             online_set(m).view().for_each([&](unsigned c) {
                 const cpu_stats st = *m.cpu(c);
                 const int order = m.largest_free_order(c);
-                r.cpus.push_back({c, st.available, st.managed, st.managed_allocated,
-                                  st.allocated, m.free_map(c).count(),
-                                  order < 0 ? 0u : 1u << order});
+                r.cpus.push_back({c, st.available, st.managed, st.managed_allocated, st.allocated,
+                                  m.free_map(c).count(), order < 0 ? 0u : 1u << order});
             });
             return std::optional(r);
         },
@@ -611,13 +612,12 @@ std::optional<headroom_report> headroom(const snapshot& s, std::string& error) {
 }
 
 std::string format_headroom(const headroom_report& r) {
-    std::string out = fmt::format("global available {}, reserved {}\n", r.global_available,
-                                  r.global_reserved);
+    std::string out =
+        fmt::format("global available {}, reserved {}\n", r.global_available, r.global_reserved);
     out += "  CPU  available  managed  mac  allocated  free  largest block\n";
     for (const auto& c : r.cpus)
-        out += fmt::format("{:5} {:10} {:8} {:4} {:10} {:5} {:14}\n", c.cpu, c.available,
-                           c.managed, c.managed_allocated, c.allocated, c.free_vectors,
-                           c.largest_block);
+        out += fmt::format("{:5} {:10} {:8} {:4} {:10} {:5} {:14}\n", c.cpu, c.available, c.managed,
+                           c.managed_allocated, c.allocated, c.free_vectors, c.largest_block);
     return out;
 }
 
@@ -688,9 +688,8 @@ int offline_command(const std::vector<std::string>& files, const import_options&
     return exit_ok;
 }
 
-int affinity_command(const std::vector<std::string>& files, const import_options& opt,
-                     unsigned irq, const std::string& cpus, bool as_json, std::ostream& out,
-                     std::ostream& err) {
+int affinity_command(const std::vector<std::string>& files, const import_options& opt, unsigned irq,
+                     const std::string& cpus, bool as_json, std::ostream& out, std::ostream& err) {
     std::vector<unsigned> list;
     if (auto e = parse_cpu_order(cpus, list); !e.empty()) {
         err << "irqmatrix: --cpus: " << e << '\n';
@@ -708,8 +707,8 @@ int affinity_command(const std::vector<std::string>& files, const import_options
     return exit_ok;
 }
 
-int headroom_command(const std::vector<std::string>& files, const import_options& opt,
-                     bool as_json, std::ostream& out, std::ostream& err) {
+int headroom_command(const std::vector<std::string>& files, const import_options& opt, bool as_json,
+                     std::ostream& out, std::ostream& err) {
     const auto s = load_or_report(files, opt, err);
     if (!s) return exit_input;
     std::string error;

@@ -23,12 +23,12 @@ namespace irqmatrix::lab {
 
 struct cpu_leaks {
     unsigned cpu = 0;
-    unsigned allocated = 0;         ///< the table's act
-    unsigned owned = 0;             ///< of those, held by an IRQ of the per-IRQ files
-    std::vector<unsigned> unowned;  ///< allocated, no owner
+    unsigned allocated = 0;              ///< the table's act
+    unsigned owned = 0;                  ///< of those, held by an IRQ of the per-IRQ files
+    std::vector<unsigned> unowned;       ///< allocated, no owner
     std::vector<unsigned> claimed_free;  ///< an IRQ says it holds it, the table does not
-    unsigned irqs_by_effective = 0;  ///< IRQs whose only CPU (effective mask) is this one
-    std::vector<std::string> drift;  ///< the table's counters against its bitmaps
+    unsigned irqs_by_effective = 0;      ///< IRQs whose only CPU (effective mask) is this one
+    std::vector<std::string> drift;      ///< the table's counters against its bitmaps
 };
 
 struct leaks_report {
@@ -52,8 +52,8 @@ struct offline_options {
 
 /// What happened to one IRQ on the dying CPU.
 struct irq_fate {
-    std::string label;       ///< "IRQ 129 (...)" or "vector 40 (no known owner)"
-    unsigned irq = ~0u;      ///< ~0u: a vector without a known owner
+    std::string label;   ///< "IRQ 129 (...)" or "vector 40 (no known owner)"
+    unsigned irq = ~0u;  ///< ~0u: a vector without a known owner
     unsigned from_vector = 0;
     enum kind { moved, shut_down, failed, not_started } what = moved;
     unsigned to_cpu = 0;
@@ -66,10 +66,10 @@ struct irq_fate {
 struct offline_step {
     unsigned cpu = 0;
     bool refused = false;
-    std::string why;          ///< the refusal, as the kernel logs it where it does
-    unsigned to_move = 0;     ///< irq_matrix_allocated() of the dying CPU
-    unsigned available = 0;   ///< irq_matrix_available(cpudown) of the others
-    std::string warning;      ///< the reserved-vectors warning
+    std::string why;         ///< the refusal, as the kernel logs it where it does
+    unsigned to_move = 0;    ///< irq_matrix_allocated() of the dying CPU
+    unsigned available = 0;  ///< irq_matrix_available(cpudown) of the others
+    std::string warning;     ///< the reserved-vectors warning
     std::vector<irq_fate> fates;
     // The planner's exact answer for the same state: can_offline().
     bool planner_ok = false;
@@ -101,10 +101,10 @@ struct affinity_answer {
     unsigned irq = 0;
     std::string label;
     bool ok = false;
-    int error = 0;        ///< the write's errno (negative) when it fails
+    int error = 0;  ///< the write's errno (negative) when it fails
     std::string why;
-    bool moves = false;   ///< the IRQ changes CPU
-    unsigned cpu = 0;     ///< where it ends
+    bool moves = false;  ///< the IRQ changes CPU
+    unsigned cpu = 0;    ///< where it ends
     unsigned vector = 0;
     bool vector_known = false;
 };
@@ -141,11 +141,10 @@ std::string headroom_json(const headroom_report& r);
 int leaks_command(const std::vector<std::string>& files, const import_options& opt, bool json,
                   std::ostream& out, std::ostream& err);
 int offline_command(const std::vector<std::string>& files, const import_options& opt,
-                    const std::string& cpus, const offline_options& o, bool json,
-                    std::ostream& out, std::ostream& err);
-int affinity_command(const std::vector<std::string>& files, const import_options& opt,
-                     unsigned irq, const std::string& cpus, bool json, std::ostream& out,
-                     std::ostream& err);
+                    const std::string& cpus, const offline_options& o, bool json, std::ostream& out,
+                    std::ostream& err);
+int affinity_command(const std::vector<std::string>& files, const import_options& opt, unsigned irq,
+                     const std::string& cpus, bool json, std::ostream& out, std::ostream& err);
 int headroom_command(const std::vector<std::string>& files, const import_options& opt, bool json,
                      std::ostream& out, std::ostream& err);
 
