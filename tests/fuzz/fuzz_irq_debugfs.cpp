@@ -21,8 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)irqmatrix::lab::looks_like_irq_debugfs(text);
     const auto r = irqmatrix::lab::parse_irq_debugfs(text);
     if (r.error) {
-        fuzz_support::check_error_line("fuzz_irq_debugfs", r.error->line, lines,
-                                       r.error->message);
+        fuzz_support::check_error_line("fuzz_irq_debugfs", r.error->line, lines, r.error->message);
         return 0;
     }
     if (r.irqs.empty()) fuzz_support::fail("fuzz_irq_debugfs", "success without an IRQ");

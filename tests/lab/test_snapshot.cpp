@@ -162,7 +162,8 @@ TEST_CASE("/proc/irq affinity lists", "[snapshot]") {
     CHECK(*r.irqs[0].smp_affinity == std::vector<unsigned>{0, 1, 2, 3});
     CHECK(*r.irqs[0].effective == std::vector<unsigned>{2});
     CHECK_FALSE(r.irqs[1].effective);
-    const auto bad = lab::parse_proc_irq_affinity("24/smp_affinity_list:0-3\n24/smp_affinity_list:a\n");
+    const auto bad =
+        lab::parse_proc_irq_affinity("24/smp_affinity_list:0-3\n24/smp_affinity_list:a\n");
     REQUIRE(bad.error);
     CHECK(bad.error->line == 2);
 }
@@ -220,12 +221,13 @@ TEST_CASE("snapshot: owners, managed, masks and what was assumed", "[snapshot]")
 
     // A file that is none of the inputs, and a second VECTOR table.
     auto r = lab::build_snapshot({{"x.txt", "# c\nhello\n"}}, {});
-    CHECK(r.error == "x.txt: line 2: not an input the snapshot reads (a debugfs VECTOR table, "
-                     "grep -r of /sys/kernel/debug/irq/irqs/, /proc/interrupts, grep of "
-                     "/proc/irq/*/*affinity_list, or lspci -vv)");
+    CHECK(r.error ==
+          "x.txt: line 2: not an input the snapshot reads (a debugfs VECTOR table, "
+          "grep -r of /sys/kernel/debug/irq/irqs/, /proc/interrupts, grep of "
+          "/proc/irq/*/*affinity_list, lspci -vv, or irq_matrix trace events)");
     const auto table = data_file("machine-small-vector.txt");
     r = lab::build_snapshot({{"a", table}, {"b", table}}, {});
-    CHECK(r.error.rfind("b: line 2: a second VECTOR table", 0) == 0);
+    CHECK(r.error.rfind("b: line 2: a second matrix source", 0) == 0);
     r = lab::build_snapshot({{"bad-irqs", "9:handler: x\n9:node: many\n"}}, {});
     CHECK(r.error == "bad-irqs: line 2: IRQ 9: node: expected a number or -1, found 'many'");
 }

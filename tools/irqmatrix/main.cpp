@@ -280,10 +280,11 @@ int main(int argc, char** argv) {
     // questions about one machine (docs/real-machines.md)
     std::vector<std::string> snap_files;
     bool snap_json = false;
+    irqmatrix::lab::event_import_options snap_events;
     const std::string snap_help =
         "the machine's files, each recognised by content: the debugfs VECTOR table, grep -r . "
         "/sys/kernel/debug/irq/irqs/, /proc/interrupts, grep . /proc/irq/*/*affinity_list, "
-        "lspci -vv ('-': standard input)";
+        "lspci -vv, a capture of irq_matrix trace events ('-': standard input)";
     auto add_snapshot_args = [&](CLI::App* cmd) {
         cmd->add_option("FILE", snap_files, snap_help)->required();
         cmd->add_flag("--json", snap_json, "print JSON instead of a table");
@@ -293,6 +294,8 @@ int main(int argc, char** argv) {
         cmd->add_option("--alloc-end", state_opt.alloc_end,
                         "the VECTOR table's window end (default: inferred)");
         cmd->add_option("--table", state_opt.table, "which VECTOR table of its file, from 0");
+        cmd->add_option("--until", snap_events.until,
+                        "read an event capture only up to the first line containing this text");
     };
     auto* snapshot = app.add_subcommand(
         "snapshot",
@@ -380,20 +383,20 @@ int main(int argc, char** argv) {
     if (*show) return irqmatrix::lab::show_command(state_file, state_opt, std::cout, std::cerr);
     if (*fit) return irqmatrix::lab::fit_command(state_file, state_opt, std::cout, std::cerr);
     if (*snapshot)
-        return irqmatrix::lab::snapshot_command(snap_files, state_opt, snap_json, std::cout,
-                                                std::cerr);
-    if (*leaks)
-        return irqmatrix::lab::leaks_command(snap_files, state_opt, snap_json, std::cout,
-                                             std::cerr);
-    if (*offline)
-        return irqmatrix::lab::offline_command(snap_files, state_opt, off_cpus, off_opt, snap_json,
-                                               std::cout, std::cerr);
-    if (*affinity)
-        return irqmatrix::lab::affinity_command(snap_files, state_opt, aff_irq, aff_cpus, snap_json,
+        return irqmatrix::lab::snapshot_command(snap_files, state_opt, snap_events, snap_json,
                                                 std::cout, std::cerr);
+    if (*leaks)
+        return irqmatrix::lab::leaks_command(snap_files, state_opt, snap_events, snap_json,
+                                             std::cout, std::cerr);
+    if (*offline)
+        return irqmatrix::lab::offline_command(snap_files, state_opt, snap_events, off_cpus,
+                                               off_opt, snap_json, std::cout, std::cerr);
+    if (*affinity)
+        return irqmatrix::lab::affinity_command(snap_files, state_opt, snap_events, aff_irq,
+                                                aff_cpus, snap_json, std::cout, std::cerr);
     if (*headroom)
-        return irqmatrix::lab::headroom_command(snap_files, state_opt, snap_json, std::cout,
-                                                std::cerr);
+        return irqmatrix::lab::headroom_command(snap_files, state_opt, snap_events, snap_json,
+                                                std::cout, std::cerr);
     if (*import_events)
         return irqmatrix::lab::import_events_command(event_files, events_opt, std::cout, std::cerr);
     return exit_usage;

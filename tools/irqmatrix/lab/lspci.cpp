@@ -2,8 +2,6 @@
 // Parsing lspci -vv: see lspci.hpp.
 #include "lab/lspci.hpp"
 
-#include <fmt/format.h>
-
 namespace irqmatrix::lab {
 
 namespace {

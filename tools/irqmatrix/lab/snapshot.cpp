@@ -44,6 +44,16 @@ unsigned first_content_line(std::string_view text) {
 
 std::string at(const std::string& file, const input_error& e) { return file + ": " + e.what(); }
 
+/// An irq_matrix event line outside a '#' comment (a VECTOR table has none).
+bool looks_like_event_capture(std::string_view text) {
+    for (const auto line : split_lines(text)) {
+        const std::size_t at = line.find("irq_matrix_");
+        if (at != std::string_view::npos && line.substr(0, at).find('#') == std::string_view::npos)
+            return true;
+    }
+    return false;
+}
+
 struct parsed_inputs {
     std::vector<std::pair<std::string, irq_debugfs_result>> debugfs;
     std::vector<std::pair<std::string, proc_interrupts>> interrupts;
@@ -87,20 +97,54 @@ void merge_debugfs(std::map<unsigned, snapshot_irq>& irqs, const std::string& fi
 
 }  // namespace
 
-snapshot_result build_snapshot(const std::vector<snapshot_input>& inputs,
-                               const import_options& opt) {
+snapshot_result build_snapshot(const std::vector<snapshot_input>& inputs, const import_options& opt,
+                               const event_import_options& events) {
     snapshot_result res;
     snapshot s;
     parsed_inputs p;
+    std::optional<events_import> captured;
     for (const auto& in : inputs) {
         const std::string& file = in.name;
-        if (looks_like_dump(in.text)) {
-            if (s.table) {
-                res.error = file + ": line " + std::to_string(first_content_line(in.text)) +
-                            ": a second VECTOR table (the snapshot already has " + s.table_file +
-                            "'s)";
+        const bool dump = looks_like_dump(in.text);
+        if ((dump || looks_like_event_capture(in.text)) && !s.table_file.empty()) {
+            res.error = file + ": line " + std::to_string(first_content_line(in.text)) +
+                        ": a second matrix source (the snapshot already has " + s.table_file +
+                        "'s)";
+            return res;
+        }
+        if (!dump && looks_like_event_capture(in.text)) {
+            std::string_view text = in.text;
+            if (events.until) {
+                // As import-events --until: the lines before the first that
+                // holds the text.
+                const auto at = text.find(*events.until);
+                if (at == std::string_view::npos) {
+                    res.error = file + ": --until: '" + *events.until + "' is in no line";
+                    return res;
+                }
+                const auto nl = text.rfind('\n', at);
+                text = text.substr(0, nl == std::string_view::npos ? 0 : nl + 1);
+            }
+            parsed_events parsed;
+            if (auto e = parse_kernel_events(text, file, parsed)) {
+                res.error = e->what();
                 return res;
             }
+            auto imported = import_events(parsed, events);
+            if (!imported) {
+                res.error = imported.error.what();
+                return res;
+            }
+            s.table_file = file;
+            s.matrix_trace = imported.import->trace;
+            s.sources.push_back(fmt::format(
+                "{}: kernel events, {} irq_matrix and {} irq_vectors events{}, {} operations "
+                "inferred",
+                file, imported.import->matrix_events, imported.import->vector_events,
+                events.until ? " up to '" + *events.until + "'" : std::string(),
+                imported.import->inferred_operations));
+            captured = std::move(imported.import);
+        } else if (dump) {
             auto imported = import_dump(in.text, opt, file);
             if (!imported) {
                 res.error = file + ": " + imported.error.what();
@@ -108,6 +152,8 @@ snapshot_result build_snapshot(const std::vector<snapshot_input>& inputs,
             }
             s.table = std::move(*imported.state);
             s.table_file = file;
+            s.matrix_trace = s.table->trace;
+            s.matrix_table = s.table->table;
             s.sources.push_back(fmt::format(
                 "{}: VECTOR table {} of {}, {} CPU rows, window [{},{}) ({})", file,
                 s.table->table.index + 1, s.table->tables_in_text, s.table->table.rows.size(),
@@ -152,7 +198,7 @@ snapshot_result build_snapshot(const std::vector<snapshot_input>& inputs,
             res.error = file + ": line " + std::to_string(first_content_line(in.text)) +
                         ": not an input the snapshot reads (a debugfs VECTOR table, grep -r of "
                         "/sys/kernel/debug/irq/irqs/, /proc/interrupts, grep of "
-                        "/proc/irq/*/*affinity_list, or lspci -vv)";
+                        "/proc/irq/*/*affinity_list, lspci -vv, or irq_matrix trace events)";
             return res;
         }
     }
@@ -161,6 +207,26 @@ snapshot_result build_snapshot(const std::vector<snapshot_input>& inputs,
     // affinity lists and /proc/interrupts fill in what is still unknown.
     std::map<unsigned, snapshot_irq> irqs;
     for (const auto& [file, r] : p.debugfs) merge_debugfs(irqs, file, r.irqs);
+    if (captured) {
+        // The vector events name each vector's owner and whether it is managed;
+        // what the per-IRQ files say, if given too, is kept.
+        for (const auto& o : captured->owners) {
+            snapshot_irq& i = irqs[o.irq];
+            i.irq = o.irq;
+            add_from(i, s.table_file);
+            if (i.vector_known) continue;
+            i.vector_known = i.cpu_known = i.managed_known = true;
+            i.vector = o.vector;
+            i.cpu = o.cpu;
+            i.managed = o.managed;
+        }
+        for (unsigned irq : captured->shut_down) {
+            snapshot_irq& i = irqs[irq];
+            i.irq = irq;
+            add_from(i, s.table_file);
+            i.managed = i.managed_known = true;
+        }
+    }
     unsigned disagree = 0;
     for (const auto& [file, r] : p.affinity) {
         for (const auto& a : r.irqs) {
@@ -240,17 +306,37 @@ snapshot_result build_snapshot(const std::vector<snapshot_input>& inputs,
         for (const auto& d : s.table->drift)
             s.guesses.push_back(s.table_file + ": drift: " + d.text());
     }
-    if (p.debugfs.empty() && s.table)
+    if (p.debugfs.empty() && !captured && s.table)
         s.guesses.push_back(
             "no per-IRQ debugfs files: no vector has a known owner; each allocated vector is "
             "taken as one IRQ affine to every online CPU, each managed one as a managed IRQ "
             "affine to its own CPU only");
-    unsigned no_mask = 0;
-    for (auto& [n, i] : irqs) no_mask += (!i.affinity_known && i.cpu_known) ? 1u : 0u;
+    unsigned no_mask = 0, managed_no_mask = 0;
+    for (auto& [n, i] : irqs) {
+        if (i.affinity_known || !i.cpu_known) continue;
+        ++(i.managed ? managed_no_mask : no_mask);
+    }
     if (no_mask)
         s.guesses.push_back(fmt::format(
             "{} IRQ(s) with a CPU have no affinity mask: taken as every online CPU", no_mask));
+    if (managed_no_mask)
+        s.guesses.push_back(
+            fmt::format("{} managed IRQ(s) have no affinity mask: taken as their "
+                        "own CPU alone (shut down when it goes offline)",
+                        managed_no_mask));
 
+    if (captured) {
+        for (const auto& inf : captured->inferred)
+            s.guesses.push_back(fmt::format("{}: line {}: {}", inf.file, inf.line, inf.what));
+        std::string error;
+        if (const auto session = snapshot_session(s, error))
+            s.matrix_table =
+                session->visit([](const auto& m) { return dump_table_of(m, 1); }, dump_table{});
+        s.online.clear();
+        if (s.matrix_table)
+            for (const auto& r : s.matrix_table->rows) s.online.push_back(r.cpu);
+        s.online_known = true;
+    }
     for (auto& [n, i] : irqs) s.irqs.push_back(std::move(i));
     for (std::size_t k = 0; k < s.irqs.size(); ++k) {
         const auto& i = s.irqs[k];
@@ -288,7 +374,8 @@ std::optional<std::string> read_input(const std::string& path, std::string& erro
 
 }  // namespace
 
-snapshot_result load_snapshot(const std::vector<std::string>& files, const import_options& opt) {
+snapshot_result load_snapshot(const std::vector<std::string>& files, const import_options& opt,
+                              const event_import_options& events) {
     std::vector<snapshot_input> inputs;
     for (const auto& f : files) {
         snapshot_result res;
@@ -296,16 +383,18 @@ snapshot_result load_snapshot(const std::vector<std::string>& files, const impor
         if (!text) return res;
         inputs.push_back({f, std::move(*text)});
     }
-    return build_snapshot(inputs, opt);
+    return build_snapshot(inputs, opt, events);
 }
 
 std::optional<trace::session> snapshot_session(const snapshot& s, std::string& error) {
-    if (!s.table) {
-        error = "no VECTOR table among the inputs (cat /sys/kernel/debug/irq/domains/VECTOR)";
+    if (s.matrix_trace.empty()) {
+        error =
+            "no VECTOR table among the inputs (cat /sys/kernel/debug/irq/domains/VECTOR) "
+            "and no capture of irq_matrix events";
         return std::nullopt;
     }
     trace::session session;
-    if (std::string bad = build_session(s.table->trace, session); !bad.empty()) {
+    if (std::string bad = build_session(s.matrix_trace, session); !bad.empty()) {
         error = s.table_file + ": " + bad;
         return std::nullopt;
     }
@@ -325,9 +414,9 @@ std::string format_snapshot(const snapshot& s) {
                        s.online_known ? cpu_list_text(s.online) : std::string("unknown"));
     out += fmt::format("IRQs: {} ({} holding a vector, {} managed, {} started)\n", s.irqs.size(),
                        holding, managed, started);
-    if (s.table) {
+    if (s.matrix_table) {
         out += "\n  CPU   avl   man   mac   act  owned  owners (IRQ numbers)\n";
-        for (const auto& r : s.table->table.rows) {
+        for (const auto& r : s.matrix_table->rows) {
             std::vector<unsigned> owners;
             for (const auto& [key, k] : s.owner)
                 if (key.first == r.cpu) owners.push_back(s.irqs[k].irq);
@@ -383,9 +472,9 @@ std::string snapshot_json(const snapshot& s) {
         irqs.push_back(std::move(x));
     }
     j["irqs"] = std::move(irqs);
-    if (s.table) {
+    if (s.matrix_table) {
         json cpus = json::array();
-        for (const auto& r : s.table->table.rows) {
+        for (const auto& r : s.matrix_table->rows) {
             json unowned = json::array();
             for (unsigned v : r.vectors)
                 if (!s.owner.count({r.cpu, v})) unowned.push_back(v);
@@ -397,9 +486,7 @@ std::string snapshot_json(const snapshot& s) {
                             {"vectors", r.vectors},
                             {"unowned", std::move(unowned)}});
         }
-        j["vector_table"] = {{"file", s.table_file},
-                             {"window", {s.table->window.start, s.table->window.end}},
-                             {"cpus", std::move(cpus)}};
+        j["vector_table"] = {{"file", s.table_file}, {"cpus", std::move(cpus)}};
     }
     json pci = json::array();
     for (const auto& f : s.pci) {
@@ -416,9 +503,10 @@ std::string snapshot_json(const snapshot& s) {
     return j.dump(2) + "\n";
 }
 
-int snapshot_command(const std::vector<std::string>& files, const import_options& opt, bool json,
-                     std::ostream& out, std::ostream& err) {
-    const auto r = load_snapshot(files, opt);
+int snapshot_command(const std::vector<std::string>& files, const import_options& opt,
+                     const event_import_options& events, bool json, std::ostream& out,
+                     std::ostream& err) {
+    const auto r = load_snapshot(files, opt, events);
     if (!r.value) {
         err << "irqmatrix: " << r.error << '\n';
         return 2;

@@ -8,7 +8,10 @@
 //     each IRQ's vector, target CPU, masks, managed or not, domain chain;
 //   * /proc/interrupts: the online CPUs, each IRQ's chip, device and names;
 //   * /proc/irq/N/smp_affinity_list and effective_affinity_list;
-//   * lspci -vv: each PCI function's MSI (granted/capable) and MSI-X counts.
+//   * lspci -vv: each PCI function's MSI (granted/capable) and MSI-X counts;
+//   * a capture of the kernel's irq_matrix and irq_vectors trace events
+//     (kernel_events.hpp): the matrix rebuilt event by event, and each
+//     vector's owner from the vector events (read up to --until's text).
 // From them the snapshot knows which IRQ owns each vector (from the per-IRQ
 // files; /proc gives only the CPU), and everything it had to assume is
 // listed in `guesses`, which every command prints.
@@ -22,6 +25,7 @@
 
 #include <irqmatrix/trace.hpp>
 
+#include "lab/kernel_events.hpp"
 #include "lab/lspci.hpp"
 #include "lab/machine_state.hpp"
 
@@ -56,7 +60,11 @@ struct snapshot_irq {
 struct snapshot {
     std::vector<std::string> sources;     ///< "FILE: what it was read as"
     std::optional<imported_state> table;  ///< the VECTOR table, when given
+    /// The trace that rebuilds the matrix (the VECTOR table's import, or
+    /// the event capture's), its file, and the matrix's table of counters.
+    std::string matrix_trace;
     std::string table_file;
+    std::optional<dump_table> matrix_table;
     std::vector<unsigned> online;  ///< online CPUs (table rows, else /proc/interrupts)
     bool online_known = false;
     std::vector<snapshot_irq> irqs;  ///< ascending IRQ numbers
@@ -81,13 +89,15 @@ struct snapshot_input {
 };
 
 /// Builds a snapshot from inputs already read (each recognised by content).
-snapshot_result build_snapshot(const std::vector<snapshot_input>& inputs,
-                               const import_options& opt);
+/// `events` applies to an event capture (--until).
+snapshot_result build_snapshot(const std::vector<snapshot_input>& inputs, const import_options& opt,
+                               const event_import_options& events = {});
 /// Reads the files ("-": standard input) and builds the snapshot.
-snapshot_result load_snapshot(const std::vector<std::string>& files, const import_options& opt);
+snapshot_result load_snapshot(const std::vector<std::string>& files, const import_options& opt,
+                              const event_import_options& events = {});
 
 /// The session (matrix and planner) rebuilt from the snapshot's VECTOR
-/// table; nullopt without one.
+/// table or event capture; nullopt without either.
 std::optional<trace::session> snapshot_session(const snapshot& s, std::string& error);
 
 /// The snapshot as a readable summary: inputs, per-CPU owners, guesses.
@@ -96,7 +106,8 @@ std::string format_snapshot(const snapshot& s);
 std::string snapshot_json(const snapshot& s);
 
 /// `irqmatrix snapshot FILE...`: 0, or 2 on an input error.
-int snapshot_command(const std::vector<std::string>& files, const import_options& opt, bool json,
-                     std::ostream& out, std::ostream& err);
+int snapshot_command(const std::vector<std::string>& files, const import_options& opt,
+                     const event_import_options& events, bool json, std::ostream& out,
+                     std::ostream& err);
 
 }  // namespace irqmatrix::lab

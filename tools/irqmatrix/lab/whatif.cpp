@@ -60,6 +60,9 @@ std::vector<sim_irq> sim_irqs(const snapshot& s, const Matrix& m) {
         x.started = i.started;
         x.has_reserved = i.has_reserved;
         if (i.affinity_known) x.affinity = i.affinity;
+        // A managed IRQ's mask is fixed when it is set up, usually one CPU
+        // or a few of one node; without it, its own CPU (snapshot states it).
+        if (i.managed && !i.affinity_known && i.cpu_known) x.affinity = {i.cpu};
         if (i.holds_vector() && allocated_at(m, i.cpu, i.vector)) {
             x.active = true;
             x.cpu = i.cpu;
@@ -317,13 +320,17 @@ std::string parse_cpu_order(std::string_view text, std::vector<unsigned>& out) {
 // ---- leaks -------------------------------------------------------------------
 
 std::optional<leaks_report> find_leaks(const snapshot& s, std::string& error) {
-    if (!s.table) {
-        error = "no VECTOR table among the inputs (cat /sys/kernel/debug/irq/domains/VECTOR)";
+    if (!s.matrix_table) {
+        error =
+            "no VECTOR table among the inputs (cat /sys/kernel/debug/irq/domains/VECTOR) "
+            "and no capture of irq_matrix events";
         return std::nullopt;
     }
+    static const std::vector<drift_item> none;
+    const auto& drift = s.table ? s.table->drift : none;
     leaks_report r;
     for (const auto& i : s.irqs) r.owners_known = r.owners_known || i.vector_known;
-    for (const auto& row : s.table->table.rows) {
+    for (const auto& row : s.matrix_table->rows) {
         cpu_leaks c;
         c.cpu = row.cpu;
         c.allocated = row.act;
@@ -340,13 +347,13 @@ std::optional<leaks_report> find_leaks(const snapshot& s, std::string& error) {
         }
         for (const auto& i : s.irqs)
             c.irqs_by_effective += (i.effective.size() == 1 && i.effective[0] == row.cpu) ? 1u : 0u;
-        for (const auto& d : s.table->drift)
+        for (const auto& d : drift)
             if (d.line == row.line) c.drift.push_back(d.message);
         r.cpus.push_back(std::move(c));
     }
-    for (const auto& d : s.table->drift) {
+    for (const auto& d : drift) {
         bool of_row = false;
-        for (const auto& row : s.table->table.rows) of_row = of_row || d.line == row.line;
+        for (const auto& row : s.matrix_table->rows) of_row = of_row || d.line == row.line;
         if (!of_row) r.global_drift.push_back(d.text());
     }
     return r;
@@ -641,8 +648,9 @@ std::string headroom_json(const headroom_report& r) {
 namespace {
 
 std::optional<snapshot> load_or_report(const std::vector<std::string>& files,
-                                       const import_options& opt, std::ostream& err) {
-    auto r = load_snapshot(files, opt);
+                                       const import_options& opt,
+                                       const event_import_options& events, std::ostream& err) {
+    auto r = load_snapshot(files, opt, events);
     if (!r.value) {
         err << "irqmatrix: " << r.error << '\n';
         return std::nullopt;
@@ -652,9 +660,10 @@ std::optional<snapshot> load_or_report(const std::vector<std::string>& files,
 
 }  // namespace
 
-int leaks_command(const std::vector<std::string>& files, const import_options& opt, bool as_json,
-                  std::ostream& out, std::ostream& err) {
-    const auto s = load_or_report(files, opt, err);
+int leaks_command(const std::vector<std::string>& files, const import_options& opt,
+                  const event_import_options& events, bool as_json, std::ostream& out,
+                  std::ostream& err) {
+    const auto s = load_or_report(files, opt, events, err);
     if (!s) return exit_input;
     std::string error;
     const auto r = find_leaks(*s, error);
@@ -667,8 +676,8 @@ int leaks_command(const std::vector<std::string>& files, const import_options& o
 }
 
 int offline_command(const std::vector<std::string>& files, const import_options& opt,
-                    const std::string& cpus, const offline_options& o, bool as_json,
-                    std::ostream& out, std::ostream& err) {
+                    const event_import_options& events, const std::string& cpus,
+                    const offline_options& o, bool as_json, std::ostream& out, std::ostream& err) {
     std::vector<unsigned> order;
     if (!o.suspend && !o.max) {
         if (auto e = parse_cpu_order(cpus, order); !e.empty()) {
@@ -676,7 +685,7 @@ int offline_command(const std::vector<std::string>& files, const import_options&
             return exit_input;
         }
     }
-    const auto s = load_or_report(files, opt, err);
+    const auto s = load_or_report(files, opt, events, err);
     if (!s) return exit_input;
     std::string error;
     const auto r = offline_cpus(*s, order, o, error);
@@ -688,14 +697,15 @@ int offline_command(const std::vector<std::string>& files, const import_options&
     return exit_ok;
 }
 
-int affinity_command(const std::vector<std::string>& files, const import_options& opt, unsigned irq,
-                     const std::string& cpus, bool as_json, std::ostream& out, std::ostream& err) {
+int affinity_command(const std::vector<std::string>& files, const import_options& opt,
+                     const event_import_options& events, unsigned irq, const std::string& cpus,
+                     bool as_json, std::ostream& out, std::ostream& err) {
     std::vector<unsigned> list;
     if (auto e = parse_cpu_order(cpus, list); !e.empty()) {
         err << "irqmatrix: --cpus: " << e << '\n';
         return exit_input;
     }
-    const auto s = load_or_report(files, opt, err);
+    const auto s = load_or_report(files, opt, events, err);
     if (!s) return exit_input;
     std::string error;
     const auto a = try_affinity(*s, irq, list, error);
@@ -707,9 +717,10 @@ int affinity_command(const std::vector<std::string>& files, const import_options
     return exit_ok;
 }
 
-int headroom_command(const std::vector<std::string>& files, const import_options& opt, bool as_json,
-                     std::ostream& out, std::ostream& err) {
-    const auto s = load_or_report(files, opt, err);
+int headroom_command(const std::vector<std::string>& files, const import_options& opt,
+                     const event_import_options& events, bool as_json, std::ostream& out,
+                     std::ostream& err) {
+    const auto s = load_or_report(files, opt, events, err);
     if (!s) return exit_input;
     std::string error;
     const auto r = headroom(*s, error);

@@ -138,15 +138,18 @@ std::string headroom_json(const headroom_report& r);
 
 // ---- commands (0, or 2 on an input error) -------------------------------------
 
-int leaks_command(const std::vector<std::string>& files, const import_options& opt, bool json,
-                  std::ostream& out, std::ostream& err);
+int leaks_command(const std::vector<std::string>& files, const import_options& opt,
+                  const event_import_options& events, bool json, std::ostream& out,
+                  std::ostream& err);
 int offline_command(const std::vector<std::string>& files, const import_options& opt,
-                    const std::string& cpus, const offline_options& o, bool json, std::ostream& out,
-                    std::ostream& err);
-int affinity_command(const std::vector<std::string>& files, const import_options& opt, unsigned irq,
-                     const std::string& cpus, bool json, std::ostream& out, std::ostream& err);
-int headroom_command(const std::vector<std::string>& files, const import_options& opt, bool json,
-                     std::ostream& out, std::ostream& err);
+                    const event_import_options& events, const std::string& cpus,
+                    const offline_options& o, bool json, std::ostream& out, std::ostream& err);
+int affinity_command(const std::vector<std::string>& files, const import_options& opt,
+                     const event_import_options& events, unsigned irq, const std::string& cpus,
+                     bool json, std::ostream& out, std::ostream& err);
+int headroom_command(const std::vector<std::string>& files, const import_options& opt,
+                     const event_import_options& events, bool json, std::ostream& out,
+                     std::ostream& err);
 
 /// "3,1,5-7" in the order given (a CPU list that need not ascend); an error
 /// message or "".
