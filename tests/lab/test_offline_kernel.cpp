@@ -27,9 +27,9 @@ namespace lab = irqmatrix::lab;
 namespace {
 
 std::string capture_file(const std::string& dir, const std::string& name) {
-    std::ifstream f(std::string(IRQMATRIX_LAB_DATA_DIR) + "/../kernel-lab/captures/" + dir + "/" +
-                        name,
-                    std::ios::binary);
+    std::ifstream f(
+        std::string(IRQMATRIX_LAB_DATA_DIR) + "/../kernel-lab/captures/" + dir + "/" + name,
+        std::ios::binary);
     REQUIRE(f.good());
     return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
 }
@@ -121,10 +121,9 @@ TEST_CASE("offline predicts what the kernel did in the kernel lab's captures", "
         const std::string affinity = capture_file(c.dir, "affinity.txt");
         lab::event_import_options ev;
         ev.until = c.marker;
-        const auto built = lab::build_snapshot(
-            {{"console.log", capture_file(c.dir, "console.log")},
-             {"affinity", affinity_lists(affinity)}},
-            {}, ev);
+        const auto built = lab::build_snapshot({{"console.log", capture_file(c.dir, "console.log")},
+                                                {"affinity", affinity_lists(affinity)}},
+                                               {}, ev);
         INFO(built.error);
         REQUIRE(built.value);
         std::string error;
@@ -160,9 +159,11 @@ TEST_CASE("offline predicts what the kernel did in the kernel lab's captures", "
                 bool moved_again = false;
                 for (const auto& later : r->steps)
                     if (&later > &st)
-                        for (const auto& g : later.fates) moved_again = moved_again || g.irq == f.irq;
+                        for (const auto& g : later.fates)
+                            moved_again = moved_again || g.irq == f.irq;
                 const int eff = end_effective(affinity, f.irq);
-                if (!cleared && !moved_again && eff >= 0) CHECK(static_cast<unsigned>(eff) == f.to_cpu);
+                if (!cleared && !moved_again && eff >= 0)
+                    CHECK(static_cast<unsigned>(eff) == f.to_cpu);
             }
     }
 }

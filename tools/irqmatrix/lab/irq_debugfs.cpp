@@ -112,31 +112,20 @@ std::string apply(irq_record& r, std::string_view key, std::string_view value) {
     return {};
 }
 
-bool is_comment_or_blank(std::string_view line) {
-    const auto t = trim(line);
-    return t.empty() || t.front() == '#';
-}
-
 }  // namespace
 
 bool looks_like_irq_debugfs(std::string_view text) {
-    for (const auto line : split_lines(text)) {
-        if (is_comment_or_blank(line)) continue;
-        const auto s = split(line);
-        if (!s.irq) return false;
-        const auto c = trim(s.content);
-        return c.starts_with("handler:") || c.starts_with("device:");
-    }
-    return false;
+    const auto line = first_content(text);
+    if (!line) return false;
+    const auto s = split(*line);
+    const auto c = trim(s.content);
+    return s.irq && (c.starts_with("handler:") || c.starts_with("device:"));
 }
 
 irq_debugfs_result parse_irq_debugfs(std::string_view text) {
     irq_debugfs_result out;
     std::map<unsigned, irq_record> irqs;
-    unsigned number = 0;
-    for (const auto line : split_lines(text)) {
-        ++number;
-        if (is_comment_or_blank(line)) continue;
+    const unsigned lines = for_each_content_line(text, [&](unsigned number, std::string_view line) {
         const auto s = split(line);
         if (!s.irq) {
             out.error = input_error{
@@ -144,7 +133,7 @@ irq_debugfs_result parse_irq_debugfs(std::string_view text) {
                 "expected an IRQ's line as grep -r . /sys/kernel/debug/irq/irqs/ prints "
                 "it ('[PATH/]N:LABEL: VALUE'), found " +
                     quote(line)};
-            return out;
+            return false;
         }
         auto [it, added] = irqs.try_emplace(*s.irq);
         irq_record& r = it->second;
@@ -153,21 +142,23 @@ irq_debugfs_result parse_irq_debugfs(std::string_view text) {
             r.line = number;
         }
         const auto content = trim(s.content);
-        if (content.empty()) continue;
+        if (content.empty()) return true;
         const std::size_t colon = content.find(':');
         if (colon == std::string_view::npos) {
             // A flag name under dstate: (IRQD_*) or a chip's flags (IRQCHIP_*).
             if (content.starts_with("IRQD_")) r.states.emplace_back(content);
-            continue;
+            return true;
         }
         if (auto e = apply(r, trim(content.substr(0, colon)), trim(content.substr(colon + 1)));
             !e.empty()) {
             out.error = input_error{number, "IRQ " + std::to_string(r.irq) + ": " + e};
-            return out;
+            return false;
         }
-    }
+        return true;
+    });
+    if (out.error) return out;
     if (irqs.empty()) {
-        out.error = input_error{number + 1,
+        out.error = input_error{lines + 1,
                                 "no IRQ found (expected grep -r . "
                                 "/sys/kernel/debug/irq/irqs/ output)"};
         return out;

@@ -50,11 +50,6 @@ bool is_noise(std::string_view line) {
     return true;
 }
 
-bool is_comment_or_blank(std::string_view line) {
-    const auto t = trim(line);
-    return t.empty() || t.front() == '#';
-}
-
 bool power_of_two(unsigned v) { return v != 0 && (v & (v - 1)) == 0; }
 
 /// The value after "NAME=" among the words, or "".
@@ -74,12 +69,10 @@ bool flag(const std::vector<std::string_view>& words, std::string_view name) {
 }  // namespace
 
 bool looks_like_lspci(std::string_view text) {
-    for (const auto line : split_lines(text)) {
-        if (is_comment_or_blank(line)) continue;
-        const auto words = detail::split_words(line);
-        return !words.empty() && !pci_address(words[0]).empty() && !detail::is_blank(line.front());
-    }
-    return false;
+    const auto line = first_content(text);
+    if (!line || detail::is_blank(line->front())) return false;
+    const auto words = detail::split_words(*line);
+    return !pci_address(words[0]).empty();
 }
 
 lspci_result parse_lspci(std::string_view text) {

@@ -13,11 +13,6 @@ namespace {
 
 constexpr unsigned max_irq = 1u << 24;
 
-bool is_comment_or_blank(std::string_view line) {
-    const auto t = trim(line);
-    return t.empty() || t.front() == '#';
-}
-
 std::optional<std::uint64_t> count_of(std::string_view w) {
     if (w.empty() || w.size() > 20) return std::nullopt;
     std::uint64_t v = 0;
@@ -60,14 +55,12 @@ std::string device_of_msi_hwirq(std::uint64_t hwirq) {
 }
 
 bool looks_like_proc_interrupts(std::string_view text) {
-    for (const auto line : split_lines(text)) {
-        if (is_comment_or_blank(line)) continue;
-        const auto words = detail::split_words(line);
-        for (const auto w : words)
-            if (!header_cpu(w)) return false;
-        return !words.empty();
-    }
-    return false;
+    const auto line = first_content(text);
+    if (!line) return false;
+    const auto words = detail::split_words(*line);
+    for (const auto w : words)
+        if (!header_cpu(w)) return false;
+    return !words.empty();
 }
 
 proc_interrupts_result parse_proc_interrupts(std::string_view text) {
@@ -191,35 +184,29 @@ affinity_line split_affinity(std::string_view line) {
 }  // namespace
 
 bool looks_like_proc_irq_affinity(std::string_view text) {
-    for (const auto line : split_lines(text)) {
-        if (is_comment_or_blank(line)) continue;
-        const auto a = split_affinity(line);
-        return a.irq && a.file.find("affinity") != std::string_view::npos;
-    }
-    return false;
+    const auto line = first_content(text);
+    if (!line) return false;
+    const auto a = split_affinity(*line);
+    return a.irq && a.file.find("affinity") != std::string_view::npos;
 }
 
 proc_irq_affinity_result parse_proc_irq_affinity(std::string_view text) {
     proc_irq_affinity_result out;
     std::map<unsigned, proc_irq_affinity> irqs;
-    unsigned number = 0;
-    for (const auto line : split_lines(text)) {
-        ++number;
-        if (is_comment_or_blank(line)) continue;
+    const unsigned lines = for_each_content_line(text, [&](unsigned number, std::string_view line) {
         const auto a = split_affinity(line);
         if (!a.irq) {
-            // /proc/irq/default_smp_affinity and lines of an action's
-            // directory have no IRQ directory right above the file.
-            if (line.find("default_smp_affinity") != std::string_view::npos) continue;
+            // /proc/irq/default_smp_affinity has no IRQ directory above it.
+            if (line.find("default_smp_affinity") != std::string_view::npos) return true;
             out.error = input_error{number,
                                     "expected 'PATH/IRQ/FILE:VALUE' as grep . "
                                     "/proc/irq/*/smp_affinity_list prints it, found " +
                                         quote(line)};
-            return out;
+            return false;
         }
         const bool smp = a.file == "smp_affinity_list";
         const bool eff = a.file == "effective_affinity_list";
-        if (!smp && !eff) continue;
+        if (!smp && !eff) return true;
         auto [it, added] = irqs.try_emplace(*a.irq);
         if (added) {
             it->second.irq = *a.irq;
@@ -228,12 +215,14 @@ proc_irq_affinity_result parse_proc_irq_affinity(std::string_view text) {
         std::vector<unsigned> cpus;
         if (auto e = parse_cpu_list(a.value, cpus); !e.empty()) {
             out.error = input_error{number, fmt::format("IRQ {}: {}: {}", *a.irq, a.file, e)};
-            return out;
+            return false;
         }
         (smp ? it->second.smp_affinity : it->second.effective) = std::move(cpus);
-    }
+        return true;
+    });
+    if (out.error) return out;
     if (irqs.empty()) {
-        out.error = input_error{number + 1,
+        out.error = input_error{lines + 1,
                                 "no smp_affinity_list or effective_affinity_list "
                                 "line found"};
         return out;

@@ -33,16 +33,13 @@ namespace {
 
 /// The first line of a text that is not blank or a comment (1-based).
 unsigned first_content_line(std::string_view text) {
-    unsigned n = 0;
-    for (const auto line : split_lines(text)) {
-        ++n;
-        const auto t = trim(line);
-        if (!t.empty() && t.front() != '#') return n;
-    }
-    return 1;
+    unsigned first = 1;
+    for_each_content_line(text, [&first](unsigned n, std::string_view) {
+        first = n;
+        return false;
+    });
+    return first;
 }
-
-std::string at(const std::string& file, const input_error& e) { return file + ": " + e.what(); }
 
 /// An irq_matrix event line outside a '#' comment (a VECTOR table has none).
 bool looks_like_event_capture(std::string_view text) {
@@ -105,6 +102,10 @@ snapshot_result build_snapshot(const std::vector<snapshot_input>& inputs, const 
     std::optional<events_import> captured;
     for (const auto& in : inputs) {
         const std::string& file = in.name;
+        const auto failed = [&](const std::optional<input_error>& e) {
+            if (e) res.error = file + ": " + e->what();
+            return e.has_value();
+        };
         const bool dump = looks_like_dump(in.text);
         if ((dump || looks_like_event_capture(in.text)) && !s.table_file.empty()) {
             res.error = file + ": line " + std::to_string(first_content_line(in.text)) +
@@ -160,37 +161,25 @@ snapshot_result build_snapshot(const std::vector<snapshot_input>& inputs, const 
                 s.table->window.start, s.table->window.end, s.table->window.how));
         } else if (looks_like_irq_debugfs(in.text)) {
             auto r = parse_irq_debugfs(in.text);
-            if (r.error) {
-                res.error = at(file, *r.error);
-                return res;
-            }
+            if (failed(r.error)) return res;
             s.sources.push_back(
                 fmt::format("{}: per-IRQ debugfs files, {} IRQs", file, r.irqs.size()));
             p.debugfs.emplace_back(file, std::move(r));
         } else if (looks_like_proc_interrupts(in.text)) {
             auto r = parse_proc_interrupts(in.text);
-            if (r.error) {
-                res.error = at(file, *r.error);
-                return res;
-            }
+            if (failed(r.error)) return res;
             s.sources.push_back(fmt::format("{}: /proc/interrupts, {} online CPUs, {} IRQs", file,
                                             r.value->online.size(), r.value->rows.size()));
             p.interrupts.emplace_back(file, std::move(*r.value));
         } else if (looks_like_proc_irq_affinity(in.text)) {
             auto r = parse_proc_irq_affinity(in.text);
-            if (r.error) {
-                res.error = at(file, *r.error);
-                return res;
-            }
+            if (failed(r.error)) return res;
             s.sources.push_back(
                 fmt::format("{}: /proc/irq affinity lists, {} IRQs", file, r.irqs.size()));
             p.affinity.emplace_back(file, std::move(r));
         } else if (looks_like_lspci(in.text)) {
             auto r = parse_lspci(in.text);
-            if (r.error) {
-                res.error = at(file, *r.error);
-                return res;
-            }
+            if (failed(r.error)) return res;
             s.sources.push_back(
                 fmt::format("{}: lspci, {} PCI functions", file, r.functions.size()));
             for (auto& f : r.functions) s.pci.push_back(std::move(f));

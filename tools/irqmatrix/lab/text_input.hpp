@@ -23,13 +23,44 @@ struct input_error {
     std::string what() const { return "line " + std::to_string(line) + ": " + message; }
 };
 
-/// CPUs and IRQ numbers above this are refused: a bound keeps "0-4000000000"
-/// from exhausting memory (the library's widest matrix has 65536 CPUs).
-inline constexpr unsigned max_cpu_number = 65535;
-
 using detail::dump::quote;
 using detail::dump::split_lines;
 using detail::dump::trim;
+
+/// A line the parsers skip: blank, or a '#' comment (a "# source:" line on top).
+inline bool is_comment_or_blank(std::string_view line) {
+    const auto t = trim(line);
+    return t.empty() || t.front() == '#';
+}
+
+/// Calls f(number, line) for each line of the text that is not blank or a
+/// comment (number: 1-based); f returns false to stop. Returns the number of
+/// lines read, so that "the text ended too early" can name the line after.
+template <class F>
+unsigned for_each_content_line(std::string_view text, F&& f) {
+    unsigned number = 0;
+    for (const auto line : split_lines(text)) {
+        ++number;
+        if (is_comment_or_blank(line)) continue;
+        if (!f(number, line)) break;
+    }
+    return number;
+}
+
+/// The first line that is not blank or a comment (what the looks_like_*
+/// checks read), or nothing.
+inline std::optional<std::string_view> first_content(std::string_view text) {
+    std::optional<std::string_view> first;
+    for_each_content_line(text, [&](unsigned, std::string_view line) {
+        first = line;
+        return false;
+    });
+    return first;
+}
+
+/// CPUs and IRQ numbers above this are refused: a bound keeps "0-4000000000"
+/// from exhausting memory (the library's widest matrix has 65536 CPUs).
+inline constexpr unsigned max_cpu_number = 65535;
 
 /// A CPU list as the kernel prints it ("0-3,8"; empty is no CPU), ascending
 /// and without repeats. Returns an error message, or empty on success.

@@ -647,15 +647,22 @@ std::string headroom_json(const headroom_report& r) {
 
 namespace {
 
-std::optional<snapshot> load_or_report(const std::vector<std::string>& files,
-                                       const import_options& opt,
-                                       const event_import_options& events, std::ostream& err) {
-    auto r = load_snapshot(files, opt, events);
-    if (!r.value) {
-        err << "irqmatrix: " << r.error << '\n';
-        return std::nullopt;
+/// Builds the snapshot of the files and prints what `ask(snapshot, error)`
+/// answers (an optional report), as a table or as JSON; 2 on any error.
+template <class Ask, class Table, class Json>
+int answer(const std::vector<std::string>& files, const import_options& opt,
+           const event_import_options& events, bool as_json, std::ostream& out, std::ostream& err,
+           Ask&& ask, Table&& table, Json&& to_json) {
+    const auto s = load_snapshot(files, opt, events);
+    std::string error = s.error;
+    if (s.value) {
+        if (const auto r = ask(*s.value, error)) {
+            out << (as_json ? to_json(*r) : table(*r));
+            return exit_ok;
+        }
     }
-    return std::move(r.value);
+    err << "irqmatrix: " << error << '\n';
+    return exit_input;
 }
 
 }  // namespace
@@ -663,16 +670,7 @@ std::optional<snapshot> load_or_report(const std::vector<std::string>& files,
 int leaks_command(const std::vector<std::string>& files, const import_options& opt,
                   const event_import_options& events, bool as_json, std::ostream& out,
                   std::ostream& err) {
-    const auto s = load_or_report(files, opt, events, err);
-    if (!s) return exit_input;
-    std::string error;
-    const auto r = find_leaks(*s, error);
-    if (!r) {
-        err << "irqmatrix: " << error << '\n';
-        return exit_input;
-    }
-    out << (as_json ? leaks_json(*r) : format_leaks(*r));
-    return exit_ok;
+    return answer(files, opt, events, as_json, out, err, find_leaks, format_leaks, leaks_json);
 }
 
 int offline_command(const std::vector<std::string>& files, const import_options& opt,
@@ -685,16 +683,10 @@ int offline_command(const std::vector<std::string>& files, const import_options&
             return exit_input;
         }
     }
-    const auto s = load_or_report(files, opt, events, err);
-    if (!s) return exit_input;
-    std::string error;
-    const auto r = offline_cpus(*s, order, o, error);
-    if (!r) {
-        err << "irqmatrix: " << error << '\n';
-        return exit_input;
-    }
-    out << (as_json ? offline_json(*r) : format_offline(*r));
-    return exit_ok;
+    return answer(
+        files, opt, events, as_json, out, err,
+        [&](const snapshot& s, std::string& error) { return offline_cpus(s, order, o, error); },
+        format_offline, offline_json);
 }
 
 int affinity_command(const std::vector<std::string>& files, const import_options& opt,
@@ -705,31 +697,16 @@ int affinity_command(const std::vector<std::string>& files, const import_options
         err << "irqmatrix: --cpus: " << e << '\n';
         return exit_input;
     }
-    const auto s = load_or_report(files, opt, events, err);
-    if (!s) return exit_input;
-    std::string error;
-    const auto a = try_affinity(*s, irq, list, error);
-    if (!a) {
-        err << "irqmatrix: " << error << '\n';
-        return exit_input;
-    }
-    out << (as_json ? affinity_json(*a) : format_affinity(*a));
-    return exit_ok;
+    return answer(
+        files, opt, events, as_json, out, err,
+        [&](const snapshot& s, std::string& error) { return try_affinity(s, irq, list, error); },
+        format_affinity, affinity_json);
 }
 
 int headroom_command(const std::vector<std::string>& files, const import_options& opt,
                      const event_import_options& events, bool as_json, std::ostream& out,
                      std::ostream& err) {
-    const auto s = load_or_report(files, opt, events, err);
-    if (!s) return exit_input;
-    std::string error;
-    const auto r = headroom(*s, error);
-    if (!r) {
-        err << "irqmatrix: " << error << '\n';
-        return exit_input;
-    }
-    out << (as_json ? headroom_json(*r) : format_headroom(*r));
-    return exit_ok;
+    return answer(files, opt, events, as_json, out, err, headroom, format_headroom, headroom_json);
 }
 
 }  // namespace irqmatrix::lab
