@@ -665,6 +665,16 @@ int answer(const std::vector<std::string>& files, const import_options& opt,
     return exit_input;
 }
 
+/// The CPU list of --cpus, or nothing and `error`.
+std::optional<std::vector<unsigned>> cpus_option(const std::string& text, std::string& error) {
+    std::vector<unsigned> list;
+    if (auto e = parse_cpu_order(text, list); !e.empty()) {
+        error = "--cpus: " + e;
+        return std::nullopt;
+    }
+    return list;
+}
+
 }  // namespace
 
 int leaks_command(const std::vector<std::string>& files, const import_options& opt,
@@ -676,31 +686,22 @@ int leaks_command(const std::vector<std::string>& files, const import_options& o
 int offline_command(const std::vector<std::string>& files, const import_options& opt,
                     const event_import_options& events, const std::string& cpus,
                     const offline_options& o, bool as_json, std::ostream& out, std::ostream& err) {
-    std::vector<unsigned> order;
-    if (!o.suspend && !o.max) {
-        if (auto e = parse_cpu_order(cpus, order); !e.empty()) {
-            err << "irqmatrix: --cpus: " << e << '\n';
-            return exit_input;
-        }
-    }
-    return answer(
-        files, opt, events, as_json, out, err,
-        [&](const snapshot& s, std::string& error) { return offline_cpus(s, order, o, error); },
-        format_offline, offline_json);
+    const auto ask = [&](const snapshot& s, std::string& error) {
+        const auto order =
+            o.suspend || o.max ? std::optional(std::vector<unsigned>{}) : cpus_option(cpus, error);
+        return order ? offline_cpus(s, *order, o, error) : std::nullopt;
+    };
+    return answer(files, opt, events, as_json, out, err, ask, format_offline, offline_json);
 }
 
 int affinity_command(const std::vector<std::string>& files, const import_options& opt,
                      const event_import_options& events, unsigned irq, const std::string& cpus,
                      bool as_json, std::ostream& out, std::ostream& err) {
-    std::vector<unsigned> list;
-    if (auto e = parse_cpu_order(cpus, list); !e.empty()) {
-        err << "irqmatrix: --cpus: " << e << '\n';
-        return exit_input;
-    }
-    return answer(
-        files, opt, events, as_json, out, err,
-        [&](const snapshot& s, std::string& error) { return try_affinity(s, irq, list, error); },
-        format_affinity, affinity_json);
+    const auto ask = [&](const snapshot& s, std::string& error) {
+        const auto list = cpus_option(cpus, error);
+        return list ? try_affinity(s, irq, *list, error) : std::nullopt;
+    };
+    return answer(files, opt, events, as_json, out, err, ask, format_affinity, affinity_json);
 }
 
 int headroom_command(const std::vector<std::string>& files, const import_options& opt,
