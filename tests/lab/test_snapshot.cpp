@@ -260,6 +260,22 @@ TEST_CASE("leaks: the vector no IRQ owns; skew between files shows as claims", "
     CHECK(unowned == 8);
     CHECK(claims == 17);
 
+    // Counter drift: CPU 0's avl one short of what its bitmaps imply.
+    std::string drifted = data_file("machine-small-vector.txt");
+    const std::string row = "     0     6     0     0    2  32-33\n";
+    REQUIRE(drifted.find(row) != std::string::npos);
+    drifted.replace(drifted.find(row), row.size(), "     0     5     0     0    2  32-33\n");
+    const auto d = lab::build_snapshot(
+        {{"drifted", drifted}, {"irqs", data_file("machine-small-irqs.txt")}}, {});
+    REQUIRE(d.value);
+    const auto with_drift = lab::find_leaks(*d.value, error);
+    REQUIRE(with_drift);
+    REQUIRE(with_drift->cpus[0].drift.size() == 1);
+    CHECK(with_drift->cpus[0].drift[0].find("avl is 5") != std::string::npos);
+    CHECK(with_drift->cpus[1].drift.empty());
+    REQUIRE(with_drift->global_drift.size() == 1);
+    CHECK(with_drift->global_drift[0].find("Global available is 10") != std::string::npos);
+
     CHECK_FALSE(lab::find_leaks(snap({"irq-dump-05.txt"}), error));
     CHECK(error.find("no VECTOR table") != std::string::npos);
 }

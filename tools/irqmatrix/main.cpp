@@ -2,7 +2,8 @@
 // irqmatrix: the kernel-exact vector matrix from the command line: trace
 // replay, the fragmentation lab (sim, demo), and real machine states
 // (import, show, fit of debugfs dumps; import-events of the kernel's own
-// irq_matrix trace events).
+// irq_matrix trace events; snapshot, leaks, offline, affinity and headroom
+// on a machine's own files).
 #include <cerrno>
 #include <cstdio>
 #include <cstring>

@@ -574,6 +574,13 @@ std::optional<affinity_answer> try_affinity(const snapshot& s, unsigned irq,
         error = fmt::format("IRQ {} is in none of the inputs", irq);
         return std::nullopt;
     }
+    if (!target->vector_known && !target->managed) {
+        error = fmt::format(
+            "IRQ {}: its vector is in none of the inputs (give the per-IRQ debugfs files or an "
+            "event capture)",
+            irq);
+        return std::nullopt;
+    }
     auto session = session_of(s, error);
     if (!session) return std::nullopt;
     return session->visit_planner(
