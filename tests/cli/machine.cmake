@@ -73,3 +73,11 @@ run(2 "${TOOL}" offline ${small})
 run(2 "${TOOL}" affinity ${small} --irq 99 --cpus 0)
 expect("IRQ 99 is in none of the inputs" err)
 run(2 "${TOOL}" snapshot "${WORK}/missing.txt")
+
+# An event capture of the kernel lab, read up to the step that took CPU 7
+# down: the kernel's vector_clear later finds IRQ 33 at CPU 0 vector 35.
+set(capture "${DATA}/../kernel-lab/captures/eight-cpu/console.log")
+run(0 "${TOOL}" offline "${capture}" --until "step 8: offline cpu 7" --cpus 7)
+expect("    IRQ 33: vector 35 -> CPU 0 vector 35\n" out)
+run(2 "${TOOL}" snapshot "${capture}" --until "no such marker")
+expect("console.log: --until: 'no such marker' is in no line" err)
