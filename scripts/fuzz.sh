@@ -5,7 +5,8 @@
 # naming the input, if a fuzzer finds a crash, a sanitizer report, a leak or a
 # hang.
 #
-#   ./scripts/fuzz.sh [SECONDS] [TARGET...]    TARGET: fuzz_trace, fuzz_ops, fuzz_events (default: all)
+#   ./scripts/fuzz.sh [SECONDS] [TARGET...]    TARGET: fuzz_trace, fuzz_ops, fuzz_events,
+#       fuzz_irq_debugfs, fuzz_procfs, fuzz_lspci (default: all)
 #
 # Long runs: `./scripts/fuzz.sh 3600` gives each target an hour, one after the
 # other; `./scripts/fuzz.sh 3600 fuzz_ops` runs one. The working corpus
@@ -25,7 +26,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_trace fuzz_ops fuzz_events)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_trace fuzz_ops fuzz_events fuzz_irq_debugfs fuzz_procfs fuzz_lspci)
 
 . scripts/setup-deps.sh
 irqmatrix_need cmake:cmake make:make clang++:clang

@@ -2,7 +2,8 @@
 // irqmatrix: the kernel-exact vector matrix from the command line: trace
 // replay, the fragmentation lab (sim, demo), and real machine states
 // (import, show, fit of debugfs dumps; import-events of the kernel's own
-// irq_matrix trace events).
+// irq_matrix trace events; snapshot, leaks, offline, affinity and headroom
+// on a machine's own files).
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -23,6 +24,8 @@
 #include "lab/machine_state.hpp"
 #include "lab/report.hpp"
 #include "lab/sim.hpp"
+#include "lab/snapshot.hpp"
+#include "lab/whatif.hpp"
 #include "lab/workload.hpp"
 #include "scenarios.hpp"
 
@@ -275,6 +278,67 @@ int main(int argc, char** argv) {
     fit->add_option("FILE", state_file, "a dump or a trace ('-': standard input)")->required();
     add_state_options(*fit, state_opt);
 
+    // questions about one machine (docs/real-machines.md)
+    std::vector<std::string> snap_files;
+    bool snap_json = false;
+    irqmatrix::lab::event_import_options snap_events;
+    const std::string snap_help =
+        "the machine's files, each recognised by content: the debugfs VECTOR table, grep -r . "
+        "/sys/kernel/debug/irq/irqs/, /proc/interrupts, grep . /proc/irq/*/*affinity_list, "
+        "lspci -vv, a capture of irq_matrix trace events ('-': standard input)";
+    auto add_snapshot_args = [&](CLI::App* cmd) {
+        cmd->add_option("FILE", snap_files, snap_help)->required();
+        cmd->add_flag("--json", snap_json, "print JSON instead of a table");
+        // As add_state_options, but --cpus is a command's CPU list here.
+        cmd->add_option("--alloc-start", state_opt.alloc_start,
+                        "the VECTOR table's first window vector (default: inferred)");
+        cmd->add_option("--alloc-end", state_opt.alloc_end,
+                        "the VECTOR table's window end (default: inferred)");
+        cmd->add_option("--table", state_opt.table, "which VECTOR table of its file, from 0");
+        cmd->add_option("--until", snap_events.until,
+                        "read an event capture only up to the first line containing this text");
+    };
+    auto* snapshot = app.add_subcommand(
+        "snapshot",
+        "put a machine's files together: who owns each vector, masks, managed or not, and what "
+        "had to be assumed");
+    add_snapshot_args(snapshot);
+    auto* leaks = app.add_subcommand(
+        "leaks",
+        "allocated vectors that no IRQ owns, and the VECTOR table's counters against its "
+        "bitmaps, per CPU");
+    add_snapshot_args(leaks);
+    irqmatrix::lab::offline_options off_opt;
+    std::string off_cpus;
+    auto* offline = app.add_subcommand(
+        "offline",
+        "take CPUs offline one by one by the kernel's rules (lapic_can_unplug_cpu, then each "
+        "IRQ's move): refused or not and why, where each IRQ lands, and the planner's answer");
+    add_snapshot_args(offline);
+    auto* off_group = offline->add_option_group("which CPUs");
+    off_group->add_option("--cpus", off_cpus, "the CPUs to take down, in order (\"3,5-7\")");
+    off_group->add_flag("--suspend", off_opt.suspend,
+                        "every CPU but the boot CPU (0), highest first, as suspend does");
+    off_group->add_flag("--max", off_opt.max,
+                        "how many CPUs can go offline, and in which order (highest first, as "
+                        "blktests block/008 does; a refused CPU is skipped)");
+    off_group->require_option(1);
+    offline->add_flag("--count-managed", off_opt.count_managed,
+                      "count managed vectors in the unplug check, as kernels before 6.7 did");
+    unsigned aff_irq = 0;
+    std::string aff_cpus;
+    auto* affinity = app.add_subcommand(
+        "affinity",
+        "would writing this CPU list to /proc/irq/N/smp_affinity_list succeed, and which CPU "
+        "and vector would the IRQ get");
+    add_snapshot_args(affinity);
+    affinity->add_option("--irq", aff_irq, "the IRQ number")->required();
+    affinity->add_option("--cpus", aff_cpus, "the CPU list to write (\"0-3\")")->required();
+    auto* headroom = app.add_subcommand(
+        "headroom",
+        "per CPU: available vectors, managed reservations, the largest free aligned block");
+    add_snapshot_args(headroom);
+
     // the kernel's own trace events
     irqmatrix::lab::event_import_options events_opt;
     std::vector<std::string> event_files;
@@ -319,6 +383,21 @@ int main(int argc, char** argv) {
     if (*import) return irqmatrix::lab::import_command(state_file, state_opt, std::cout, std::cerr);
     if (*show) return irqmatrix::lab::show_command(state_file, state_opt, std::cout, std::cerr);
     if (*fit) return irqmatrix::lab::fit_command(state_file, state_opt, std::cout, std::cerr);
+    if (*snapshot)
+        return irqmatrix::lab::snapshot_command(snap_files, state_opt, snap_events, snap_json,
+                                                std::cout, std::cerr);
+    if (*leaks)
+        return irqmatrix::lab::leaks_command(snap_files, state_opt, snap_events, snap_json,
+                                             std::cout, std::cerr);
+    if (*offline)
+        return irqmatrix::lab::offline_command(snap_files, state_opt, snap_events, off_cpus,
+                                               off_opt, snap_json, std::cout, std::cerr);
+    if (*affinity)
+        return irqmatrix::lab::affinity_command(snap_files, state_opt, snap_events, aff_irq,
+                                                aff_cpus, snap_json, std::cout, std::cerr);
+    if (*headroom)
+        return irqmatrix::lab::headroom_command(snap_files, state_opt, snap_events, snap_json,
+                                                std::cout, std::cerr);
     if (*import_events)
         return irqmatrix::lab::import_events_command(event_files, events_opt, std::cout, std::cerr);
     return exit_usage;
