@@ -2,7 +2,7 @@
 # Builds irqmatrix and runs the whole test suite three ways: g++ and clang++
 # with -Werror at debug level 3 (verify() after every mutation), then g++ with
 # AddressSanitizer and UndefinedBehaviorSanitizer; then the ThreadSanitizer
-# stress test of locked_matrix, and each libFuzzer target for 45 seconds; last
+# stress test of locked_matrix, and each libFuzzer target for 25 seconds; last
 # a copy of the tracked files alone, built bare and with its golden tests
 # (scripts/lone-copy.sh), a boot of Debian's kernel in QEMU whose own
 # irq_matrix events are imported and replayed (scripts/kernel-lab.sh), and

@@ -205,17 +205,27 @@ std::string build_from_trace(std::optional<M>& m, const std::string& text) {
     return {};
 }
 
+// One policy's run, on the planner (planner.hpp) with that policy: the
+// planner keeps the groups, answers whether a CPU's groups can move
+// (can_offline), moves them (evacuate, move_block) and says whether a refused
+// block would have fitted after a repack (fits_after_repack). The runner
+// keeps what the planner cannot know: which device owns which group, and the
+// kernel's own rules around them (the count-based offline check, managed
+// queues shut down and restarted with their CPU).
 template <class Policy>
 class runner {
-    using matrix_type = basic_matrix<256, Policy>;
+    using planner_type = basic_planner<256, Policy>;
+    static constexpr unsigned bits = planner_type::capacity;
 
+    // A device's allocation as the planner names it: a vector or block on
+    // `cpu` at `base`, or a managed queue reserved on `cpu` (allocated, at
+    // `base`, while `active`).
     struct group {
         unsigned cpu = 0;
         unsigned base = 0;
         unsigned order = 0;
         bool managed = false;
-        bool active = true;   // managed: allocated (false while its CPU is offline)
-        bool pinned = false;  // never moves (legacy ISA vectors, imported state)
+        bool active = true;
     };
     struct device {
         bool present = false;
@@ -230,7 +240,10 @@ public:
           start_trace_(start_trace),
           opt_(opt),
           progress_base_(progress_base),
-          progress_share_(progress_share) {}
+          progress_share_(progress_share),
+          online_(w.cpus),
+          one_(w.cpus),
+          scratch_(w.cpus) {}
 
     std::string run(policy_run& out) {
         out_ = &out;
@@ -248,7 +261,9 @@ public:
             apply(e);
             ++out.events;
             if (opt_.verify_each_event) {
-                if (auto v = m_->verify(); !v.empty())
+                std::string v = p_->verify();
+                if (v.empty()) v = check_books();
+                if (!v.empty())
                     return "invariant broken after event " + std::to_string(i) + ": " + v;
             }
             if (opt_.progress && (i & 4095) == 0)
@@ -264,50 +279,63 @@ public:
     }
 
 private:
+    const auto& matrix() const { return p_->matrix(); }
+
     // -- boot: geometry, system vectors, CPUs online, legacy vectors ---------
     // The last device is the machine's own: the legacy ISA vectors (pinned
     // to CPU 0) and whatever a start state had allocated for devices the
-    // workload does not know (single vectors that stay, but may move).
+    // workload does not know (groups that stay, but may move).
     device& machine_device() { return devices_.back(); }
 
     std::string boot() {
         devices_.assign(s_.instance_class.size() + 1, device{});
         movable_.reset(devices_.size());
+        owner_.assign(std::size_t{w_.cpus} * bits, 0);
+        restart_.assign(w_.cpus, {});
         machine_device().present = true;
+        for (const auto& d : w_.devices) {
+            const cpu_set a = affinity_of(d);
+            affinity_cpus_.emplace_back();
+            for (unsigned c = 0; c < w_.cpus; ++c)
+                if (a.test(c)) affinity_cpus_.back().push_back(c);
+            affinity_all_.push_back(d.affinity == "all");
+        }
         if (!start_trace_.empty()) {
-            if (auto e = build_from_trace(m_, start_trace_); !e.empty()) return e;
-            if (m_->nr_cpus() != w_.cpus)
-                return "start state has " + std::to_string(m_->nr_cpus()) + " CPUs, the workload " +
+            if (auto e = build_from_trace(p_, start_trace_); !e.empty()) return e;
+            if (p_->nr_cpus() != w_.cpus)
+                return "start state has " + std::to_string(p_->nr_cpus()) + " CPUs, the workload " +
                        std::to_string(w_.cpus);
             // Managed vectors of the start state stay where they are (their
-            // queues belong to no simulated device); the rest become singles.
-            for (unsigned c = 0; c < m_->nr_cpus(); ++c) {
-                const auto& cm = m_->cpu_map(c);
-                for (unsigned b = m_->alloc_start(); b < m_->alloc_end(); ++b)
-                    if (cm.alloc_map.test(b) && !cm.managed_map.test(b))
-                        machine_device().groups.push_back({c, b, 0, false, true, false});
+            // queues belong to no simulated device); the other groups become
+            // the machine's.
+            for (unsigned c = 0; c < p_->nr_cpus(); ++c) {
+                if (matrix().cpu_map(c).online) online_.set(c);
+                for (const auto& g : p_->groups_on(c))
+                    if (!p_->is_managed(g)) add_group(devices_.size() - 1, {c, g.base, g.order});
             }
             return {};
         }
-        auto made = matrix_type::create(256, w_.alloc_start, w_.alloc_end, w_.cpus);
+        auto made = planner_type::create(bits, w_.alloc_start, w_.alloc_end, w_.cpus);
         if (!made) return "bad machine geometry";
-        m_.emplace(std::move(*made));
+        p_.emplace(std::move(*made));
         for (unsigned v : w_.system_vectors)
-            if (!m_->assign_system(0, v, false))
+            if (!p_->assign_system(0, v, false))
                 return "system vector " + std::to_string(v) + " refused";
-        if (!m_->online(0)) return "online 0 refused";
+        if (!p_->online(0)) return "online 0 refused";
+        online_.set(0);
         if (w_.legacy_isa) {
             // ISA IRQs 0..15 but the cascade get vectors 0x30 + irq on CPU 0.
             for (unsigned irq = 0; irq < 16; ++irq) {
                 if (irq == 2) continue;
                 const unsigned v = 0x30 + irq;
                 if (v < w_.alloc_start || v >= w_.alloc_end) continue;
-                if (m_->assign(0, v))
-                    machine_device().groups.push_back({0, v, 0, false, true, true});
+                if (p_->assign(0, v) && p_->pin(0, v)) add_group(devices_.size() - 1, {0, v, 0});
             }
         }
-        for (unsigned c = 1; c < w_.cpus; ++c)
-            if (!m_->online(c)) return "online refused";
+        for (unsigned c = 1; c < w_.cpus; ++c) {
+            if (!p_->online(c)) return "online refused";
+            online_.set(c);
+        }
         return {};
     }
 
@@ -317,11 +345,26 @@ private:
         return s ? *s : cpu_set::all(w_.cpus);
     }
 
-    cpu_set online_in(const cpu_set& s) const {
-        cpu_set r(w_.cpus);
-        for (unsigned c = s.view().first(); c != no_cpu && c < w_.cpus; c = s.view().next(c + 1))
-            if (m_->cpu_map(c).online) r.set(c);
-        return r;
+    // The online CPUs of a device class's affinity: the online set itself
+    // for "all", else built in scratch_ from the class's CPUs.
+    cpu_span online_mask(unsigned cls) {
+        if (affinity_all_[cls]) return online_.view();
+        for (const unsigned c : last_scratch_) scratch_.reset(c);
+        last_scratch_.clear();
+        for (const unsigned c : affinity_cpus_[cls])
+            if (online_.test(c)) {
+                scratch_.set(c);
+                last_scratch_.push_back(c);
+            }
+        return scratch_.view();
+    }
+
+    // A one-CPU mask, reused.
+    cpu_span only(unsigned cpu) {
+        if (one_cpu_ != no_cpu) one_.reset(one_cpu_);
+        one_.set(cpu);
+        one_cpu_ = cpu;
+        return one_.view();
     }
 
     void apply(const event& e) {
@@ -335,84 +378,102 @@ private:
     }
 
     // -- devices ----------------------------------------------------------
+    std::uint32_t& owner_at(unsigned cpu, unsigned base) {
+        return owner_[std::size_t{cpu} * bits + base];
+    }
+    void add_group(std::size_t id, const group& g) {
+        devices_[id].groups.push_back(g);
+        if (!g.managed || g.active) owner_at(g.cpu, g.base) = static_cast<std::uint32_t>(id + 1);
+    }
+
+    bool pinned(const group& g) const {
+        return !g.managed && p_->is_pinned({g.cpu, g.base, g.order});
+    }
+
     void release(const group& g) {
         if (g.managed) {
-            if (g.active) (void)m_->free(g.cpu, g.base, true);
-            (void)m_->remove_managed(cpu_set::single(w_.cpus, g.cpu));
-        } else if (g.order == 0) {
-            (void)m_->free(g.cpu, g.base, false);
-        } else {
-            (void)m_->free_block(g.cpu, g.base, g.order, false);
+            if (g.active) {
+                (void)p_->free(g.cpu, g.base, true);
+                owner_at(g.cpu, g.base) = 0;
+            }
+            (void)p_->remove_managed(only(g.cpu));
+            return;
         }
+        owner_at(g.cpu, g.base) = 0;
+        if (g.order == 0)
+            (void)p_->free(g.cpu, g.base, false);
+        else
+            (void)p_->free_block(g.cpu, g.base, g.order, false);
     }
 
     void recount_movable(std::size_t id) {
         std::uint32_t n = 0;
-        for (const auto& g : devices_[id].groups) n += !g.managed && !g.pinned;
+        for (const auto& g : devices_[id].groups) n += !g.managed && !pinned(g);
         movable_.set(id, n);
     }
 
     void arrive(unsigned id) {
         device& dev = devices_[id];
         if (dev.present) return;
-        const device_class& d = w_.devices[s_.instance_class[id]];
+        const unsigned cls = s_.instance_class[id];
+        const device_class& d = w_.devices[cls];
         ++out_->devices_arrived;
-        const cpu_set affinity = affinity_of(d);
-        const cpu_set mask = online_in(affinity);
         bool ok = true;
         switch (d.kind) {
-        case device_kind::msix:
+        case device_kind::msix: {
+            const cpu_span mask = online_mask(cls);
             for (unsigned v = 0; v < d.vectors && ok; ++v) {
                 ++out_->single_requests;
                 auto p =
-                    mask.empty() ? result<placement>(fail(errc::no_space)) : m_->alloc(mask, false);
+                    mask.empty() ? result<placement>(fail(errc::no_space)) : p_->alloc(mask, false);
                 if (p)
-                    dev.groups.push_back({p->cpu, p->base, 0});
+                    add_group(id, {p->cpu, p->base, 0});
                 else
                     ok = false, ++out_->single_failures;
             }
             break;
+        }
         case device_kind::managed: {
-            std::vector<unsigned> cpus;
-            for (unsigned c = 0; c < w_.cpus; ++c)
-                if (affinity.test(c)) cpus.push_back(c);
+            const std::vector<unsigned>& cpus = affinity_cpus_[cls];
             const std::size_t queues = d.vectors ? d.vectors : cpus.size();
             for (std::size_t q = 0; q < queues && ok && !cpus.empty(); ++q) {
                 ++out_->managed_requests;
                 const unsigned cpu = cpus[q % cpus.size()];
-                const cpu_set one = cpu_set::single(w_.cpus, cpu);
-                if (!m_->reserve_managed(one)) {
+                if (!p_->reserve_managed(only(cpu))) {
                     ok = false;
                     ++out_->managed_failures;
                     break;
                 }
                 group g{cpu, 0, 0, true, false};
-                if (m_->cpu_map(cpu).online) {
-                    if (auto p = m_->alloc_managed(one)) g.base = p->base, g.active = true;
+                if (online_.test(cpu)) {
+                    if (auto p = p_->alloc_managed(only(cpu))) g.base = p->base, g.active = true;
+                } else {
+                    restart_[cpu].push_back(id);
                 }
-                dev.groups.push_back(g);
+                add_group(id, g);
             }
             break;
         }
         case device_kind::multi_msi: {
+            const cpu_span mask = online_mask(cls);
             const auto order = static_cast<unsigned>(std::countr_zero(d.vectors));
             auto& count = out_->blocks[order];
             ++count.requests;
             auto p = mask.empty() ? result<placement>(fail(errc::no_space))
-                                  : m_->alloc_block(mask, order, false);
+                                  : p_->alloc_block(mask, order, false);
             if (p) {
                 ++count.granted;
-                dev.groups.push_back({p->cpu, p->base, order});
+                add_group(id, {p->cpu, p->base, order});
                 break;
             }
-            classify(mask, order, count);
+            classify(mask, affinity_all_[cls], order, count);
             if constexpr (placement_halves_on_failure<Policy>) {
                 // FreeBSD: the driver asks again for half as many messages;
                 // the round-robin cursor has moved to the next CPU.
                 for (unsigned k = order; k-- > 0 && !mask.empty();) {
-                    if (auto q = m_->alloc_block(mask, k, false)) {
+                    if (auto q = p_->alloc_block(mask, k, false)) {
                         ++count.degraded;
-                        dev.groups.push_back({q->cpu, q->base, k});
+                        add_group(id, {q->cpu, q->base, k});
                         break;
                     }
                 }
@@ -441,122 +502,87 @@ private:
     }
 
     // -- why a block request failed ---------------------------------------
-    void classify(const cpu_set& mask, unsigned order, failure_counts& count) const {
-        const unsigned need = 1u << order;
-        unsigned free_total = 0;
-        for (unsigned c = 0; c < w_.cpus; ++c)
-            if (mask.test(c)) free_total += m_->free_map(c).count();
-        if (free_total < need) {
+    // `all_online`: the mask is every online CPU.
+    void classify(cpu_span mask, bool all_online, unsigned order, failure_counts& count) const {
+        std::uint64_t free_total = 0;
+        if (all_online)
+            free_total = p_->online_free_blocks()[0];  // free vectors of the online CPUs
+        else
+            mask.for_each([&](unsigned c) { free_total += matrix().free_map(c).count(); });
+        if (free_total < (1u << order))
             ++count.capacity;
-            return;
-        }
-        if (ideal_repack_fits(mask, order))
+        else if (p_->fits_after_repack(mask, order))
             ++count.fragmentation;
         else
             ++count.other;
     }
 
-    /// Would every movable group on the mask's CPUs, plus one block of
-    /// `order`, fit into those CPUs' space (free vectors plus the movable
-    /// groups' own) when placed largest first, each at the lowest free
-    /// aligned block of the first CPU that has one?
-    bool ideal_repack_fits(const cpu_set& mask, unsigned order) const {
-        using bm = typename matrix_type::bitmap_type;
-        std::vector<unsigned> cpus;
-        std::vector<bm> space;
-        std::array<unsigned, sim_orders> items{};
-        ++items[order];
-        for (unsigned c = 0; c < w_.cpus; ++c)
-            if (mask.test(c)) {
-                cpus.push_back(c);
-                space.push_back(m_->free_map(c));
-            }
-        std::vector<unsigned> slot(w_.cpus, ~0u);
-        for (unsigned i = 0; i < cpus.size(); ++i) slot[cpus[i]] = i;
-        for (const auto& dev : devices_)
-            for (const auto& g : dev.groups)
-                if (!g.managed && !g.pinned && slot[g.cpu] != ~0u) {
-                    space[slot[g.cpu]].set_range(g.base, 1u << g.order);
-                    ++items[g.order];
-                }
-        for (unsigned k = sim_orders; k-- > 0;) {
-            std::size_t cursor = 0;  // a CPU without an order-k block never regains one
-            for (unsigned n = 0; n < items[k]; ++n) {
-                while (cursor < space.size() && space[cursor].find_aligned_run(k) >= bm::capacity)
-                    ++cursor;
-                if (cursor == space.size()) return false;
-                space[cursor].reset_range(space[cursor].find_aligned_run(k), 1u << k);
-            }
-        }
-        return true;
-    }
-
     // -- CPU hotplug ------------------------------------------------------
     void offline(unsigned cpu) {
-        if (!m_->cpu_map(cpu).online || m_->stats().online_maps <= 1) return;
+        if (!online_.test(cpu) || matrix().stats().online_maps <= 1) return;
         ++out_->offline_requests;
         // The kernel's check: the vectors to move against what the other
         // CPUs' counters say is available.
-        const unsigned to_move = *m_->allocated(cpu);
-        const unsigned elsewhere = *m_->available(cpu, true);
+        const unsigned to_move = *p_->allocated(cpu);
+        const unsigned elsewhere = *p_->available(cpu, true);
         if (to_move > elsewhere) {
             ++out_->offline_refused_count;
             return;
         }
-        // Placement: move every group on a copy, largest first; commit only
-        // if all of them fit.
-        for (const auto& dev : devices_)
-            for (const auto& g : dev.groups)
-                if (g.pinned && g.cpu == cpu) {
-                    ++out_->offline_refused_placement;
-                    return;
+        // Placement: the planner moves every group that may move, or none.
+        moves_.clear();
+        if (!p_->evacuate(cpu, &moves_)) {
+            ++out_->offline_refused_placement;
+            return;
+        }
+        for (const auto& [from, to] : moves_) {
+            const std::uint32_t id = owner_at(from.cpu, from.base);
+            owner_at(from.cpu, from.base) = 0;
+            owner_at(to.cpu, to.base) = id;
+            for (auto& g : devices_[id - 1].groups)
+                if (!g.managed && g.cpu == from.cpu && g.base == from.base) {
+                    g.cpu = to.cpu;
+                    g.base = to.base;
+                    break;
                 }
-        matrix_type trial = *m_;
-        struct moved {
-            group* g;
-            unsigned cpu, base;
-        };
-        std::vector<moved> plan;
-        std::vector<group*> here;
-        for (unsigned id = 0; id < devices_.size(); ++id)
-            for (auto& g : devices_[id].groups)
-                if (g.cpu == cpu && !g.managed) here.push_back(&g);
-        std::stable_sort(here.begin(), here.end(),
-                         [](const group* a, const group* b) { return a->order > b->order; });
-        cpu_set others(w_.cpus);
-        for (unsigned c = 0; c < w_.cpus; ++c)
-            if (c != cpu && m_->cpu_map(c).online) others.set(c);
-        for (group* g : here) {
-            auto p = trial.alloc_block(others, g->order, false);
-            if (!p) {
-                ++out_->offline_refused_placement;
-                return;
-            }
-            (void)trial.free_block(g->cpu, g->base, g->order, false);
-            plan.push_back({g, p->cpu, p->base});
         }
         // Managed vectors of that CPU are shut down, their reservations kept.
-        std::vector<group*> shut;
-        for (auto& dev : devices_)
-            for (auto& g : dev.groups)
-                if (g.managed && g.cpu == cpu && g.active) {
-                    (void)trial.free(cpu, g.base, true);
-                    shut.push_back(&g);
+        const auto& cm = matrix().cpu_map(cpu);
+        auto active = cm.alloc_map & cm.managed_map;
+        active.for_each_set([&](unsigned base) {
+            const std::uint32_t id = owner_at(cpu, base);
+            if (id == 0) return;  // a start state's managed vector: no device
+            for (auto& g : devices_[id - 1].groups)
+                if (g.managed && g.active && g.cpu == cpu && g.base == base) {
+                    (void)p_->free(cpu, base, true);
+                    g.active = false;
+                    owner_at(cpu, base) = 0;
+                    restart_[cpu].push_back(id - 1);
+                    break;
                 }
-        if (!trial.offline(cpu)) return;
-        *m_ = std::move(trial);
-        for (const auto& mv : plan) mv.g->cpu = mv.cpu, mv.g->base = mv.base;
-        for (group* g : shut) g->active = false;
+        });
+        (void)p_->offline(cpu);
+        online_.reset(cpu);
     }
 
     void online(unsigned cpu) {
-        if (m_->cpu_map(cpu).online) return;
-        if (!m_->online(cpu)) return;
-        const cpu_set one = cpu_set::single(w_.cpus, cpu);
-        for (auto& dev : devices_)
-            for (auto& g : dev.groups)
+        if (online_.test(cpu)) return;
+        if (!p_->online(cpu)) return;
+        online_.set(cpu);
+        // The CPU's managed queues start again, device by device as they are
+        // numbered.
+        auto& ids = restart_[cpu];
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+        for (const std::size_t id : ids)
+            for (auto& g : devices_[id].groups)
                 if (g.managed && g.cpu == cpu && !g.active)
-                    if (auto p = m_->alloc_managed(one)) g.base = p->base, g.active = true;
+                    if (auto p = p_->alloc_managed(only(cpu))) {
+                        g.base = p->base;
+                        g.active = true;
+                        owner_at(cpu, g.base) = static_cast<std::uint32_t>(id + 1);
+                    }
+        ids.clear();
     }
 
     // -- irqbalance -------------------------------------------------------
@@ -566,22 +592,53 @@ private:
         auto [id, pick] = movable_.find(r % movable);
         const auto target = static_cast<unsigned>((r >> 32) % w_.cpus);
         for (auto& g : devices_[id].groups) {
-            if (g.managed || g.pinned) continue;
+            if (g.managed || pinned(g)) continue;
             if (pick--) continue;
-            if (g.cpu == target || !m_->cpu_map(target).online) return;
+            if (g.cpu == target || !online_.test(target)) return;
             ++out_->moves;
-            // Make before break: the new place is taken before the old one
-            // is freed, as an MSI affinity change does.
-            auto p = m_->alloc_block(cpu_set::single(w_.cpus, target), g.order, false);
+            // Make before break, as an MSI affinity change does.
+            auto p = p_->move_block(g.cpu, g.base, only(target));
             if (!p) {
                 ++out_->move_failures;
                 return;
             }
-            (void)m_->free_block(g.cpu, g.base, g.order, false);
+            owner_at(g.cpu, g.base) = 0;
             g.cpu = p->cpu;
             g.base = p->base;
+            owner_at(g.cpu, g.base) = static_cast<std::uint32_t>(id + 1);
             return;
         }
+    }
+
+    // The runner's books against the planner's: every device group is a
+    // planner group of the same order (or an active managed queue's
+    // allocated managed vector) and is where owner_ says, and the allocated
+    // vectors are exactly the groups' members and the start state's managed
+    // vectors (verify_each_event only: O(everything)).
+    std::string check_books() const {
+        std::vector<std::uint8_t> seen(std::size_t{w_.cpus} * bits, 0);
+        for (std::size_t id = 0; id < devices_.size(); ++id)
+            for (const auto& g : devices_[id].groups) {
+                if (g.managed && !g.active) continue;
+                const std::string where = "device " + std::to_string(id) + " group at cpu " +
+                                          std::to_string(g.cpu) + " base " + std::to_string(g.base);
+                if (owner_[std::size_t{g.cpu} * bits + g.base] != id + 1)
+                    return where + ": not its owner's";
+                const auto found = p_->find_group(g.cpu, g.base);
+                if (!found || found->order != g.order) return where + ": no such planner group";
+                if (g.managed != p_->is_managed(*found)) return where + ": managed or not";
+                p_->members(*found).for_each_set(
+                    [&](unsigned v) { seen[std::size_t{g.cpu} * bits + v] = 1; });
+            }
+        for (unsigned c = 0; c < w_.cpus; ++c) {
+            const auto& cm = matrix().cpu_map(c);
+            for (unsigned v = 0; v < bits; ++v)
+                if (cm.alloc_map.test(v) && !seen[std::size_t{c} * bits + v] &&
+                    !(start_trace_.size() && cm.managed_map.test(v)))
+                    return "cpu " + std::to_string(c) + " vector " + std::to_string(v) +
+                           ": allocated, owned by no device";
+        }
+        return {};
     }
 
     // -- measurements -----------------------------------------------------
@@ -598,20 +655,19 @@ private:
                                                      : nan;
         last_requests_ = totals.requests;
         last_granted_ = totals.granted;
-        const auto f = fragmentation_of(*m_);
+        const auto f = fragmentation_of(matrix());
         for (unsigned k = 0; k < sim_orders; ++k)
             s.fragmentation_index[k] = f.fragmentation_index(k);
         s.free_vectors = f.free_vectors;
         for (unsigned c = 0; c < w_.cpus; ++c) {
-            if (!m_->cpu_map(c).online) continue;
+            if (!matrix().cpu_map(c).online) continue;
             ++s.online_cpus;
-            ++s.cpus_by_largest_order[static_cast<unsigned>(m_->largest_free_order(c) + 1)];
+            ++s.cpus_by_largest_order[static_cast<unsigned>(matrix().largest_free_order(c) + 1)];
         }
         out_->samples.push_back(s);
     }
 
     void final_state() {
-        const unsigned bits = m_->bits();
         out_->rows = w_.cpus;
         out_->cols = bits;
         out_->cells.assign(std::size_t{w_.cpus} * bits, vector_use::free);
@@ -621,16 +677,16 @@ private:
                 if (!g.managed && g.order > 0)
                     for (unsigned b = g.base; b < g.base + (1u << g.order); ++b)
                         in_block[std::size_t{g.cpu} * bits + b] = 1;
-        const auto& system = m_->system_map();
+        const auto& system = matrix().system_map();
         for (unsigned c = 0; c < w_.cpus; ++c) {
-            const auto& cm = m_->cpu_map(c);
+            const auto& cm = matrix().cpu_map(c);
             for (unsigned b = 0; b < bits; ++b) {
                 vector_use u = vector_use::free;
                 if (!cm.online)
                     u = vector_use::offline;
                 else if (system.test(b))
                     u = vector_use::system;
-                else if (b < m_->alloc_start() || b >= m_->alloc_end())
+                else if (b < matrix().alloc_start() || b >= matrix().alloc_end())
                     u = vector_use::outside_window;
                 else if (cm.alloc_map.test(b) && cm.managed_map.test(b))
                     u = vector_use::managed_allocated;
@@ -642,7 +698,7 @@ private:
                 out_->cells[std::size_t{c} * bits + b] = u;
             }
         }
-        out_->final_table = debug_show(*m_, 1);
+        out_->final_table = debug_show(matrix(), 1);
     }
 
     const workload& w_;
@@ -651,9 +707,19 @@ private:
     const sim_options& opt_;
     double progress_base_, progress_share_;
     policy_run* out_ = nullptr;
-    std::optional<matrix_type> m_;
+    std::optional<planner_type> p_;
     std::vector<device> devices_;
-    fenwick movable_;  // movable (non-managed, unpinned) groups per device
+    fenwick movable_;                     // movable (non-managed, unpinned) groups per device
+    cpu_set online_;                      // the online CPUs
+    cpu_set one_;                         // only(): a one-CPU mask
+    unsigned one_cpu_ = no_cpu;           // the CPU set in one_
+    cpu_set scratch_;                     // online_mask(): a class's online CPUs
+    std::vector<unsigned> last_scratch_;  // the CPUs set in scratch_
+    std::vector<std::vector<unsigned>> affinity_cpus_;  // per device class
+    std::vector<bool> affinity_all_;                    // per device class: "all"
+    std::vector<std::uint32_t> owner_;                  // (cpu, base) -> owning device + 1, 0: none
+    std::vector<std::vector<std::size_t>> restart_;     // per CPU: devices with a queue shut there
+    std::vector<group_move> moves_;                     // offline(): what evacuate moved
     std::uint64_t last_requests_ = 0, last_granted_ = 0;
 };
 
