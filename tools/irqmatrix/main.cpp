@@ -261,22 +261,26 @@ int main(int argc, char** argv) {
     // real machine states
     irqmatrix::lab::import_options state_opt;
     std::string state_file;
-    auto* import = app.add_subcommand(
+    // A command that reads one machine state (a dump or a trace).
+    auto state_command = [&](const char* name, const char* help, const char* file_help) {
+        CLI::App* cmd = app.add_subcommand(name, help);
+        cmd->add_option("FILE", state_file, file_help)->required();
+        add_state_options(*cmd, state_opt);
+        return cmd;
+    };
+    const char* dump_or_trace = "a dump or a trace ('-': standard input)";
+    auto* import = state_command(
         "import",
         "read a debugfs VECTOR dump (/sys/kernel/debug/irq/domains/VECTOR) and print a "
-        "trace that rebuilds its state; report counters that had drifted");
-    import->add_option("FILE", state_file, "the dump ('-': standard input)")->required();
-    add_state_options(*import, state_opt);
-    auto* show = app.add_subcommand(
-        "show", "print the kernel's debugfs table of a dump or of a trace's final state");
-    show->add_option("FILE", state_file, "a dump or a trace ('-': standard input)")->required();
-    add_state_options(*show, state_opt);
-    auto* fit = app.add_subcommand(
-        "fit",
-        "for a dump or trace: would a 2/4/8/16/32-vector multi-MSI device fit now, where, "
-        "and on how many CPUs");
-    fit->add_option("FILE", state_file, "a dump or a trace ('-': standard input)")->required();
-    add_state_options(*fit, state_opt);
+        "trace that rebuilds its state; report counters that had drifted",
+        "the dump ('-': standard input)");
+    auto* show = state_command(
+        "show", "print the kernel's debugfs table of a dump or of a trace's final state",
+        dump_or_trace);
+    auto* fit = state_command("fit",
+                              "for a dump or trace: would a 2/4/8/16/32-vector multi-MSI device "
+                              "fit now, where, and on how many CPUs",
+                              dump_or_trace);
 
     // questions about one machine (docs/real-machines.md)
     std::vector<std::string> snap_files;
@@ -286,7 +290,9 @@ int main(int argc, char** argv) {
         "the machine's files, each recognised by content: the debugfs VECTOR table, grep -r . "
         "/sys/kernel/debug/irq/irqs/, /proc/interrupts, grep . /proc/irq/*/*affinity_list, "
         "lspci -vv, a capture of irq_matrix trace events ('-': standard input)";
-    auto add_snapshot_args = [&](CLI::App* cmd) {
+    // A command that answers a question about a snapshot of the machine.
+    auto machine_command = [&](const char* name, const char* help) {
+        CLI::App* cmd = app.add_subcommand(name, help);
         cmd->add_option("FILE", snap_files, snap_help)->required();
         cmd->add_flag("--json", snap_json, "print JSON instead of a table");
         // As add_state_options, but --cpus is a command's CPU list here.
@@ -297,24 +303,22 @@ int main(int argc, char** argv) {
         cmd->add_option("--table", state_opt.table, "which VECTOR table of its file, from 0");
         cmd->add_option("--until", snap_events.until,
                         "read an event capture only up to the first line containing this text");
+        return cmd;
     };
-    auto* snapshot = app.add_subcommand(
+    auto* snapshot = machine_command(
         "snapshot",
         "put a machine's files together: who owns each vector, masks, managed or not, and what "
         "had to be assumed");
-    add_snapshot_args(snapshot);
-    auto* leaks = app.add_subcommand(
+    auto* leaks = machine_command(
         "leaks",
         "allocated vectors that no IRQ owns, and the VECTOR table's counters against its "
         "bitmaps, per CPU");
-    add_snapshot_args(leaks);
     irqmatrix::lab::offline_options off_opt;
     std::string off_cpus;
-    auto* offline = app.add_subcommand(
+    auto* offline = machine_command(
         "offline",
         "take CPUs offline one by one by the kernel's rules (lapic_can_unplug_cpu, then each "
         "IRQ's move): refused or not and why, where each IRQ lands, and the planner's answer");
-    add_snapshot_args(offline);
     auto* off_group = offline->add_option_group("which CPUs");
     off_group->add_option("--cpus", off_cpus, "the CPUs to take down, in order (\"3,5-7\")");
     off_group->add_flag("--suspend", off_opt.suspend,
@@ -327,17 +331,15 @@ int main(int argc, char** argv) {
                       "count managed vectors in the unplug check, as kernels before 6.7 did");
     unsigned aff_irq = 0;
     std::string aff_cpus;
-    auto* affinity = app.add_subcommand(
+    auto* affinity = machine_command(
         "affinity",
         "would writing this CPU list to /proc/irq/N/smp_affinity_list succeed, and which CPU "
         "and vector would the IRQ get");
-    add_snapshot_args(affinity);
     affinity->add_option("--irq", aff_irq, "the IRQ number")->required();
     affinity->add_option("--cpus", aff_cpus, "the CPU list to write (\"0-3\")")->required();
-    auto* headroom = app.add_subcommand(
+    auto* headroom = machine_command(
         "headroom",
         "per CPU: available vectors, managed reservations, the largest free aligned block");
-    add_snapshot_args(headroom);
 
     // the kernel's own trace events
     irqmatrix::lab::event_import_options events_opt;

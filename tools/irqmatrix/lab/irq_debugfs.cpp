@@ -123,49 +123,31 @@ bool looks_like_irq_debugfs(std::string_view text) {
 }
 
 irq_debugfs_result parse_irq_debugfs(std::string_view text) {
-    irq_debugfs_result out;
-    std::map<unsigned, irq_record> irqs;
-    const unsigned lines = for_each_content_line(text, [&](unsigned number, std::string_view line) {
-        const auto s = split(line);
-        if (!s.irq) {
-            out.error = input_error{
-                number,
-                "expected an IRQ's line as grep -r . /sys/kernel/debug/irq/irqs/ prints "
-                "it ('[PATH/]N:LABEL: VALUE'), found " +
-                    quote(line)};
-            return false;
-        }
-        auto [it, added] = irqs.try_emplace(*s.irq);
-        irq_record& r = it->second;
-        if (added) {
-            r.irq = *s.irq;
-            r.line = number;
-        }
-        const auto content = trim(s.content);
-        if (content.empty()) return true;
-        const std::size_t colon = content.find(':');
-        if (colon == std::string_view::npos) {
-            // A flag name under dstate: (IRQD_*) or a chip's flags (IRQCHIP_*).
-            if (content.starts_with("IRQD_")) r.states.emplace_back(content);
-            return true;
-        }
-        if (auto e = apply(r, trim(content.substr(0, colon)), trim(content.substr(colon + 1)));
-            !e.empty()) {
-            out.error = input_error{number, "IRQ " + std::to_string(r.irq) + ": " + e};
-            return false;
-        }
-        return true;
-    });
-    if (out.error) return out;
-    if (irqs.empty()) {
-        out.error = input_error{lines + 1,
-                                "no IRQ found (expected grep -r . "
-                                "/sys/kernel/debug/irq/irqs/ output)"};
-        return out;
-    }
-    out.irqs.reserve(irqs.size());
-    for (auto& [irq, r] : irqs) out.irqs.push_back(std::move(r));
-    return out;
+    return parse_by_irq<irq_debugfs_result, irq_record>(
+        text, "no IRQ found (expected grep -r . /sys/kernel/debug/irq/irqs/ output)",
+        [](unsigned number, std::string_view line,
+           const auto& record) -> std::optional<input_error> {
+            const auto s = split(line);
+            if (!s.irq)
+                return input_error{
+                    number,
+                    "expected an IRQ's line as grep -r . /sys/kernel/debug/irq/irqs/ "
+                    "prints it ('[PATH/]N:LABEL: VALUE'), found " +
+                        quote(line)};
+            irq_record& r = record(*s.irq);
+            const auto content = trim(s.content);
+            if (content.empty()) return std::nullopt;
+            const std::size_t colon = content.find(':');
+            if (colon == std::string_view::npos) {
+                // A flag name under dstate: (IRQD_*) or a chip's flags (IRQCHIP_*).
+                if (content.starts_with("IRQD_")) r.states.emplace_back(content);
+                return std::nullopt;
+            }
+            if (auto e = apply(r, trim(content.substr(0, colon)), trim(content.substr(colon + 1)));
+                !e.empty())
+                return input_error{number, "IRQ " + std::to_string(r.irq) + ": " + e};
+            return std::nullopt;
+        });
 }
 
 }  // namespace irqmatrix::lab

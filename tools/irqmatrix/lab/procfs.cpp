@@ -191,44 +191,28 @@ bool looks_like_proc_irq_affinity(std::string_view text) {
 }
 
 proc_irq_affinity_result parse_proc_irq_affinity(std::string_view text) {
-    proc_irq_affinity_result out;
-    std::map<unsigned, proc_irq_affinity> irqs;
-    const unsigned lines = for_each_content_line(text, [&](unsigned number, std::string_view line) {
-        const auto a = split_affinity(line);
-        if (!a.irq) {
+    return parse_by_irq<proc_irq_affinity_result, proc_irq_affinity>(
+        text, "no smp_affinity_list or effective_affinity_list line found",
+        [](unsigned number, std::string_view line,
+           const auto& record) -> std::optional<input_error> {
             // /proc/irq/default_smp_affinity has no IRQ directory above it.
-            if (line.find("default_smp_affinity") != std::string_view::npos) return true;
-            out.error = input_error{number,
-                                    "expected 'PATH/IRQ/FILE:VALUE' as grep . "
-                                    "/proc/irq/*/smp_affinity_list prints it, found " +
-                                        quote(line)};
-            return false;
-        }
-        const bool smp = a.file == "smp_affinity_list";
-        const bool eff = a.file == "effective_affinity_list";
-        if (!smp && !eff) return true;
-        auto [it, added] = irqs.try_emplace(*a.irq);
-        if (added) {
-            it->second.irq = *a.irq;
-            it->second.line = number;
-        }
-        std::vector<unsigned> cpus;
-        if (auto e = parse_cpu_list(a.value, cpus); !e.empty()) {
-            out.error = input_error{number, fmt::format("IRQ {}: {}: {}", *a.irq, a.file, e)};
-            return false;
-        }
-        (smp ? it->second.smp_affinity : it->second.effective) = std::move(cpus);
-        return true;
-    });
-    if (out.error) return out;
-    if (irqs.empty()) {
-        out.error = input_error{lines + 1,
-                                "no smp_affinity_list or effective_affinity_list "
-                                "line found"};
-        return out;
-    }
-    for (auto& [irq, a] : irqs) out.irqs.push_back(std::move(a));
-    return out;
+            if (line.find("default_smp_affinity") != std::string_view::npos) return std::nullopt;
+            const auto a = split_affinity(line);
+            if (!a.irq) {
+                return input_error{number,
+                                   "expected 'PATH/IRQ/FILE:VALUE' as grep . "
+                                   "/proc/irq/*/smp_affinity_list prints it, found " +
+                                       quote(line)};
+            }
+            const bool smp = a.file == "smp_affinity_list";
+            if (!smp && a.file != "effective_affinity_list") return std::nullopt;
+            proc_irq_affinity& r = record(*a.irq);
+            std::vector<unsigned> cpus;
+            if (auto e = parse_cpu_list(a.value, cpus); !e.empty())
+                return input_error{number, fmt::format("IRQ {}: {}: {}", *a.irq, a.file, e)};
+            (smp ? r.smp_affinity : r.effective) = std::move(cpus);
+            return std::nullopt;
+        });
 }
 
 }  // namespace irqmatrix::lab

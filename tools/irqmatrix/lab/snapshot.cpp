@@ -102,9 +102,27 @@ snapshot_result build_snapshot(const std::vector<snapshot_input>& inputs, const 
     std::optional<events_import> captured;
     for (const auto& in : inputs) {
         const std::string& file = in.name;
-        const auto failed = [&](const std::optional<input_error>& e) {
-            if (e) res.error = file + ": " + e->what();
-            return e.has_value();
+        // One of the machine's own files: parse(text), and if it parses,
+        // keep(result), which says what it held with describe(); false (the
+        // error named by file and line) if it does not.
+        const auto describe = [&]<class... N>(fmt::format_string<N...> what, N&&... n) {
+            s.sources.push_back(file + ": " + fmt::format(what, std::forward<N>(n)...));
+        };
+        const auto read_as = [&](auto&& parse, auto&& keep) {
+            auto r = parse(in.text);
+            if (r.error) {
+                res.error = file + ": " + r.error->what();
+                return false;
+            }
+            keep(std::move(r));
+            return true;
+        };
+        // The same for a file of per-IRQ records, kept with its name.
+        const auto read_irqs = [&](auto&& parse, const char* what, auto& kept) {
+            return read_as(parse, [&](auto r) {
+                describe("{}, {} IRQs", what, r.irqs.size());
+                kept.emplace_back(file, std::move(r));
+            });
         };
         const bool dump = looks_like_dump(in.text);
         if ((dump || looks_like_event_capture(in.text)) && !s.table_file.empty()) {
@@ -160,29 +178,23 @@ snapshot_result build_snapshot(const std::vector<snapshot_input>& inputs, const 
                 s.table->table.index + 1, s.table->tables_in_text, s.table->table.rows.size(),
                 s.table->window.start, s.table->window.end, s.table->window.how));
         } else if (looks_like_irq_debugfs(in.text)) {
-            auto r = parse_irq_debugfs(in.text);
-            if (failed(r.error)) return res;
-            s.sources.push_back(
-                fmt::format("{}: per-IRQ debugfs files, {} IRQs", file, r.irqs.size()));
-            p.debugfs.emplace_back(file, std::move(r));
+            if (!read_irqs(parse_irq_debugfs, "per-IRQ debugfs files", p.debugfs)) return res;
         } else if (looks_like_proc_interrupts(in.text)) {
-            auto r = parse_proc_interrupts(in.text);
-            if (failed(r.error)) return res;
-            s.sources.push_back(fmt::format("{}: /proc/interrupts, {} online CPUs, {} IRQs", file,
-                                            r.value->online.size(), r.value->rows.size()));
-            p.interrupts.emplace_back(file, std::move(*r.value));
+            if (!read_as(parse_proc_interrupts, [&](auto r) {
+                    describe("/proc/interrupts, {} online CPUs, {} IRQs", r.value->online.size(),
+                             r.value->rows.size());
+                    p.interrupts.emplace_back(file, std::move(*r.value));
+                }))
+                return res;
         } else if (looks_like_proc_irq_affinity(in.text)) {
-            auto r = parse_proc_irq_affinity(in.text);
-            if (failed(r.error)) return res;
-            s.sources.push_back(
-                fmt::format("{}: /proc/irq affinity lists, {} IRQs", file, r.irqs.size()));
-            p.affinity.emplace_back(file, std::move(r));
+            if (!read_irqs(parse_proc_irq_affinity, "/proc/irq affinity lists", p.affinity))
+                return res;
         } else if (looks_like_lspci(in.text)) {
-            auto r = parse_lspci(in.text);
-            if (failed(r.error)) return res;
-            s.sources.push_back(
-                fmt::format("{}: lspci, {} PCI functions", file, r.functions.size()));
-            for (auto& f : r.functions) s.pci.push_back(std::move(f));
+            if (!read_as(parse_lspci, [&](auto r) {
+                    describe("lspci, {} PCI functions", r.functions.size());
+                    for (auto& f : r.functions) s.pci.push_back(std::move(f));
+                }))
+                return res;
         } else {
             res.error = file + ": line " + std::to_string(first_content_line(in.text)) +
                         ": not an input the snapshot reads (a debugfs VECTOR table, grep -r of "
@@ -192,6 +204,10 @@ snapshot_result build_snapshot(const std::vector<snapshot_input>& inputs, const 
         }
     }
 
+    // A guess made `n` times (for so many IRQs), said once if made at all.
+    const auto guessed = [&](unsigned n, fmt::format_string<unsigned> what) {
+        if (n) s.guesses.push_back(fmt::format(what, unsigned{n}));
+    };
     // Merge: the per-IRQ debugfs files first (they say the most), then the
     // affinity lists and /proc/interrupts fill in what is still unknown.
     std::map<unsigned, snapshot_irq> irqs;
@@ -232,11 +248,9 @@ snapshot_result build_snapshot(const std::vector<snapshot_input>& inputs, const 
             if (a.effective && i.effective.empty()) i.effective = *a.effective;
         }
     }
-    if (disagree)
-        s.guesses.push_back(fmt::format(
+    guessed(disagree,
             "{} IRQ(s) have an smp_affinity_list unlike the debugfs affinity; the debugfs one "
-            "is used (the files were not read at the same moment)",
-            disagree));
+            "is used (the files were not read at the same moment)");
     unsigned decoded = 0;
     for (const auto& [file, r] : p.interrupts) {
         if (!s.online_known) {
@@ -255,11 +269,9 @@ snapshot_result build_snapshot(const std::vector<snapshot_input>& inputs, const 
             }
         }
     }
-    if (decoded)
-        s.guesses.push_back(fmt::format(
+    guessed(decoded,
             "{} IRQ(s) have their PCI device decoded from the PCI-MSI hardware IRQ number of "
-            "/proc/interrupts (domain << 27 | bus << 19 | devfn << 11 | entry)",
-            decoded));
+            "/proc/interrupts (domain << 27 | bus << 19 | devfn << 11 | entry)");
     // Without the VECTOR record, a single-CPU effective mask still says the CPU.
     unsigned cpu_from_effective = 0;
     for (auto& [n, i] : irqs) {
@@ -269,11 +281,9 @@ snapshot_result build_snapshot(const std::vector<snapshot_input>& inputs, const 
             ++cpu_from_effective;
         }
     }
-    if (cpu_from_effective)
-        s.guesses.push_back(fmt::format(
+    guessed(cpu_from_effective,
             "{} IRQ(s) have no VECTOR record: their CPU is their effective affinity, their "
-            "vector unknown",
-            cpu_from_effective));
+            "vector unknown");
 
     if (s.table) {
         std::vector<unsigned> rows;
@@ -305,14 +315,10 @@ snapshot_result build_snapshot(const std::vector<snapshot_input>& inputs, const 
         if (i.affinity_known || !i.cpu_known) continue;
         ++(i.managed ? managed_no_mask : no_mask);
     }
-    if (no_mask)
-        s.guesses.push_back(fmt::format(
-            "{} IRQ(s) with a CPU have no affinity mask: taken as every online CPU", no_mask));
-    if (managed_no_mask)
-        s.guesses.push_back(
-            fmt::format("{} managed IRQ(s) have no affinity mask: taken as their "
-                        "own CPU alone (shut down when it goes offline)",
-                        managed_no_mask));
+    guessed(no_mask, "{} IRQ(s) with a CPU have no affinity mask: taken as every online CPU");
+    guessed(managed_no_mask,
+            "{} managed IRQ(s) have no affinity mask: taken as their "
+            "own CPU alone (shut down when it goes offline)");
 
     if (captured) {
         for (const auto& inf : captured->inferred)

@@ -6,9 +6,11 @@
 #pragma once
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <irqmatrix/dump.hpp>
@@ -45,6 +47,37 @@ unsigned for_each_content_line(std::string_view text, F&& f) {
         if (!f(number, line)) break;
     }
     return number;
+}
+
+/// The skeleton of a parser of files whose every line names an IRQ (grep
+/// output): per_line(number, line, record) reads one line, where
+/// record(irq) finds or starts that IRQ's record (noting its first line),
+/// and returns an error or nothing. The records come out in IRQ order
+/// (out.irqs); finding none is an error naming the line after the text.
+template <class Out, class Record, class PerLine>
+Out parse_by_irq(std::string_view text, const char* none_found, PerLine&& per_line) {
+    Out out;
+    std::map<unsigned, Record> irqs;
+    const unsigned lines = for_each_content_line(text, [&](unsigned number, std::string_view line) {
+        const auto record = [&](unsigned irq) -> Record& {
+            auto [it, added] = irqs.try_emplace(irq);
+            if (added) {
+                it->second.irq = irq;
+                it->second.line = number;
+            }
+            return it->second;
+        };
+        out.error = per_line(number, line, record);
+        return !out.error;
+    });
+    if (out.error) return out;
+    if (irqs.empty()) {
+        out.error = input_error{lines + 1, none_found};
+        return out;
+    }
+    out.irqs.reserve(irqs.size());
+    for (auto& [irq, r] : irqs) out.irqs.push_back(std::move(r));
+    return out;
 }
 
 /// The first line that is not blank or a comment (what the looks_like_*

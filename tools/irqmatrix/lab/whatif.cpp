@@ -635,18 +635,13 @@ std::string format_headroom(const headroom_report& r) {
     return out;
 }
 
+// A CPU's headroom in JSON: its fields by their names.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(cpu_headroom, cpu, available, managed, managed_allocated,
+                                   allocated, free_vectors, largest_block)
+
 std::string headroom_json(const headroom_report& r) {
     json j{{"global_available", r.global_available}, {"global_reserved", r.global_reserved}};
-    json cpus = json::array();
-    for (const auto& c : r.cpus)
-        cpus.push_back({{"cpu", c.cpu},
-                        {"available", c.available},
-                        {"managed", c.managed},
-                        {"managed_allocated", c.managed_allocated},
-                        {"allocated", c.allocated},
-                        {"free", c.free_vectors},
-                        {"largest_block", c.largest_block}});
-    j["cpus"] = std::move(cpus);
+    j["cpus"] = nlohmann::json(r.cpus);  // each CPU's fields in name order
     return j.dump(2) + "\n";
 }
 
