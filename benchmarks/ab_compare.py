@@ -70,6 +70,8 @@ def main():
     for name in names:
         a = statistics.median(samples["a"][name])
         b = statistics.median(samples["b"][name])
+        if min(min(sides["a"][name]), min(sides["b"][name])) <= 0:
+            continue  # a row that failed or was skipped: no time to compare
         spread = {s: max(sides[s][name]) / min(sides[s][name]) for s in ("a", "b")}
         print(f"| {name} | {a:.2f} | {b:.2f} | {b / a:.3f} | {spread['a']:.3f} | {spread['b']:.3f} |")
 

@@ -7,6 +7,7 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 
 #include "lab/policies.hpp"
@@ -40,7 +41,7 @@ count = 4
 [[devices]]
 name = "nic"
 kind = "msix"
-vectors = {cpus}
+vectors = {nic_vectors}
 count = 4
 [[devices]]
 name = "vf"
@@ -51,8 +52,9 @@ arrival_rate = {vf_rate}
 mean_lifetime = 1000
 )",
         fmt::arg("cpus", cpus), fmt::arg("policy", policy), fmt::arg("irqbalance", count(0.008)),
-        fmt::arg("last_cpu", cpus - 1), fmt::arg("vfs", count(18.75)),
-        fmt::arg("vf_rate", 0.01875 * cpus));
+        // A NIC queue per CPU, up to MSI-X's 2048 entries.
+        fmt::arg("nic_vectors", std::min(cpus, 2048u)), fmt::arg("last_cpu", cpus - 1),
+        fmt::arg("vfs", count(18.75)), fmt::arg("vf_rate", 0.01875 * cpus));
     // The multi-MSI devices: name, vectors, how many per CPU, arrivals per CPU.
     struct multi_msi {
         const char* name;
