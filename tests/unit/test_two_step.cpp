@@ -15,10 +15,12 @@
 // blocks at 8, 16, ..., 56, order 4 at 16, 32, 48, order 5 only at 32.
 #include <cstdint>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <irqmatrix/planner.hpp>
+#include <irqmatrix/trace.hpp>
 
 #include "support/catch.hpp"
 #include "support/helpers.hpp"
@@ -163,6 +165,35 @@ TEST_CASE("two-step: evacuate", "[planner][two_step]") {
     }
 }
 
+TEST_CASE("two-step: the trace operations", "[planner][two_step][trace]") {
+    // The hand cases above as a trace (docs/trace-format.md), replayed with
+    // its results checked.
+    std::istringstream in(R"(matrix 64 8 64 2 => 0
+online 0 => 0
+online 1 => 0
+alloc_block 0 3 0 => 0 8
+alloc_block 0 3 0 => 0 16
+move_block_two_step 0 8 1 => 1 24
+move_block_two_step 1 24 0 => 0 8
+move_block_two_step 0 8 0 => 0 24
+evacuate_two_step 0 => 16
+move_block_two_step 0 8 1 => -2
+move_block_two_step 1 40 0 => -2
+move_block_two_step 1 8 0 => 0 24
+move_block_two_step 1 16 2 => -22
+evacuate_two_step 2 => -22
+)");
+    std::ostringstream out;
+    irqmatrix::trace::replay_options opt;
+    opt.check = true;
+    opt.name = "two-step.trace";
+    const auto sum = irqmatrix::trace::replay(in, out, opt);
+    INFO(out.str());
+    REQUIRE(sum.operations == 14);
+    REQUIRE(sum.checked == 14);
+    REQUIRE(sum.mismatches == 0);
+}
+
 namespace {
 
 // ---- properties on random states ------------------------------------------
@@ -224,8 +255,7 @@ small random_state(std::mt19937_64& rng, bool reservations) {
     }
     for (unsigned c = 0; c < nr_cpus; ++c)
         for (const auto& g : p.groups_on(c))
-            if (pick(4) == 0 && !p.is_managed(g))
-                ok(p.free_block(c, g.base, g.order, false));
+            if (pick(4) == 0 && !p.is_managed(g)) ok(p.free_block(c, g.base, g.order, false));
     if (reservations)
         for (unsigned i = pick(3); i-- > 0;) (void)p.reserve_block(pick(4));
     return p;
