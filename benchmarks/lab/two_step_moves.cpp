@@ -105,8 +105,7 @@ planner make_state(rng& r, double fill) {
     auto made = planner::create(256, window_start, window_end, nr_cpus);
     if (!made) std::abort();
     planner p = std::move(*made);
-    for (unsigned v : irqmatrix::lab::x86_system_vectors(6, 10))
-        (void)p.assign_system(0, v, false);
+    for (unsigned v : irqmatrix::lab::x86_system_vectors(6, 10)) (void)p.assign_system(0, v, false);
     for (unsigned c = 0; c < nr_cpus; ++c) (void)p.online(c);
     irqmatrix::cpu_set one(nr_cpus);
     for (unsigned c = 0; c < nr_cpus; ++c) {
@@ -118,8 +117,7 @@ planner make_state(rng& r, double fill) {
         for (unsigned nic = 0; nic < 4; ++nic) (void)p.alloc(one.view(), false);
         one.reset(c);
     }
-    const auto target =
-        static_cast<unsigned>(fill * nr_cpus * (window_end - window_start - 0.0));
+    const auto target = static_cast<unsigned>(fill * nr_cpus * (window_end - window_start - 0.0));
     std::vector<device> live;
     unsigned refusals = 0;
     while (allocated(p) < target && refusals < 1000)
@@ -167,8 +165,9 @@ int main(int argc, char** argv) {
         }
     }
     rng r(seed);
-    fmt::print("two-step move rule vs plain: {} CPUs, window [{},{}), seed {}, {} states per fill\n",
-               nr_cpus, window_start, window_end, seed, states);
+    fmt::print(
+        "two-step move rule vs plain: {} CPUs, window [{},{}), seed {}, {} states per fill\n",
+        nr_cpus, window_start, window_end, seed, states);
     for (const double fill : {0.5, 0.7, 0.85}) {
         std::array<rate, irqmatrix::max_order + 1> to_one{}, to_any{};
         rate evac;
@@ -199,11 +198,10 @@ int main(int argc, char** argv) {
         fmt::print("  order  groups   to one random CPU     to any other CPU\n");
         for (unsigned k = 0; k <= irqmatrix::max_order; ++k) {
             if (!to_one[k].tried) continue;
-            fmt::print("  {:5}  {:6}   {} -> {}      {} -> {}\n", k, to_one[k].tried,
-                       pct(to_one[k].plain, to_one[k].tried),
-                       pct(to_one[k].two_step, to_one[k].tried),
-                       pct(to_any[k].plain, to_any[k].tried),
-                       pct(to_any[k].two_step, to_any[k].tried));
+            fmt::print(
+                "  {:5}  {:6}   {} -> {}      {} -> {}\n", k, to_one[k].tried,
+                pct(to_one[k].plain, to_one[k].tried), pct(to_one[k].two_step, to_one[k].tried),
+                pct(to_any[k].plain, to_any[k].tried), pct(to_any[k].two_step, to_any[k].tried));
         }
         fmt::print("  evacuate a CPU ({} tries): {} -> {}\n", evac.tried,
                    pct(evac.plain, evac.tried), pct(evac.two_step, evac.tried));
