@@ -205,16 +205,15 @@ constexpr unsigned fit_in_word(std::uint64_t free, unsigned at) noexcept {
     return fit;
 }
 
-/// A matrix seen with the free blocks that lie inside wholly free aligned
-/// blocks of order `hidden` hidden (a guarded pick must not break those; see
-/// the file comment). It offers what a placement policy without the CPU
-/// index reads (placement.hpp), forwarding all but the free space.
-template <class M>
-class hidden_blocks_view {
+/// A matrix seen with less free space: what a placement policy without the
+/// CPU index reads (placement.hpp), all forwarded to the matrix but the free
+/// space, which is Derived's free_word().
+template <class M, class Derived>
+class free_space_view {
 public:
     using bitmap_type = typename M::bitmap_type;
 
-    hidden_blocks_view(const M& m, unsigned hidden) noexcept : m_(m), hidden_(hidden) {}
+    explicit free_space_view(const M& m) noexcept : m_(m) {}
 
     unsigned nr_cpus() const noexcept { return m_.nr_cpus(); }
     unsigned alloc_start() const noexcept { return m_.alloc_start(); }
@@ -225,68 +224,62 @@ public:
         return m_.first_managed_free_block(c, order);
     }
 
+    bitmap_type free_map(unsigned c) const noexcept {
+        bitmap_type f;
+        for (unsigned w = 0; w < bitmap_type::word_count; ++w) f.set_word(w, free_word(c, w));
+        return f;
+    }
+    unsigned first_free_block(unsigned c, unsigned order) const noexcept {
+        for (unsigned w = 0; w < bitmap_type::word_count; ++w)
+            if (const unsigned at = lowest_aligned_block(free_word(c, w), order); at < 64)
+                return w * 64 + at;
+        return bitmap_type::capacity;
+    }
+
+protected:
     std::uint64_t free_word(unsigned c, unsigned w) const noexcept {
-        const std::uint64_t f = m_.free_word(c, w);
+        return static_cast<const Derived&>(*this).free_word(c, w);
+    }
+    const M& m_;
+};
+
+/// A matrix seen with the free blocks that lie inside wholly free aligned
+/// blocks of order `hidden` hidden (a guarded pick must not break those; see
+/// the file comment).
+template <class M>
+class hidden_blocks_view : public free_space_view<M, hidden_blocks_view<M>> {
+public:
+    hidden_blocks_view(const M& m, unsigned hidden) noexcept
+        : free_space_view<M, hidden_blocks_view>(m), hidden_(hidden) {}
+
+    std::uint64_t free_word(unsigned c, unsigned w) const noexcept {
+        const std::uint64_t f = this->m_.free_word(c, w);
         std::uint64_t hide = aligned_block_starts(f, hidden_);
         for (unsigned span = 1; span < (1u << hidden_); span <<= 1) hide |= hide << span;
         return f & ~hide;
     }
-    bitmap_type free_map(unsigned c) const noexcept {
-        bitmap_type f;
-        for (unsigned w = 0; w < bitmap_type::word_count; ++w) f.set_word(w, free_word(c, w));
-        return f;
-    }
-    unsigned first_free_block(unsigned c, unsigned order) const noexcept {
-        for (unsigned w = 0; w < bitmap_type::word_count; ++w)
-            if (const unsigned at = lowest_aligned_block(free_word(c, w), order); at < 64)
-                return w * 64 + at;
-        return bitmap_type::capacity;
-    }
 
 private:
-    const M& m_;
     unsigned hidden_;
 };
 
-/// A view (the matrix or a hidden_blocks_view) with its free space further
-/// limited to the vectors also free on CPU `old` of the matrix `m`: the
-/// targets a two-step move may take (move_rule::two_step). The hiding the
-/// inner view does is computed on the target's own map, before this filter,
-/// so a guarded pick's fit stays the fit on the real matrix.
+/// A view V of the matrix M (M itself or a hidden_blocks_view) with its
+/// free space further limited to the vectors also free on CPU `old`: the
+/// targets a two-step move may take (move_rule::two_step). V's hiding is
+/// computed on the target's own map, before this filter, so a guarded
+/// pick's fit stays the fit on the real matrix.
 template <class V, class M>
-class also_free_view {
+class also_free_view : public free_space_view<M, also_free_view<V, M>> {
 public:
-    using bitmap_type = typename M::bitmap_type;
-
-    also_free_view(const V& v, const M& m, unsigned old) noexcept : v_(v), m_(m), old_(old) {}
-
-    unsigned nr_cpus() const noexcept { return v_.nr_cpus(); }
-    unsigned alloc_start() const noexcept { return v_.alloc_start(); }
-    unsigned alloc_end() const noexcept { return v_.alloc_end(); }
-    const auto& cpu_map(unsigned c) const noexcept { return v_.cpu_map(c); }
-    bitmap_type managed_free_map(unsigned c) const noexcept { return v_.managed_free_map(c); }
-    unsigned first_managed_free_block(unsigned c, unsigned order) const noexcept {
-        return v_.first_managed_free_block(c, order);
-    }
+    also_free_view(const V& v, const M& m, unsigned old) noexcept
+        : free_space_view<M, also_free_view>(m), v_(v), old_(old) {}
 
     std::uint64_t free_word(unsigned c, unsigned w) const noexcept {
-        return v_.free_word(c, w) & m_.free_word(old_, w);
-    }
-    bitmap_type free_map(unsigned c) const noexcept {
-        bitmap_type f;
-        for (unsigned w = 0; w < bitmap_type::word_count; ++w) f.set_word(w, free_word(c, w));
-        return f;
-    }
-    unsigned first_free_block(unsigned c, unsigned order) const noexcept {
-        for (unsigned w = 0; w < bitmap_type::word_count; ++w)
-            if (const unsigned at = lowest_aligned_block(free_word(c, w), order); at < 64)
-                return w * 64 + at;
-        return bitmap_type::capacity;
+        return v_.free_word(c, w) & this->m_.free_word(old_, w);
     }
 
 private:
     const V& v_;
-    const M& m_;
     unsigned old_;
 };
 

@@ -1279,15 +1279,14 @@ static struct irqm_matrix *two_step_matrix(void)
 {
 	struct irqm_matrix *m = irqm_create(64, 8, 64, 2);
 	unsigned long c0[1] = { 1ul };
-	unsigned int cpu = 99;
+	unsigned int cpu = 99, c, base;
 
 	CHECK(m != NULL);
-	DONE(m, irqm_online(m, 0), 0);
-	DONE(m, irqm_online(m, 1), 0);
-	expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu, 0, 8,
-		      "block 8", __LINE__);
-	expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu, 0, 16,
-		      "block 16", __LINE__);
+	for (c = 0; c < 2; c++)
+		DONE(m, irqm_online(m, c), 0);
+	for (base = 8; base <= 16; base += 8)
+		expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu,
+			      0, base, "block of 8", __LINE__);
 	return m;
 }
 
