@@ -236,6 +236,13 @@ int cpu_map_of(const irqm_matrix* m, unsigned cpu, unsigned long* map, unsigned 
     });
 }
 
+// The move rule of irqm_*_flags(); nullopt for an unknown flag.
+std::optional<irqmatrix::move_rule> rule_of(unsigned flags) noexcept {
+    if (flags == 0) return irqmatrix::move_rule::plain;
+    if (flags == IRQM_MOVE_TWO_STEP) return irqmatrix::move_rule::two_step;
+    return std::nullopt;
+}
+
 }  // namespace
 
 extern "C" {
@@ -405,15 +412,6 @@ int irqm_move_block(struct irqm_matrix* m, unsigned int cpu, unsigned int base,
         return mx.move_block(cpu, base, s);
     });
 }
-
-namespace {
-// The move rule of irqm_*_flags(); nullopt for an unknown flag.
-std::optional<irqmatrix::move_rule> rule_of(unsigned flags) noexcept {
-    if (flags == 0) return irqmatrix::move_rule::plain;
-    if (flags == IRQM_MOVE_TWO_STEP) return irqmatrix::move_rule::two_step;
-    return std::nullopt;
-}
-}  // namespace
 
 int irqm_move_block_flags(struct irqm_matrix* m, unsigned int cpu, unsigned int base,
                           const unsigned long* mask, unsigned int nr_mask_bits, unsigned int flags,
