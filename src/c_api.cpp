@@ -32,6 +32,7 @@
 #include <functional>
 #include <limits>
 #include <new>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <variant>
@@ -235,6 +236,13 @@ int cpu_map_of(const irqm_matrix* m, unsigned cpu, unsigned long* map, unsigned 
     });
 }
 
+// The move rule of irqm_*_flags(); nullopt for an unknown flag.
+std::optional<irqmatrix::move_rule> rule_of(unsigned flags) noexcept {
+    if (flags == 0) return irqmatrix::move_rule::plain;
+    if (flags == IRQM_MOVE_TWO_STEP) return irqmatrix::move_rule::two_step;
+    return std::nullopt;
+}
+
 }  // namespace
 
 extern "C" {
@@ -403,6 +411,23 @@ int irqm_move_block(struct irqm_matrix* m, unsigned int cpu, unsigned int base,
     return place_in_mask(m, mask, nr_mask_bits, new_cpu, [&](auto& mx, irqmatrix::cpu_span s) {
         return mx.move_block(cpu, base, s);
     });
+}
+
+int irqm_move_block_flags(struct irqm_matrix* m, unsigned int cpu, unsigned int base,
+                          const unsigned long* mask, unsigned int nr_mask_bits, unsigned int flags,
+                          unsigned int* new_cpu) noexcept {
+    const auto rule = rule_of(flags);
+    if (!rule) return IRQM_EINVAL;
+    return place_in_mask(m, mask, nr_mask_bits, new_cpu, [&](auto& mx, irqmatrix::cpu_span s) {
+        return mx.move_block(cpu, base, s, *rule);
+    });
+}
+
+int irqm_evacuate_flags(struct irqm_matrix* m, unsigned int cpu, unsigned int flags) noexcept {
+    const auto rule = rule_of(flags);
+    if (!rule) return IRQM_EINVAL;
+    return with_matrix(m,
+                       [&](auto& mx) { return count_or_errno(mx.evacuate(cpu, nullptr, *rule)); });
 }
 
 int irqm_pin(struct irqm_matrix* m, unsigned int cpu, unsigned int base) noexcept {

@@ -138,6 +138,10 @@ int irq_matrix_alloc_managed_block(struct irq_matrix *m,
 				   const struct cpumask *msk,
 				   unsigned int order,
 				   unsigned int *mapped_cpu);
+/* A move's target under the MSI two-step rule (no interrupt remapping). */
+bool irq_matrix_two_step_target_ok(const struct irq_matrix *m,
+				   unsigned int old_cpu, unsigned int base,
+				   unsigned int order);
 
 #ifdef __KERNEL__
 /* The tracepoints need the two structures above. */

@@ -743,6 +743,44 @@ int irq_matrix_alloc_block(struct irq_matrix *m, const struct cpumask *msk,
 }
 
 /**
+ * irq_matrix_two_step_target_ok - may a move from @old_cpu take this block?
+ * @m:		matrix
+ * @old_cpu:	the CPU the moving group is on now
+ * @base:	the candidate target block's first vector
+ * @order:	the block holds 2^@order vectors
+ *
+ * Without interrupt remapping a device that cannot mask its MSI is
+ * retargeted in two writes, the vector first and the CPU second, so between
+ * them it may raise the new vectors on the old CPU. A target block is safe
+ * only if none of its vectors there belongs to anyone: each must be inside
+ * the window and neither allocated, managed-reserved nor a system vector on
+ * @old_cpu. The caller checks this for each candidate besides the block
+ * being free on the target CPU (a move within one CPU always passes). Reads
+ * only; the vector lock must be held, as for the allocation that follows.
+ *
+ * Return: true if the block qualifies; false otherwise, and for a CPU or
+ * order out of range or an unaligned @base.
+ */
+bool irq_matrix_two_step_target_ok(const struct irq_matrix *m,
+				   unsigned int old_cpu, unsigned int base,
+				   unsigned int order)
+{
+	const struct cpumap *cm;
+	unsigned int num, end;
+
+	if (old_cpu >= nr_cpu_ids || order > IRQ_MATRIX_MAX_BLOCK_ORDER)
+		return false;
+	num = 1U << order;
+	end = base + num;
+	if (base & (num - 1) || base < m->alloc_start || end > m->alloc_end)
+		return false;
+	cm = per_cpu_ptr(m->maps, old_cpu);
+	return find_next_bit(cm->alloc_map, end, base) >= end &&
+	       find_next_bit(cm->managed_map, end, base) >= end &&
+	       find_next_bit(m->system_map, end, base) >= end;
+}
+
+/**
  * irq_matrix_free_block - free an aligned block
  * @m:		matrix
  * @cpu:	the CPU the block is on, online or not

@@ -500,6 +500,43 @@ static const char *state_diff(const struct sides *s)
 	return NULL;
 }
 
+/* How often irq_matrix_two_step_target_ok() said yes and no (coverage). */
+static unsigned long two_step_answers[2];
+
+/*
+ * irq_matrix_two_step_target_ok() on @cpu for every aligned block of every
+ * order against the library's free map (through the shim): a block may be a
+ * two-step target iff the library has all its vectors free there.
+ */
+static const char *two_step_diff(const struct sides *s, unsigned int cpu)
+{
+	unsigned int bits = s->g->bits, order, base, v;
+	unsigned long lmap[BITS_TO_LONGS(2048)];
+
+	if (irqm_cpu_free_map(s->lib, cpu, lmap, bits) < 0)
+		return "irqm_cpu_free_map failed";
+	for (order = 0; order <= IRQ_MATRIX_MAX_BLOCK_ORDER; order++) {
+		for (base = 0; base + (1U << order) <= bits;
+		     base += 1U << order) {
+			bool lib = true, port;
+
+			for (v = base; lib && v < base + (1U << order); v++)
+				lib = test_bit(v, lmap);
+			port = irq_matrix_two_step_target_ok(s->port, cpu, base,
+							     order);
+			two_step_answers[port]++;
+			if (port != lib) {
+				snprintf(
+					diff_text, sizeof(diff_text),
+					"two-step target %u/%u from cpu %u: port %d, library %d",
+					base, order, cpu, port, lib);
+				return diff_text;
+			}
+		}
+	}
+	return NULL;
+}
+
 /*
  * One operation on both sides; NULL when they agree, else what differs.
  * @result gets the port's result, @lib_result (optional) the library's.
@@ -521,6 +558,14 @@ static const char *step(struct sides *s, const struct op *o,
 		snprintf(diff_text, sizeof(diff_text),
 			 "result: port %s, library %s", pt, lt);
 		return diff_text;
+	}
+	/* The block operations change the free space where moves would look. */
+	if ((o->kind == OP_ALLOC_BLOCK || o->kind == OP_FREE_BLOCK) && !p.err) {
+		const char *d = two_step_diff(s, o->kind == OP_FREE_BLOCK ?
+							 o->cpu :
+							 (unsigned int)p.a);
+		if (d)
+			return d;
 	}
 	return state_diff(s);
 }
@@ -1334,6 +1379,11 @@ static bool coverage_ok(void)
 	bool ok = true;
 	unsigned int i, k;
 
+	if (!two_step_answers[0] || !two_step_answers[1]) {
+		fprintf(stderr, "coverage: the two-step check never said %s\n",
+			two_step_answers[1] ? "no" : "yes");
+		ok = false;
+	}
 	for (k = 0; k < OP_KINDS; k++) {
 		if (!coverage[k][R_OK]) {
 			fprintf(stderr, "coverage: %s never succeeded\n",

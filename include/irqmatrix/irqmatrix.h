@@ -797,6 +797,56 @@ irqm_move_block(struct irqm_matrix *m, unsigned int cpu, unsigned int base,
 		const unsigned long *mask, unsigned int nr_mask_bits,
 		unsigned int *new_cpu) IRQM_NOEXCEPT;
 
+/*
+ * Flags of irqm_move_block_flags() and irqm_evacuate_flags().
+ *
+ * IRQM_MOVE_TWO_STEP: the MSI two-step rule. Without interrupt remapping a
+ * device that cannot mask its MSI is retargeted in two writes, the vector
+ * first and the CPU second, so between them it may fire at the new vectors
+ * on the old CPU. With this flag a target block qualifies only if its
+ * vectors are also free (not allocated, not managed-reserved, not system)
+ * on the group's old CPU when that group moves; among those the choice is
+ * the one without the flag would make.
+ */
+#define IRQM_MOVE_TWO_STEP 0x1u
+
+/**
+ * irqm_move_block_flags() - irqm_move_block() with flags.
+ * @m: the matrix.
+ * @cpu: the CPU the group is on.
+ * @base: the group's base vector.
+ * @mask: the CPUs it may move to.
+ * @nr_mask_bits: meaningful bits in @mask.
+ * @flags: 0 or IRQM_MOVE_TWO_STEP.
+ * @new_cpu: where the new CPU is stored (untouched on failure).
+ *
+ * With @flags 0, irqm_move_block().
+ *
+ * Return: as irqm_move_block(), and -EINVAL for an unknown flag; with
+ * IRQM_MOVE_TWO_STEP, -ENOSPC also when no room is free on the old CPU too.
+ */
+IRQM_NODISCARD IRQM_API int
+irqm_move_block_flags(struct irqm_matrix *m, unsigned int cpu,
+		      unsigned int base, const unsigned long *mask,
+		      unsigned int nr_mask_bits, unsigned int flags,
+		      unsigned int *new_cpu) IRQM_NOEXCEPT;
+
+/**
+ * irqm_evacuate_flags() - irqm_evacuate() with flags.
+ * @m: the matrix.
+ * @cpu: the CPU.
+ * @flags: 0 or IRQM_MOVE_TWO_STEP.
+ *
+ * With @flags 0, irqm_evacuate(). With IRQM_MOVE_TWO_STEP each group's
+ * target is also free on @cpu at its turn; still all or nothing, but it may
+ * give -ENOSPC where irqm_can_offline() succeeds.
+ *
+ * Return: as irqm_evacuate(), and -EINVAL for an unknown flag.
+ */
+IRQM_NODISCARD IRQM_API int
+irqm_evacuate_flags(struct irqm_matrix *m, unsigned int cpu,
+		    unsigned int flags) IRQM_NOEXCEPT;
+
 /**
  * irqm_pin() - mark a group immovable.
  * @m: the matrix.

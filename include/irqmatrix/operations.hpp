@@ -24,6 +24,7 @@
 #include "cpuset.hpp"
 #include "matrix.hpp"
 #include "metrics.hpp"
+#include "planner.hpp"
 #include "result.hpp"
 
 IRQMATRIX_BEGIN_NAMESPACE
@@ -219,6 +220,16 @@ inline constexpr std::tuple operations{
               [](auto& m, const arguments& a) { return m.pin(a.num[0], a.num[1]); }},
     operation{"unpin", "cpu base", result_kind::status, op_scope::planner,
               [](auto& m, const arguments& a) { return m.unpin(a.num[0], a.num[1]); }},
+    // the moves under the MSI two-step rule (planner.hpp, move_rule), last so
+    // that the ids above keep their numbers
+    operation{"evacuate_two_step", "cpu", result_kind::count, op_scope::planner,
+              [](auto& m, const arguments& a) {
+                  return m.evacuate(a.num[0], nullptr, move_rule::two_step);
+              }},
+    operation{"move_block_two_step", "cpu base cpus", result_kind::placement, op_scope::planner,
+              [](auto& m, const arguments& a) {
+                  return m.move_block(a.num[0], a.num[1], a.cpus, move_rule::two_step);
+              }},
 };
 
 inline constexpr std::size_t operation_count = std::tuple_size_v<decltype(operations)>;

@@ -205,16 +205,15 @@ constexpr unsigned fit_in_word(std::uint64_t free, unsigned at) noexcept {
     return fit;
 }
 
-/// A matrix seen with the free blocks that lie inside wholly free aligned
-/// blocks of order `hidden` hidden (a guarded pick must not break those; see
-/// the file comment). It offers what a placement policy without the CPU
-/// index reads (placement.hpp), forwarding all but the free space.
-template <class M>
-class hidden_blocks_view {
+/// A matrix seen with less free space: what a placement policy without the
+/// CPU index reads (placement.hpp), all forwarded to the matrix but the free
+/// space, which is Derived's free_word().
+template <class M, class Derived>
+class free_space_view {
 public:
     using bitmap_type = typename M::bitmap_type;
 
-    hidden_blocks_view(const M& m, unsigned hidden) noexcept : m_(m), hidden_(hidden) {}
+    explicit free_space_view(const M& m) noexcept : m_(m) {}
 
     unsigned nr_cpus() const noexcept { return m_.nr_cpus(); }
     unsigned alloc_start() const noexcept { return m_.alloc_start(); }
@@ -225,12 +224,6 @@ public:
         return m_.first_managed_free_block(c, order);
     }
 
-    std::uint64_t free_word(unsigned c, unsigned w) const noexcept {
-        const std::uint64_t f = m_.free_word(c, w);
-        std::uint64_t hide = aligned_block_starts(f, hidden_);
-        for (unsigned span = 1; span < (1u << hidden_); span <<= 1) hide |= hide << span;
-        return f & ~hide;
-    }
     bitmap_type free_map(unsigned c) const noexcept {
         bitmap_type f;
         for (unsigned w = 0; w < bitmap_type::word_count; ++w) f.set_word(w, free_word(c, w));
@@ -243,12 +236,63 @@ public:
         return bitmap_type::capacity;
     }
 
-private:
+protected:
+    std::uint64_t free_word(unsigned c, unsigned w) const noexcept {
+        return static_cast<const Derived&>(*this).free_word(c, w);
+    }
     const M& m_;
+};
+
+/// A matrix seen with the free blocks that lie inside wholly free aligned
+/// blocks of order `hidden` hidden (a guarded pick must not break those; see
+/// the file comment).
+template <class M>
+class hidden_blocks_view : public free_space_view<M, hidden_blocks_view<M>> {
+public:
+    hidden_blocks_view(const M& m, unsigned hidden) noexcept
+        : free_space_view<M, hidden_blocks_view>(m), hidden_(hidden) {}
+
+    std::uint64_t free_word(unsigned c, unsigned w) const noexcept {
+        const std::uint64_t f = this->m_.free_word(c, w);
+        std::uint64_t hide = aligned_block_starts(f, hidden_);
+        for (unsigned span = 1; span < (1u << hidden_); span <<= 1) hide |= hide << span;
+        return f & ~hide;
+    }
+
+private:
     unsigned hidden_;
 };
 
+/// A view V of the matrix M (M itself or a hidden_blocks_view) with its
+/// free space further limited to the vectors also free on CPU `old`: the
+/// targets a two-step move may take (move_rule::two_step). V's hiding is
+/// computed on the target's own map, before this filter, so a guarded
+/// pick's fit stays the fit on the real matrix.
+template <class V, class M>
+class also_free_view : public free_space_view<M, also_free_view<V, M>> {
+public:
+    also_free_view(const V& v, const M& m, unsigned old) noexcept
+        : free_space_view<M, also_free_view>(m), v_(v), old_(old) {}
+
+    std::uint64_t free_word(unsigned c, unsigned w) const noexcept {
+        return v_.free_word(c, w) & this->m_.free_word(old_, w);
+    }
+
+private:
+    const V& v_;
+    unsigned old_;
+};
+
 }  // namespace detail
+
+/// How a move (move_block, evacuate) chooses its target block.
+/// plain: any wholly free aligned block of the group's order.
+/// two_step: only a block whose vectors are also free on the group's old
+/// CPU. Without interrupt remapping a device that cannot mask its MSI is
+/// retargeted in two writes, the vector first and the CPU second, so between
+/// them it may fire at the new vectors on the old CPU; there they must not
+/// belong to anyone else (docs/porting.md).
+enum class move_rule : std::uint8_t { plain, two_step };
 
 template <unsigned Capacity = 256, class Placement = kernel_placement>
 class basic_planner {
@@ -491,7 +535,13 @@ public:
     ///
     /// `moves`, if given, receives each group moved and where it went, in
     /// the order moved (a simulator keeps its own names for the groups).
-    result<unsigned> evacuate(unsigned cpu, std::vector<group_move>* moves = nullptr) {
+    ///
+    /// With move_rule::two_step each group goes only to a block whose
+    /// vectors are also free on `cpu` (move_rule); all or nothing still, but
+    /// it may then refuse (no_space) where can_offline(), which counts room
+    /// by the plain rule, succeeds.
+    result<unsigned> evacuate(unsigned cpu, std::vector<group_move>* moves = nullptr,
+                              move_rule rule = move_rule::plain) {
         auto can = can_offline(cpu);
         if (!can) return can;
         const movable_set movable = *movable_on(cpu);
@@ -518,8 +568,8 @@ public:
                     const group_ref g{cpu, w * 64 + static_cast<unsigned>(std::countr_zero(bits)),
                                       k};
                     --still[k];
-                    const placement to =
-                        guarded_pick(m_.policy(), others.view(), k, still, no_cpu, /*honour=*/true);
+                    const placement to = guarded_pick(m_.policy(), others.view(), k, still, no_cpu,
+                                                      /*honour=*/true, two_step_from(cpu, rule));
                     ok = to && move_members(g, to);
                     if (ok) done.emplace_back(g, to);
                 }
@@ -536,8 +586,10 @@ public:
     /// policy's block rule puts a block of its order among the CPUs of the
     /// mask (never its current place); members keep their offsets.
     /// errc::invalid: CPU out of range or bad mask; errc::not_found: no such
-    /// group; errc::busy: pinned or managed; errc::no_space: no room.
-    result<placement> move_block(unsigned cpu, unsigned base, cpu_span mask) {
+    /// group; errc::busy: pinned or managed; errc::no_space: no room (with
+    /// move_rule::two_step, no room whose vectors are also free on `cpu`).
+    result<placement> move_block(unsigned cpu, unsigned base, cpu_span mask,
+                                 move_rule rule = move_rule::plain) {
         if (cpu >= nr_cpus() || base >= bits()) return fail(errc::invalid);
         if (auto v = m_.validate_mask(mask, 0); !v) return fail(v.error());
         const auto g = find_group(cpu, base);
@@ -545,7 +597,8 @@ public:
         if (is_managed(*g) || is_pinned(*g)) return fail(errc::busy);
         // Both blocks are held during the move, so the demand must fit with
         // the new block taken and the old one still allocated.
-        const placement to = guarded_pick(m_.policy(), mask, g->order, demand_, no_cpu);
+        const placement to = guarded_pick(m_.policy(), mask, g->order, demand_, no_cpu,
+                                          /*honour=*/false, two_step_from(cpu, rule));
         if (!to) return fail(errc::no_space);
         // A move refused half way is undone (move_members), and its events
         // with it.
@@ -962,20 +1015,35 @@ private:
     // `honour`, a refusal that is the policy's own rule rather than a lack of
     // room (a policy with no fallback to another CPU: freebsd) is overruled
     // by the kernel's order, so that a guarantee holds under every policy.
+    // With `two_step_from` a CPU (move_rule::two_step), only blocks whose
+    // vectors are also free on that CPU qualify (detail::also_free_view).
     placement guarded_pick(Placement& policy, cpu_span mask, unsigned order,
-                           const block_demand& demand, unsigned except,
-                           bool honour = false) const noexcept {
+                           const block_demand& demand, unsigned except, bool honour = false,
+                           unsigned two_step_from = no_cpu) const noexcept {
         if (mask.empty()) return {};
         const block_demand runs = runs_except(except);
         const int limit = detail::largest_breakable(runs, demand, order);
         if (limit < 0) return {};
         const auto f = static_cast<unsigned>(limit);
-        if (f == max_order || runs[f + 1] == 0) {
+        const bool hide = f < max_order && runs[f + 1] != 0;
+        if (!hide && two_step_from == no_cpu) {
             const placement p = policy.pick_block(m_, mask, order);
             if (p || !honour) return p;
             return kernel_scan_placement::pick_block(m_, mask, order);
         }
-        const detail::hidden_blocks_view<matrix_type> view(m_, f + 1);
+        if (!hide)
+            return pick_on(policy, detail::also_free_view(m_, m_, two_step_from), mask, order,
+                           honour);
+        const detail::hidden_blocks_view<matrix_type> hidden(m_, f + 1);
+        if (two_step_from == no_cpu) return pick_on(policy, hidden, mask, order, honour);
+        return pick_on(policy, detail::also_free_view(hidden, m_, two_step_from), mask, order,
+                       honour);
+    }
+
+    // The policy's pick on a view (which has no CPU index), as guarded_pick.
+    template <class View>
+    static placement pick_on(Placement& policy, const View& view, cpu_span mask, unsigned order,
+                             bool honour) noexcept {
         using unindexed = typename without_index<Placement>::type;
         placement p;
         if constexpr (std::is_same_v<unindexed, Placement>)
@@ -1086,6 +1154,12 @@ private:
         from.pinned.set_word(from_w, from.pinned.word(from_w) & ~old);
         dest.pinned.set_word(to_w, dest.pinned.word(to_w) & ~moved);
         return ok;
+    }
+
+    // The CPU whose free vectors a move from `cpu` must also keep to, by
+    // the rule (guarded_pick's two_step_from).
+    static unsigned two_step_from(unsigned cpu, move_rule rule) noexcept {
+        return rule == move_rule::two_step ? cpu : no_cpu;
     }
 
     // Moves each group of the log back where it came from, last first.

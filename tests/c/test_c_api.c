@@ -1274,6 +1274,80 @@ static void test_move_block(void)
 	irqm_destroy(m);
 }
 
+/* Two CPUs of the window [8,64), CPU 0 holding blocks of 8 at 8 and 16. */
+static struct irqm_matrix *two_step_matrix(void)
+{
+	struct irqm_matrix *m = irqm_create(64, 8, 64, 2);
+	unsigned long c0[1] = { 1ul };
+	unsigned int cpu = 99, c, base;
+
+	CHECK(m != NULL);
+	for (c = 0; c < 2; c++)
+		DONE(m, irqm_online(m, c), 0);
+	for (base = 8; base <= 16; base += 8)
+		expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu,
+			      0, base, "block of 8", __LINE__);
+	return m;
+}
+
+/*
+ * The MSI two-step rule (IRQM_MOVE_TWO_STEP): the target block must also be
+ * free on the old CPU.
+ */
+static void test_move_two_step(void)
+{
+	struct irqm_matrix *plain = two_step_matrix();
+	struct irqm_matrix *m = two_step_matrix();
+	unsigned long c0[1] = { 1ul }, c1[1] = { 2ul };
+	unsigned long map[MAX_WORDS];
+	unsigned int cpu = 99, ncpu = 99, base;
+
+	/* Plain: CPU 1's lowest block, 8-15, the group's own numbers on CPU 0. */
+	expect_placed(irqm_move_block_flags(plain, 0, 8, c1, 2, 0, &ncpu),
+		      &ncpu, 1, 8, "plain move", __LINE__);
+	/* Two-step: 8-15 and 16-23 are busy on CPU 0; 24-31 is free on both. */
+	expect_placed(irqm_move_block_flags(m, 0, 8, c1, 2, IRQM_MOVE_TWO_STEP,
+					    &ncpu),
+		      &ncpu, 1, 24, "two-step move", __LINE__);
+	CHECK_EQ(irqm_cpu_alloc_map(m, 1, map, 64), 8);
+	CHECK(test_bit(map, 24) && test_bit(map, 31) && !test_bit(map, 8));
+	/* An unknown flag, NULL arguments. */
+	ncpu = 99;
+	REFUSED(m, irqm_move_block_flags(m, 1, 24, c0, 2, 2u, &ncpu),
+		IRQM_EINVAL);
+	REFUSED(m, irqm_move_block_flags(m, 1, 24, c0, 2, 0, NULL),
+		IRQM_EINVAL);
+	REFUSED(m, irqm_evacuate_flags(m, 0, 3u), IRQM_EINVAL);
+	CHECK_EQ(irqm_move_block_flags(NULL, 1, 24, c0, 2, 0, &ncpu),
+		 IRQM_EINVAL);
+	CHECK_EQ(irqm_evacuate_flags(NULL, 0, IRQM_MOVE_TWO_STEP), IRQM_EINVAL);
+	CHECK_EQ(ncpu, 99);
+	/* Evacuate CPU 0: its group 16-23 goes to 8-15, now free on CPU 0. */
+	DONE(m, irqm_evacuate_flags(m, 0, IRQM_MOVE_TWO_STEP), 8);
+	CHECK_EQ(irqm_cpu_alloc_map(m, 1, map, 64), 16);
+	CHECK(test_bit(map, 8) && test_bit(map, 15) && !test_bit(map, 16));
+	DONE(m, irqm_evacuate_flags(plain, 0, 0), 8);
+
+	/*
+	 * CPU 0 full of blocks of 8, CPU 1 empty: the plain rule can empty CPU
+	 * 0, the two-step rule finds no block free on both, all or nothing.
+	 */
+	DONE(m, irqm_free_block(m, 1, 8, 3, false), 0);
+	DONE(m, irqm_free_block(m, 1, 24, 3, false), 0);
+	for (base = 8; base < 64; base += 8)
+		expect_placed(irqm_alloc_block(m, c0, 2, 3, false, &cpu), &cpu,
+			      0, base, "fill", __LINE__);
+	REFUSED(m, irqm_can_offline(m, 0), 56);
+	REFUSED(m, irqm_evacuate_flags(m, 0, IRQM_MOVE_TWO_STEP), IRQM_ENOSPC);
+	REFUSED(m,
+		irqm_move_block_flags(m, 0, 8, c1, 2, IRQM_MOVE_TWO_STEP,
+				      &ncpu),
+		IRQM_ENOSPC);
+	DONE(m, irqm_evacuate_flags(m, 0, 0), 56);
+	irqm_destroy(plain);
+	irqm_destroy(m);
+}
+
 /* No room: the target CPUs have no free aligned block of the group's order. */
 static void test_move_block_no_space(void)
 {
@@ -1409,6 +1483,7 @@ int main(void)
 	test_reserve_block();
 	test_move_block();
 	test_move_block_no_space();
+	test_move_two_step();
 	test_can_offline();
 	test_planning_large();
 	printf("%d passed, %d failed\n", passed, failed);
