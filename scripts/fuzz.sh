@@ -5,8 +5,13 @@
 # naming the input, if a fuzzer finds a crash, a sanitizer report, a leak or a
 # hang.
 #
-#   ./scripts/fuzz.sh [SECONDS] [TARGET...]    TARGET: fuzz_trace, fuzz_ops, fuzz_events,
-#       fuzz_irq_debugfs, fuzz_procfs, fuzz_lspci (default: all)
+#   ./scripts/fuzz.sh [--fast] [SECONDS] [TARGET...]    TARGET: fuzz_trace, fuzz_ops,
+#       fuzz_events, fuzz_irq_debugfs, fuzz_procfs, fuzz_lspci (default: all)
+#
+# --fast: the fuzz-fast preset (build/fuzz-fast), libFuzzer alone in an
+# optimised build, without the sanitizers: several times the inputs per
+# second (docs/testing.md has the figures), for long runs. What it finds is
+# replayed under ASan and UBSan by the corpus tests and the default build.
 #
 # Long runs: `./scripts/fuzz.sh 3600` gives each target an hour, one after the
 # other; `./scripts/fuzz.sh 3600 fuzz_ops` runs one. The working corpus
@@ -23,6 +28,11 @@
 #   build/fuzz/tests/fuzz/fuzz-ops -merge=1 -use_counters=0 tests/corpus/fuzz_ops build/fuzz/corpus/fuzz_ops
 set -euo pipefail
 cd "$(dirname "$0")/.."
+preset=fuzz
+if [ "${1:-}" = --fast ]; then
+    preset=fuzz-fast
+    shift
+fi
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
 targets=("$@")
@@ -35,12 +45,9 @@ irqmatrix_need_file \
 irqmatrix_need_catch2  # the fuzz targets live in the test tree, which needs Catch2
 irqmatrix_install_missing
 
-build=build/fuzz
+build=build/$preset
 echo "==== irqmatrix: building ${targets[*]} in $build"
-cmake -S . -B "$build" -G "Unix Makefiles" --log-level=WARNING \
-    -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DIRQMATRIX_BUILD_FUZZERS=ON -DIRQMATRIX_BUILD_TESTS=ON -DIRQMATRIX_WERROR=ON \
-    -DIRQMATRIX_BUILD_TOOL=OFF -DIRQMATRIX_BUILD_EXAMPLES=OFF -DIRQMATRIX_BUILD_C_API=OFF
+cmake --preset "$preset" --log-level=WARNING
 executables=()
 for t in "${targets[@]}"; do executables+=("${t//_/-}"); done
 cmake --build "$build" --target "${executables[@]}" -j "$(nproc)"
