@@ -6,7 +6,7 @@
 # hang.
 #
 #   ./scripts/fuzz.sh [--fast] [SECONDS] [TARGET...]    TARGET: fuzz_trace, fuzz_ops,
-#       fuzz_events, fuzz_irq_debugfs, fuzz_procfs, fuzz_lspci (default: all)
+#       fuzz_events, fuzz_irq_debugfs, fuzz_procfs, fuzz_lspci, fuzz_dump (default: all)
 #
 # --fast: the fuzz-fast preset (build/fuzz-fast), libFuzzer alone in an
 # optimised build, without the sanitizers: several times the inputs per
@@ -36,7 +36,7 @@ fi
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_trace fuzz_ops fuzz_events fuzz_irq_debugfs fuzz_procfs fuzz_lspci)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_trace fuzz_ops fuzz_events fuzz_irq_debugfs fuzz_procfs fuzz_lspci fuzz_dump)
 
 . scripts/setup-deps.sh
 irqmatrix_need cmake:cmake make:make clang++:clang
