@@ -4,8 +4,9 @@
 # -fork=N, N = nproc) in the fast build (scripts/fuzz.sh --fast: the
 # fuzz-fast preset, no sanitizers), starting from the committed corpus and
 # the working corpus of earlier runs, build/fuzz-fast/corpus/TARGET. Then
-# the committed corpus is replaced by the minimised merge of both
-# (-merge=1: the smallest set of inputs that keeps every feature), and the
+# what the run found is merged into the committed corpus, minimised
+# (-merge=1: only the inputs that add a feature the committed ones lack; the
+# committed ones, named regressions among them, all stay), and the
 # coverage reached is reported: the features and edges ("cov") libFuzzer
 # counted over the merged corpus, and how many new inputs the last quarter
 # of the run still found (a corpus has settled when that is near zero).
@@ -58,11 +59,9 @@ for t in "${targets[@]}"; do
         echo "==== irqmatrix: $t FAILED (exit $status); inputs in $artifacts" >&2
         exit 1
     fi
-    merged=$(mktemp -d)
-    "$exe" -merge=1 "$merged" tests/corpus/"$t" "$work" >"$log.merge" 2>&1
-    rm -f tests/corpus/"$t"/*
-    cp "$merged"/* tests/corpus/"$t"/
-    rm -rf "$merged"
+    # Into the committed corpus, whose named inputs (regressions, seeds)
+    # stay: only inputs that add a feature it lacks are added.
+    "$exe" -merge=1 tests/corpus/"$t" "$work" >"$log.merge" 2>&1
     stats=$("$exe" -runs=0 tests/corpus/"$t" 2>&1 | sed -n 's/.*INITED cov: \([0-9]*\) ft: \([0-9]*\).*/edges \1, features \2/p' | tail -n 1)
-    echo "==== irqmatrix: $t: $(ls tests/corpus/"$t" | wc -l) inputs in the minimised corpus, $stats; ${last_quarter:-?} new inputs in the last quarter of the run"
+    echo "==== irqmatrix: $t: $(ls tests/corpus/"$t" | wc -l) inputs in tests/corpus/$t, $stats; ${last_quarter:-?} new inputs in the last quarter of the run"
 done
