@@ -53,7 +53,8 @@ void check_table(const irqmatrix::dump_table& t, unsigned lines) {
         fuzz_support::fail(target, "system vector order");
     const std::string again = irqmatrix::format_dump_table(t);
     const auto back = irqmatrix::parse_debug_show(again);
-    if (!back) fuzz_support::fail(target, "the formatted table does not parse: " + back.error.what());
+    if (!back)
+        fuzz_support::fail(target, "the formatted table does not parse: " + back.error.what());
     if (!same_values(t, *back.table))
         fuzz_support::fail(target, "the formatted table parses to other values");
 }

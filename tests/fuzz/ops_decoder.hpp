@@ -3,7 +3,10 @@
 // matrix geometry and a sequence of trace operations (every kernel and block
 // operation of docs/trace-format.md, with valid and invalid
 // arguments), runs each one on the library and on the naive model
-// (tests/model/naive_matrix.hpp), and after every step demands what the
+// (tests/model/naive_matrix.hpp), or, for some geometries, every operation
+// including the planning ones on a planner and the naive planner
+// (tests/model/naive_planner.hpp, run_planner_on() says what is compared
+// there), and after every step demands what the
 // differential test demands, with the same comparison
 // (support/differential.hpp): equal results and counters, equal bitmaps (of
 // the CPUs either side changed; of all CPUs every 64th step and at the end),
@@ -23,7 +26,8 @@
 // Byte layout (reads past the end yield zeros; the sequence stops there):
 //   4 bytes   geometry: width (and capacity 64 or 256), window start, the
 //             margin between window end and width, CPU count (mostly 1..4,
-//             up to 16);
+//             up to 16) and whether to run a planner against the naive
+//             planner, with the planning operations too;
 //   per step  one byte picks the operation (modulo the table), then each
 //             argument takes one to three bytes, decoded by its role. Most
 //             byte values give plausible arguments (a CPU that exists, a bit
@@ -45,9 +49,11 @@
 #include <vector>
 
 #include <irqmatrix/matrix.hpp>
+#include <irqmatrix/planner.hpp>
 #include <irqmatrix/trace.hpp>
 
 #include "model/naive_matrix.hpp"
+#include "model/naive_planner.hpp"
 #include "support/differential.hpp"
 
 namespace fuzz_ops {
@@ -70,6 +76,8 @@ private:
 
 struct geometry {
     unsigned capacity, bits, start, end, nr_cpus;
+    /// Run on a planner against the naive planner, planning operations too.
+    bool planner = false;
 };
 
 /// Width 64 in a 64-bit matrix (one word, the single-word paths), or 65..256
@@ -87,6 +95,11 @@ inline geometry decode_geometry(byte_reader& in) {
     // searched, not walked).
     const unsigned c = in.byte();
     g.nr_cpus = 1 + (c < 0xc0 ? c % 4 : c % 16);
+    // Bits 4 and 5 of a small one: the planner against the naive planner,
+    // whose brute-force placement search wants few CPUs. One input in five
+    // or so: a refused step copies the planner, which costs (under ASan, a
+    // planner run takes about three times a matrix run).
+    g.planner = c < 0xc0 && (c & 0x30) == 0x30;
     return g;
 }
 
@@ -134,6 +147,21 @@ inline constexpr std::array<op_shape, count_matrix_operations()> shapes = [] {
 }();
 inline constexpr unsigned shape_count = static_cast<unsigned>(shapes.size());
 
+/// Every operation but the header: what a planner runs.
+inline constexpr std::array<op_shape, trace::operation_count - 1> planner_shapes = [] {
+    std::array<op_shape, trace::operation_count - 1> out{};
+    std::size_t i = 0;
+    for (const auto& s : trace::signatures) {
+        if (s.scope == trace::op_scope::header) continue;
+        op_shape& shape = out[i++];
+        shape.id = s.id;
+        trace::for_each_role(s.roles, [&](std::string_view role) {
+            shape.role_letters[shape.role_count++] = decoder_role(role);
+        });
+    }
+    return out;
+}();
+
 /// One decoded operation.
 struct operation {
     const op_shape* shape = nullptr;
@@ -178,7 +206,9 @@ public:
 
     operation next() {
         operation op;
-        op.shape = &shapes[in_.byte() % shape_count];
+        const unsigned pick = in_.byte();
+        op.shape = g_.planner ? &planner_shapes[pick % planner_shapes.size()]
+                              : &shapes[pick % shape_count];
         const trace::op_id id = op.shape->id;
         if ((id == id_of("free") || id == id_of("free_block")) && decode_recent(op)) return op;
         unsigned n = 0, cpu = ~0u, bit = ~0u;
@@ -494,12 +524,72 @@ std::string run_on(const geometry& g, byte_reader& in, const logger& log) {
     return {};
 }
 
+/// The planner against the naive planner (tests/model/naive_planner.hpp):
+/// equal results, the matrix underneath as run_on() compares it, equal
+/// outstanding reservations, and a refused operation that leaves the planner
+/// as it was (save Q7); the planner's verify() (which covers the matrix's)
+/// every full_check_every steps and at the end. Groups are compared by
+/// test_planner_property.cpp, not here.
+template <unsigned Cap>
+std::string run_planner_on(const geometry& g, byte_reader& in, const logger& log) {
+    using planner = irqmatrix::basic_planner<Cap>;
+    auto created = planner::create(g.bits, g.start, g.end, g.nr_cpus);
+    if (!created) return "create() refused a valid geometry";
+    planner& lib = *created;
+    irqmatrix_model::naive_planner model(g.bits, g.start, g.end, g.nr_cpus);
+    if (log.out) std::fprintf(log.out, "%s", differential::trace_header(g).c_str());
+    decoder<Cap> dec(g, in, lib.matrix());
+    for (unsigned step = 0; step < max_steps && !in.exhausted(); ++step) {
+        const operation op = dec.next();
+        const trace::op_id id = op.shape->id;
+        if (log.out) std::fprintf(log.out, "%s", line_of(op).c_str());
+        const std::optional<trace::outcome> modelled =
+            differential::model_outcome(model, differential::op_of(id, op.args));
+        const trace::outcome want = modelled ? *modelled : trace::outcome{};
+        const bool refused = want.error != 0;
+        const bool was_outstanding = lib.outstanding();
+        std::optional<planner> before;
+        if (refused) before = lib;
+        const trace::outcome got = trace::execute(lib, id, op.args);
+        if (log.out) std::fprintf(log.out, " => %s\n", got.text().c_str());
+        if (modelled && !same_outcome(got, want))
+            return "result: library " + got.text() + ", model " + want.text();
+        if (before && !(lib == *before)) {
+            const bool q7 = id == id_of("reserve_managed") &&
+                            got.error == irqmatrix::to_errno(irqmatrix::errc::no_space) &&
+                            !was_outstanding;
+            if (!q7 || !(lib.matrix().stats() == before->matrix().stats()))
+                return "refused operation changed the planner";
+        }
+        const bool full = step % full_check_every == full_check_every - 1 || in.exhausted() ||
+                          step + 1 == max_steps;
+        differential::check_scope scope;
+        scope.verify = false;  // the planner's verify(), below, covers the matrix's
+        if (std::string d = differential::matrix_diff(lib.matrix(), model.matrix(), scope);
+            !d.empty())
+            return d;
+        const auto want_blocks = model.reserved_blocks();
+        for (unsigned k = 0; k <= irqmatrix::max_order; ++k)
+            if (lib.reserved_blocks()[k] != want_blocks[k])
+                return "reservations of order " + std::to_string(k) + ": library " +
+                       std::to_string(lib.reserved_blocks()[k]) + ", model " +
+                       std::to_string(want_blocks[k]);
+        if (full) {
+            if (std::string v = lib.verify(); !v.empty()) return "verify(): " + v;
+        }
+        if (got.error == 0) dec.allocated(op, got);
+    }
+    return {};
+}
+
 /// Runs the operations an input decodes to; "" if the library and the model
 /// agreed throughout, else the first difference. With log.out set, writes
 /// the run as a trace.
 inline std::string run(const std::uint8_t* data, std::size_t size, const logger& log = {}) {
     byte_reader in(data, size);
     const geometry g = decode_geometry(in);
+    if (g.planner)
+        return g.capacity == 64 ? run_planner_on<64>(g, in, log) : run_planner_on<256>(g, in, log);
     return g.capacity == 64 ? run_on<64>(g, in, log) : run_on<256>(g, in, log);
 }
 
