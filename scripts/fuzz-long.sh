@@ -21,21 +21,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-3600}
 [ $# -gt 0 ] && shift
-targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_trace fuzz_ops fuzz_events fuzz_irq_debugfs fuzz_procfs fuzz_lspci fuzz_dump)
-
-. scripts/setup-deps.sh
-irqmatrix_need cmake:cmake make:make clang++:clang
-irqmatrix_need_file \
-    '/usr/lib/llvm-14/lib/clang/14*/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev'
-irqmatrix_need_catch2
-irqmatrix_install_missing
-
+fast=(./scripts/fuzz.sh --fast)
+"${fast[@]}" 0 "$@"  # builds them (and checks the packages)
+read -r -a targets < <("${fast[@]}" --targets "$@")
 build=build/fuzz-fast
-executables=()
-for t in "${targets[@]}"; do executables+=("${t//_/-}"); done
-cmake --preset fuzz-fast --log-level=WARNING
-cmake --build "$build" --target "${executables[@]}" -j "$(nproc)"
 jobs=$(nproc)
 for t in "${targets[@]}"; do
     exe=$build/tests/fuzz/${t//_/-}

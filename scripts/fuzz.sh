@@ -7,6 +7,7 @@
 #
 #   ./scripts/fuzz.sh [--fast] [SECONDS] [TARGET...]    TARGET: fuzz_trace, fuzz_ops,
 #       fuzz_events, fuzz_irq_debugfs, fuzz_procfs, fuzz_lspci, fuzz_dump (default: all)
+#   SECONDS 0 builds the targets without running them; --targets lists them.
 #
 # --fast: the fuzz-fast preset (build/fuzz-fast), libFuzzer alone in an
 # optimised build, without the sanitizers: several times the inputs per
@@ -37,6 +38,10 @@ seconds=${1:-60}
 [ $# -gt 0 ] && shift
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(fuzz_trace fuzz_ops fuzz_events fuzz_irq_debugfs fuzz_procfs fuzz_lspci fuzz_dump)
+if [ "$seconds" = --targets ]; then  # for scripts/fuzz-long.sh
+    echo "${targets[*]}"
+    exit 0
+fi
 
 . scripts/setup-deps.sh
 irqmatrix_need cmake:cmake make:make clang++:clang
@@ -51,6 +56,7 @@ cmake --preset "$preset" --log-level=WARNING
 executables=()
 for t in "${targets[@]}"; do executables+=("${t//_/-}"); done
 cmake --build "$build" --target "${executables[@]}" -j "$(nproc)"
+[ "$seconds" = 0 ] && exit 0  # built, not run (scripts/fuzz-long.sh)
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
