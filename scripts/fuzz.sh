@@ -6,7 +6,8 @@
 # hang.
 #
 #   ./scripts/fuzz.sh [--fast] [SECONDS] [TARGET...]    TARGET: fuzz_trace, fuzz_ops,
-#       fuzz_events, fuzz_irq_debugfs, fuzz_procfs, fuzz_lspci, fuzz_dump (default: all)
+#       fuzz_events, fuzz_irq_debugfs, fuzz_procfs, fuzz_lspci, fuzz_dump,
+#       fuzz_workload (default: all)
 #   SECONDS 0 builds the targets without running them; --targets lists them.
 #
 # --fast: the fuzz-fast preset (build/fuzz-fast), libFuzzer alone in an
@@ -37,7 +38,7 @@ fi
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_trace fuzz_ops fuzz_events fuzz_irq_debugfs fuzz_procfs fuzz_lspci fuzz_dump)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_trace fuzz_ops fuzz_events fuzz_irq_debugfs fuzz_procfs fuzz_lspci fuzz_dump fuzz_workload)
 if [ "$seconds" = --targets ]; then  # for scripts/fuzz-long.sh
     echo "${targets[*]}"
     exit 0
