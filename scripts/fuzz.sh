@@ -5,8 +5,15 @@
 # naming the input, if a fuzzer finds a crash, a sanitizer report, a leak or a
 # hang.
 #
-#   ./scripts/fuzz.sh [SECONDS] [TARGET...]    TARGET: fuzz_trace, fuzz_ops, fuzz_events,
-#       fuzz_irq_debugfs, fuzz_procfs, fuzz_lspci (default: all)
+#   ./scripts/fuzz.sh [--fast] [SECONDS] [TARGET...]    TARGET: fuzz_trace, fuzz_ops,
+#       fuzz_events, fuzz_irq_debugfs, fuzz_procfs, fuzz_lspci, fuzz_dump,
+#       fuzz_workload (default: all)
+#   SECONDS 0 builds the targets without running them; --targets lists them.
+#
+# --fast: the fuzz-fast preset (build/fuzz-fast), libFuzzer alone in an
+# optimised build, without the sanitizers: several times the inputs per
+# second (docs/testing.md has the figures), for long runs. What it finds is
+# replayed under ASan and UBSan by the corpus tests and the default build.
 #
 # Long runs: `./scripts/fuzz.sh 3600` gives each target an hour, one after the
 # other; `./scripts/fuzz.sh 3600 fuzz_ops` runs one. The working corpus
@@ -23,10 +30,19 @@
 #   build/fuzz/tests/fuzz/fuzz-ops -merge=1 -use_counters=0 tests/corpus/fuzz_ops build/fuzz/corpus/fuzz_ops
 set -euo pipefail
 cd "$(dirname "$0")/.."
+preset=fuzz
+if [ "${1:-}" = --fast ]; then
+    preset=fuzz-fast
+    shift
+fi
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_trace fuzz_ops fuzz_events fuzz_irq_debugfs fuzz_procfs fuzz_lspci)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_trace fuzz_ops fuzz_events fuzz_irq_debugfs fuzz_procfs fuzz_lspci fuzz_dump fuzz_workload)
+if [ "$seconds" = --targets ]; then  # for scripts/fuzz-long.sh
+    echo "${targets[*]}"
+    exit 0
+fi
 
 . scripts/setup-deps.sh
 irqmatrix_need cmake:cmake make:make clang++:clang
@@ -35,15 +51,13 @@ irqmatrix_need_file \
 irqmatrix_need_catch2  # the fuzz targets live in the test tree, which needs Catch2
 irqmatrix_install_missing
 
-build=build/fuzz
+build=build/$preset
 echo "==== irqmatrix: building ${targets[*]} in $build"
-cmake -S . -B "$build" -G "Unix Makefiles" --log-level=WARNING \
-    -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DIRQMATRIX_BUILD_FUZZERS=ON -DIRQMATRIX_BUILD_TESTS=ON -DIRQMATRIX_WERROR=ON \
-    -DIRQMATRIX_BUILD_TOOL=OFF -DIRQMATRIX_BUILD_EXAMPLES=OFF -DIRQMATRIX_BUILD_C_API=OFF
+cmake --preset "$preset" --log-level=WARNING
 executables=()
 for t in "${targets[@]}"; do executables+=("${t//_/-}"); done
 cmake --build "$build" --target "${executables[@]}" -j "$(nproc)"
+[ "$seconds" = 0 ] && exit 0  # built, not run (scripts/fuzz-long.sh)
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}

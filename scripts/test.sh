@@ -2,7 +2,7 @@
 # Builds irqmatrix and runs the whole test suite three ways: g++ and clang++
 # with -Werror at debug level 3 (verify() after every mutation), then g++ with
 # AddressSanitizer and UndefinedBehaviorSanitizer; then the ThreadSanitizer
-# stress test of locked_matrix, and each libFuzzer target for 25 seconds; last
+# stress test of locked_matrix, and each libFuzzer target for 19 seconds; last
 # a copy of the tracked files alone, built bare and with its golden tests
 # (scripts/lone-copy.sh), a boot of Debian's kernel in QEMU whose own
 # irq_matrix events are imported and replayed (scripts/kernel-lab.sh), and
@@ -23,9 +23,9 @@ for workflow in ci-gcc ci-clang ci-asan ci-tsan; do
     echo "==== irqmatrix: cmake --workflow --preset $workflow"
     cmake --workflow --preset "$workflow"
 done
-# Each libFuzzer target for 25 s (clang++): six targets, about the 135 s the
-# first three took at 45 s each; longer runs: scripts/fuzz.sh.
-./scripts/fuzz.sh 25
+# Each libFuzzer target for 19 s (clang++): eight targets, about the 150 s
+# six took at 25 s each; longer runs: scripts/fuzz-long.sh.
+./scripts/fuzz.sh 19
 # The tracked files alone, in an empty directory: no file outside the clone.
 ./scripts/lone-copy.sh
 # A real kernel in the loop: boot Debian's kernel in QEMU on the smoke
@@ -39,4 +39,4 @@ cmake -DTOOL=build/dev/tools/irqmatrix/irqmatrix -DCAPTURES=build/kernel-lab/ci 
 # loaded, its KTAP self-test all ok with a clean kernel log, and its block
 # workload's tracepoints imported and replayed (scripts/kernel-module.sh).
 ./scripts/kernel-module.sh build/kernel-module/ci
-echo "==== irqmatrix: all tests passed (g++, clang++, ASan+UBSan, TSan, 25 s of each fuzzer, a lone copy, a real kernel, the port as a module)"
+echo "==== irqmatrix: all tests passed (g++, clang++, ASan+UBSan, TSan, 19 s of each fuzzer, a lone copy, a real kernel, the port as a module)"

@@ -3,11 +3,15 @@
 // matrix geometry and a sequence of trace operations (every kernel and block
 // operation of docs/trace-format.md, with valid and invalid
 // arguments), runs each one on the library and on the naive model
-// (tests/model/naive_matrix.hpp), and after every step demands what the
+// (tests/model/naive_matrix.hpp), or, for some geometries, every operation
+// including the planning ones on a planner and the naive planner
+// (tests/model/naive_planner.hpp, run_planner_on() says what is compared
+// there), and after every step demands what the
 // differential test demands, with the same comparison
 // (support/differential.hpp): equal results and counters, equal bitmaps (of
 // the CPUs either side changed; of all CPUs every 64th step and at the end),
-// a clean verify() (the library's own after every mutation at debug level 3),
+// a clean verify() (every 64th step and at the end; the library's own after
+// every mutation at debug level 3, as the corpus test runs),
 // and a refused operation that leaves the library exactly as it was
 // (operator== against a copy taken before, and the counters), save the
 // kernel's own rollback of a failed reserve_managed (quirk Q7), which keeps
@@ -21,7 +25,9 @@
 //
 // Byte layout (reads past the end yield zeros; the sequence stops there):
 //   4 bytes   geometry: width (and capacity 64 or 256), window start, the
-//             margin between window end and width, CPU count (1..16);
+//             margin between window end and width, CPU count (mostly 1..4,
+//             up to 16) and whether to run a planner against the naive
+//             planner, with the planning operations too;
 //   per step  one byte picks the operation (modulo the table), then each
 //             argument takes one to three bytes, decoded by its role. Most
 //             byte values give plausible arguments (a CPU that exists, a bit
@@ -43,9 +49,11 @@
 #include <vector>
 
 #include <irqmatrix/matrix.hpp>
+#include <irqmatrix/planner.hpp>
 #include <irqmatrix/trace.hpp>
 
 #include "model/naive_matrix.hpp"
+#include "model/naive_planner.hpp"
 #include "support/differential.hpp"
 
 namespace fuzz_ops {
@@ -68,6 +76,8 @@ private:
 
 struct geometry {
     unsigned capacity, bits, start, end, nr_cpus;
+    /// Run on a planner against the naive planner, planning operations too.
+    bool planner = false;
 };
 
 /// Width 64 in a 64-bit matrix (one word, the single-word paths), or 65..256
@@ -79,7 +89,17 @@ inline geometry decode_geometry(byte_reader& in) {
     g.bits = w < 0x40 ? 64 : 65 + (w - 0x40);
     g.start = in.byte() % (g.bits + 1);
     g.end = g.bits - in.byte() % (g.bits - g.start + 1);  // a margin of 20 at 256: x86's [32,236)
-    g.nr_cpus = 1 + in.byte() % 16;  // above 8 CPUs the CPU index is searched, not walked
+    // Mostly 1 to 4 CPUs (three byte values in four): every check walks all
+    // CPUs, so small matrices run fastest and reach the same paths; the top
+    // quarter of the byte gives 1 to 16 (above 8 CPUs the CPU index is
+    // searched, not walked).
+    const unsigned c = in.byte();
+    g.nr_cpus = 1 + (c < 0xc0 ? c % 4 : c % 16);
+    // Bits 4 and 5 of a small one: the planner against the naive planner,
+    // whose brute-force placement search wants few CPUs. One input in five
+    // or so: a refused step copies the planner, which costs (under ASan, a
+    // planner run takes about three times a matrix run).
+    g.planner = c < 0xc0 && (c & 0x30) == 0x30;
     return g;
 }
 
@@ -127,6 +147,21 @@ inline constexpr std::array<op_shape, count_matrix_operations()> shapes = [] {
 }();
 inline constexpr unsigned shape_count = static_cast<unsigned>(shapes.size());
 
+/// Every operation but the header: what a planner runs.
+inline constexpr std::array<op_shape, trace::operation_count - 1> planner_shapes = [] {
+    std::array<op_shape, trace::operation_count - 1> out{};
+    std::size_t i = 0;
+    for (const auto& s : trace::signatures) {
+        if (s.scope == trace::op_scope::header) continue;
+        op_shape& shape = out[i++];
+        shape.id = s.id;
+        trace::for_each_role(s.roles, [&](std::string_view role) {
+            shape.role_letters[shape.role_count++] = decoder_role(role);
+        });
+    }
+    return out;
+}();
+
 /// One decoded operation.
 struct operation {
     const op_shape* shape = nullptr;
@@ -171,7 +206,9 @@ public:
 
     operation next() {
         operation op;
-        op.shape = &shapes[in_.byte() % shape_count];
+        const unsigned pick = in_.byte();
+        op.shape = g_.planner ? &planner_shapes[pick % planner_shapes.size()]
+                              : &shapes[pick % shape_count];
         const trace::op_id id = op.shape->id;
         if ((id == id_of("free") || id == id_of("free_block")) && decode_recent(op)) return op;
         unsigned n = 0, cpu = ~0u, bit = ~0u;
@@ -379,6 +416,10 @@ private:
 /// At most this many operations per input (a longer input is cut short).
 inline constexpr unsigned max_steps = 4096;
 
+/// Every this many steps (and after the last) the whole state is compared
+/// and verify() runs; in between, only what the step may have changed.
+inline constexpr unsigned full_check_every = 64;
+
 /// Where a failing run is written as a trace; nowhere (null) while fuzzing.
 struct logger {
     std::FILE* out = nullptr;
@@ -395,12 +436,37 @@ std::string run_on(const geometry& g, byte_reader& in, const logger& log) {
     if (std::string d = differential::matrix_diff(lib, model); !d.empty())
         return "after create(): " + d;
     decoder<Cap> dec(g, in, lib);
-    // What each step starts from, kept without heap allocations (under ASan
-    // fresh allocations cost page faults): the whole matrix is copied, into
-    // storage reused from step to step, only when the model refuses, since
-    // the library must then refuse and change nothing.
-    matrix before = lib;
+    // What each step starts from, kept without heap allocations: every
+    // CPU's map (counters, quirk ledger, bitmaps), the global counters and
+    // their ledger, and the system map. With verify() holding, that is all
+    // operator== compares (the CPU index is a cache; the count of duplicate
+    // system assignments follows from the stats and the system map); a copy
+    // of the matrix, which allocates the index, took half the fuzzer's time.
     std::array<irqmatrix::cpumap<Cap>, 16> maps_before{};
+    irqmatrix::matrix_stats stats_before{};
+    irqmatrix::global_drift_report drift_before{};
+    typename matrix::bitmap_type system_before{};
+    const auto unchanged = [&] {
+        if (lib.stats() != stats_before || lib.global_drift() != drift_before ||
+            !(lib.system_map() == system_before))
+            return false;
+        for (unsigned c = 0; c < g.nr_cpus; ++c)
+            if (!(lib.cpu_map(c) == maps_before[c])) return false;
+        return true;
+    };
+    // The counters alone (what the kernel's Q7 rollback keeps).
+    const auto same_counters = [&] {
+        if (lib.stats() != stats_before) return false;
+        for (unsigned c = 0; c < g.nr_cpus; ++c) {
+            const auto& a = lib.cpu_map(c);
+            const auto& b = maps_before[c];
+            if (a.online != b.online || a.initialized != b.initialized ||
+                a.available != b.available || a.allocated != b.allocated ||
+                a.managed != b.managed || a.managed_allocated != b.managed_allocated)
+                return false;
+        }
+        return true;
+    };
     std::array<std::array<std::uint32_t, 4>, 16> counters_before{};
     const auto model_counters = [&model](unsigned c) {
         const auto& cs = model.cpu(c);
@@ -414,35 +480,39 @@ std::string run_on(const geometry& g, byte_reader& in, const logger& log) {
             maps_before[c] = lib.cpu_map(c);
             counters_before[c] = model_counters(c);
         }
+        stats_before = lib.stats();
+        drift_before = lib.global_drift();
+        system_before = lib.system_map();
         if (log.out) std::fprintf(log.out, "%s", line_of(op).c_str());
         // An operation the model does not have (yet) runs on the library
         // alone: its result is not compared, the state still is.
         const std::optional<trace::outcome> modelled = run_model(model, id, op.args);
         const trace::outcome want = modelled ? *modelled : trace::outcome{};
         const bool refused = want.error != 0;
-        if (refused) before = lib;
         const trace::outcome got = trace::execute(lib, id, op.args);
         if (log.out) std::fprintf(log.out, " => %s\n", got.text().c_str());
         if (modelled && !same_outcome(got, want))
             return "result: library " + got.text() + ", model " + want.text();
-        if (refused && !(lib == before && differential::same_counters(lib, before))) {
+        if (refused && !unchanged()) {
             // Q7: a reserve_managed refused for lack of room undoes its
             // reservations as the kernel does, which may move one.
             const bool q7 = id == id_of("reserve_managed") &&
                             got.error == irqmatrix::to_errno(irqmatrix::errc::no_space);
-            if (!q7 || !differential::same_counters(lib, before))
-                return "refused operation changed the matrix";
+            if (!q7 || !same_counters()) return "refused operation changed the matrix";
         }
         // Bitmaps are compared (reading the model's std::vector<bool> is the
         // costly part) on the CPUs where either side moved: every change the
         // model makes to a CPU's bitmaps moves one of its counters, save the
         // Q7 rollback of reserve_managed, which gets a full comparison, as
-        // does every 64th step and the last.
+        // does every full_check_every-th step and the last. verify() runs
+        // only in the full comparisons: it cost the fuzzer four fifths of its
+        // time when run after every step (the corpus test, at debug level 3,
+        // still has the library verify itself after every mutation).
         differential::check_scope scope;
-        if (step % 64 != 63 && id != id_of("reserve_managed") && !in.exhausted() &&
-            step + 1 < max_steps) {
+        if (step % full_check_every != full_check_every - 1 && id != id_of("reserve_managed") &&
+            !in.exhausted() && step + 1 < max_steps) {
             scope.system = id == id_of("assign_system");
-            scope.verify = IRQMATRIX_DEBUG_LEVEL < 3;
+            scope.verify = false;
             scope.cpus = 0;
             for (unsigned c = 0; c < g.nr_cpus; ++c)
                 if (!(lib.cpu_map(c) == maps_before[c]) || model_counters(c) != counters_before[c])
@@ -454,12 +524,72 @@ std::string run_on(const geometry& g, byte_reader& in, const logger& log) {
     return {};
 }
 
+/// The planner against the naive planner (tests/model/naive_planner.hpp):
+/// equal results, the matrix underneath as run_on() compares it, equal
+/// outstanding reservations, and a refused operation that leaves the planner
+/// as it was (save Q7); the planner's verify() (which covers the matrix's)
+/// every full_check_every steps and at the end. Groups are compared by
+/// test_planner_property.cpp, not here.
+template <unsigned Cap>
+std::string run_planner_on(const geometry& g, byte_reader& in, const logger& log) {
+    using planner = irqmatrix::basic_planner<Cap>;
+    auto created = planner::create(g.bits, g.start, g.end, g.nr_cpus);
+    if (!created) return "create() refused a valid geometry";
+    planner& lib = *created;
+    irqmatrix_model::naive_planner model(g.bits, g.start, g.end, g.nr_cpus);
+    if (log.out) std::fprintf(log.out, "%s", differential::trace_header(g).c_str());
+    decoder<Cap> dec(g, in, lib.matrix());
+    for (unsigned step = 0; step < max_steps && !in.exhausted(); ++step) {
+        const operation op = dec.next();
+        const trace::op_id id = op.shape->id;
+        if (log.out) std::fprintf(log.out, "%s", line_of(op).c_str());
+        const std::optional<trace::outcome> modelled =
+            differential::model_outcome(model, differential::op_of(id, op.args));
+        const trace::outcome want = modelled ? *modelled : trace::outcome{};
+        const bool refused = want.error != 0;
+        const bool was_outstanding = lib.outstanding();
+        std::optional<planner> before;
+        if (refused) before = lib;
+        const trace::outcome got = trace::execute(lib, id, op.args);
+        if (log.out) std::fprintf(log.out, " => %s\n", got.text().c_str());
+        if (modelled && !same_outcome(got, want))
+            return "result: library " + got.text() + ", model " + want.text();
+        if (before && !(lib == *before)) {
+            const bool q7 = id == id_of("reserve_managed") &&
+                            got.error == irqmatrix::to_errno(irqmatrix::errc::no_space) &&
+                            !was_outstanding;
+            if (!q7 || !(lib.matrix().stats() == before->matrix().stats()))
+                return "refused operation changed the planner";
+        }
+        const bool full = step % full_check_every == full_check_every - 1 || in.exhausted() ||
+                          step + 1 == max_steps;
+        differential::check_scope scope;
+        scope.verify = false;  // the planner's verify(), below, covers the matrix's
+        if (std::string d = differential::matrix_diff(lib.matrix(), model.matrix(), scope);
+            !d.empty())
+            return d;
+        const auto want_blocks = model.reserved_blocks();
+        for (unsigned k = 0; k <= irqmatrix::max_order; ++k)
+            if (lib.reserved_blocks()[k] != want_blocks[k])
+                return "reservations of order " + std::to_string(k) + ": library " +
+                       std::to_string(lib.reserved_blocks()[k]) + ", model " +
+                       std::to_string(want_blocks[k]);
+        if (full) {
+            if (std::string v = lib.verify(); !v.empty()) return "verify(): " + v;
+        }
+        if (got.error == 0) dec.allocated(op, got);
+    }
+    return {};
+}
+
 /// Runs the operations an input decodes to; "" if the library and the model
 /// agreed throughout, else the first difference. With log.out set, writes
 /// the run as a trace.
 inline std::string run(const std::uint8_t* data, std::size_t size, const logger& log = {}) {
     byte_reader in(data, size);
     const geometry g = decode_geometry(in);
+    if (g.planner)
+        return g.capacity == 64 ? run_planner_on<64>(g, in, log) : run_planner_on<256>(g, in, log);
     return g.capacity == 64 ? run_on<64>(g, in, log) : run_on<256>(g, in, log);
 }
 
