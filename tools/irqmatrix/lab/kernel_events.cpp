@@ -447,7 +447,12 @@ std::string cpulist(const std::vector<unsigned>& cpus) {
         while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
         if (!out.empty()) out += ',';
         out += std::to_string(cpus[i]);
-        if (j > i) out += "-" + std::to_string(cpus[j]);
+        if (j > i) {
+            // Appended piecewise: g++ 12 at -O2 warns falsely (-Wrestrict) on
+            // "literal" + std::to_string(...).
+            out += '-';
+            out += std::to_string(cpus[j]);
+        }
         i = j + 1;
     }
     return out.empty() ? "none" : out;
