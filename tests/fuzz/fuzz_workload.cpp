@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (r.value) return 0;
     // "line N: why"
     const std::string_view e = r.error;
-    if (e.substr(0, 5) != "line ") fuzz_support::fail(target, "an error without a line: " + r.error);
+    if (e.substr(0, 5) != "line ")
+        fuzz_support::fail(target, "an error without a line: " + r.error);
     unsigned line = 0;
     std::size_t i = 5;
     while (i < e.size() && e[i] >= '0' && e[i] <= '9' && line < 100000000)
